@@ -1,0 +1,52 @@
+package clusters
+
+import (
+	"context"
+
+	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// Cluster is one scenario's share of a cluster: its namespaces, pods and
+// external hosts. The runner drives every backend through it and never knows
+// which backend it is.
+type Cluster interface {
+	// Setup creates the world's namespaces, pods and external hosts (no policies)
+	// and returns the address each pod actually got, keyed "ns/pod".
+	Setup(ctx context.Context, w *scenarios.World) (Addresses, error)
+	// Apply carries out one change; for AddPod it returns the new pod's address.
+	Apply(ctx context.Context, c scenarios.Change) (Addresses, error)
+	// Probe runs the jobs, concurrently as the backend sees fit, and returns one
+	// result per job in the jobs' order. The error is for the backend failing as
+	// a whole; a job that could not run is a Result with Outcome Error.
+	Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result, error)
+	// Teardown removes everything Setup and Apply created. It is safe to call twice.
+	Teardown(ctx context.Context) error
+}
+
+// Addresses maps "ns/pod" to the IP the pod got.
+type Addresses map[string]string
+
+// Backend makes a Cluster per scenario, so that scenarios can run in parallel
+// without seeing each other.
+type Backend interface {
+	// Name is the backend's name as --cluster spells it.
+	Name() string
+	// Capabilities tells what the backend can carry.
+	Capabilities() Capabilities
+	// NewCluster prepares an empty cluster for the named scenario.
+	NewCluster(ctx context.Context, scenario string) (Cluster, error)
+	// Close releases what the backend holds across scenarios.
+	Close(ctx context.Context) error
+}
+
+// Capabilities are what a backend can test. A cell the backend cannot carry is
+// reported as skipped with the reason, never as a pass or a failure.
+type Capabilities struct {
+	SCTP bool `json:"sctp"`
+	// SCTPReason explains why SCTP is missing, e.g. "kernel has no SCTP module".
+	SCTPReason string `json:"sctpReason,omitempty"`
+	// ExternalHosts is false when the backend cannot emulate external hosts.
+	ExternalHosts       bool   `json:"externalHosts"`
+	ExternalHostsReason string `json:"externalHostsReason,omitempty"`
+}

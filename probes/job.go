@@ -1,0 +1,45 @@
+package probes
+
+import "time"
+
+// Outcome is what a probe observed. It is an enum, not a bool: a probe that
+// could not run is an Error, never Blocked.
+type Outcome string
+
+// The outcomes of a probe.
+const (
+	// Allowed: the connection was made and the server answered with the expected identity.
+	Allowed Outcome = "allowed"
+	// Blocked: the attempt timed out, or was reset or refused (as policy drops or rejects do).
+	Blocked Outcome = "blocked"
+	// Error: the probe could not be carried out (no route, bind failure, wrong identity, no agent).
+	Error Outcome = "error"
+	// Skipped: the cluster cannot carry this protocol; Detail says why.
+	Skipped Outcome = "skipped"
+)
+
+// Job is one connection attempt: from a source to Host:Port over Protocol.
+// From and To are the runner's names for the endpoints ("ns/pod" or an external
+// host's name); Host is the address actually dialled.
+type Job struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Host     string `json:"host"`
+	Port     int32  `json:"port"`
+	Protocol string `json:"protocol"`
+	// Expect is the identity the server must answer with; empty accepts any answer.
+	Expect string `json:"expect,omitempty"`
+	// Timeout bounds the attempt; zero means DefaultTimeout.
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// DefaultTimeout bounds a probe whose Job has no Timeout.
+const DefaultTimeout = time.Second
+
+// Result is a Job with what happened.
+type Result struct {
+	Job     Job           `json:"job"`
+	Outcome Outcome       `json:"outcome"`
+	Detail  string        `json:"detail,omitempty"`
+	Elapsed time.Duration `json:"elapsed"`
+}

@@ -1,0 +1,105 @@
+package reports
+
+import "time"
+
+// Results is the content of results.json, the single source that every report
+// is rendered from. `netpolcheck report results.json` renders them again.
+type Results struct {
+	// Mode is "simulate" (oracle only) or "run" (real packets).
+	Mode string `json:"mode"`
+	// Cluster names the backend for runs: local, kind, kube.
+	Cluster string `json:"cluster,omitempty"`
+	// Enforcer is the policy enforcer of a local or kind run: reference or none.
+	Enforcer  string           `json:"enforcer,omitempty"`
+	Version   string           `json:"version,omitempty"`
+	Started   time.Time        `json:"started"`
+	Duration  Seconds          `json:"durationSeconds"`
+	Scenarios []ScenarioResult `json:"scenarios"`
+}
+
+// Seconds is a duration written to JSON as fractional seconds.
+type Seconds float64
+
+// Status is the outcome of a scenario or a step.
+type Status string
+
+// The statuses of scenarios and steps.
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"    // an expectation failed: mismatching cells
+	Error   Status = "error"   // the scenario could not be run (setup failed, probes errored)
+	Skipped Status = "skipped" // nothing could be tested; Reason says why
+)
+
+// ScenarioResult is one scenario's outcome.
+type ScenarioResult struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Source      string   `json:"source,omitempty"`
+	Seed        string   `json:"seed,omitempty"`
+	Tags        []string `json:"tags,omitempty"`
+	File        string   `json:"file,omitempty"`
+	Status      Status   `json:"status"`
+	// Error says why a scenario errored, e.g. a setup failure.
+	Error    string       `json:"error,omitempty"`
+	Duration Seconds      `json:"durationSeconds"`
+	Steps    []StepResult `json:"steps"`
+}
+
+// StepResult is one step's outcome: every cell, and how long the cluster took to converge.
+type StepResult struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Policies are the NetworkPolicies in force after the step, as YAML.
+	Policies []string `json:"policies,omitempty"`
+	// Ports are the port/protocol pairs the cells cover, e.g. "80/TCP", in grid order.
+	Ports []string `json:"ports,omitempty"`
+	// Endpoints are the pods ("ns/pod") and external hosts, in grid order.
+	Endpoints []string `json:"endpoints,omitempty"`
+	Cells     []Cell   `json:"cells"`
+	// Converge is the time from applying the step to the last mismatch going away (runs only).
+	Converge Seconds `json:"convergeSeconds,omitempty"`
+	Retries  int     `json:"retries,omitempty"`
+	// Skipped lists why some cells were skipped, one reason per line.
+	Skipped []string `json:"skipped,omitempty"`
+	// HandWritten lists cells where the scenario's own expectation disagrees with
+	// the oracle: the scenario is then invalid and the step fails.
+	HandWritten []HandWrittenMismatch `json:"handWrittenMismatches,omitempty"`
+}
+
+// Cell is one (source, destination, port, protocol) of a step.
+//
+// In simulate, Verdict is the oracle's "allowed" or "blocked". In run, Expected
+// is the oracle's, Observed is what the probe saw (allowed, blocked, error,
+// skipped) and Verdict is "pass", "fail", "error" or "skipped".
+type Cell struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Port     int32  `json:"port"`
+	Protocol string `json:"protocol"`
+	PortName string `json:"portName,omitempty"`
+	Verdict  string `json:"verdict"`
+	Expected string `json:"expected,omitempty"`
+	Observed string `json:"observed,omitempty"`
+	// Loopback marks traffic from a pod to itself, which reports may ignore as upstream does.
+	Loopback bool `json:"loopback,omitempty"`
+	// Explanation is the oracle's account of the verdict: isolation and the deciding rule.
+	Explanation string `json:"explanation,omitempty"`
+	// Detail is the probe's own account (error text, skip reason).
+	Detail string `json:"detail,omitempty"`
+	// Reproduce is a command that re-runs this one cell (mismatches only).
+	Reproduce string `json:"reproduce,omitempty"`
+	// Drops are the enforcer's denied-flow log entries seen for this cell.
+	Drops []string `json:"drops,omitempty"`
+}
+
+// HandWrittenMismatch is a cell where the scenario file's expectation and the oracle disagree.
+type HandWrittenMismatch struct {
+	From        string `json:"from"`
+	To          string `json:"to"`
+	Port        string `json:"port"`
+	HandWritten string `json:"handWritten"`
+	Oracle      string `json:"oracle"`
+	Explanation string `json:"explanation,omitempty"`
+}

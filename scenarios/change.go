@@ -1,0 +1,33 @@
+package scenarios
+
+import networkingv1 "k8s.io/api/networking/v1"
+
+// ChangeKind says what a Change does to a cluster.
+type ChangeKind string
+
+// The kinds of Change, one per Action field.
+const (
+	ApplyPolicy     ChangeKind = "applyPolicy"  // create or replace Policy
+	DeletePolicy    ChangeKind = "deletePolicy" // delete PolicyKey
+	LabelPod        ChangeKind = "labelPod"     // Pod carries its complete new label set
+	LabelNamespace  ChangeKind = "labelNamespace"
+	AddPod          ChangeKind = "addPod" // Pod is complete: ports merged, planned IP set
+	RemovePod       ChangeKind = "removePod"
+	AddNamespace    ChangeKind = "addNamespace"
+	RemoveNamespace ChangeKind = "removeNamespace" // also removes its pods and policies
+)
+
+// Change is an Action resolved against the current World: placeholders
+// expanded, references checked, labels complete. It is what cluster backends
+// apply, so that every backend and the oracle see exactly the same objects.
+type Change struct {
+	Kind ChangeKind `json:"kind"`
+	// Policy is set for ApplyPolicy (an update is an apply of an existing name).
+	Policy *networkingv1.NetworkPolicy `json:"policy,omitempty"`
+	// PolicyKey is "ns/name" for DeletePolicy.
+	PolicyKey string `json:"policyKey,omitempty"`
+	// Pod is set for LabelPod, AddPod and RemovePod.
+	Pod *Pod `json:"pod,omitempty"`
+	// Namespace is set for LabelNamespace, AddNamespace and RemoveNamespace.
+	Namespace *Namespace `json:"namespace,omitempty"`
+}
