@@ -50,3 +50,16 @@ type Capabilities struct {
 	ExternalHosts       bool   `json:"externalHosts"`
 	ExternalHostsReason string `json:"externalHostsReason,omitempty"`
 }
+
+// Syncer is implemented by clusters whose enforcer can tell when the changes
+// applied so far are in force. The runner waits for it before probing, and
+// still re-probes mismatches up to its convergence bound.
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
+// Reproducer is implemented by clusters that can give a command re-running one
+// probe by hand, shown in reports next to each wrong cell.
+type Reproducer interface {
+	Reproduce(job probes.Job) string
+}

@@ -1,0 +1,37 @@
+package runner
+
+import (
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+	"github.com/netpolcheck/netpolcheck/scenarios/truth"
+)
+
+// checkHandWritten compares a step's hand-written expectation with the
+// oracle, cell by cell. Loopback cells are not compared, as upstream ignores them.
+func checkHandWritten(expect *scenarios.Expectation, w *scenarios.World, table *truth.TruthTable) []reports.HandWrittenMismatch {
+	if expect == nil {
+		return nil
+	}
+	expected, err := scenarios.CompileExpectation(expect, w)
+	if err != nil {
+		return []reports.HandWrittenMismatch{{HandWritten: "invalid", Oracle: "-", Explanation: err.Error()}}
+	}
+	var out []reports.HandWrittenMismatch
+	for c := range table.Cells() {
+		if c.Loopback {
+			continue
+		}
+		cell := newCell(table, c)
+		port := scenarios.Port{Name: cell.PortName, Port: cell.Port, Protocol: scenarios.Protocol(cell.Protocol)}
+		hand := expected(cell.From, cell.To, port)
+		if hand == c.Allowed {
+			continue
+		}
+		out = append(out, reports.HandWrittenMismatch{
+			From: cell.From, To: cell.To, Port: port.String(),
+			HandWritten: verdictWord(hand), Oracle: verdictWord(c.Allowed),
+			Explanation: explain(w, cell),
+		})
+	}
+	return out
+}

@@ -1,0 +1,42 @@
+package runner
+
+import (
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// policiesYAML renders policies as a user would write them: no status, no
+// server-side metadata, so the report can be pasted into kubectl apply.
+func policiesYAML(policies []*networkingv1.NetworkPolicy) []string {
+	out := make([]string, 0, len(policies))
+	for _, p := range policies {
+		clean := struct {
+			APIVersion string                         `json:"apiVersion"`
+			Kind       string                         `json:"kind"`
+			Metadata   map[string]any                 `json:"metadata"`
+			Spec       networkingv1.NetworkPolicySpec `json:"spec"`
+		}{
+			APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy",
+			Metadata: metadata(p.ObjectMeta), Spec: p.Spec,
+		}
+		b, err := yaml.Marshal(clean)
+		if err != nil {
+			out = append(out, "# "+p.Namespace+"/"+p.Name+": "+err.Error())
+			continue
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func metadata(m metav1.ObjectMeta) map[string]any {
+	md := map[string]any{"name": m.Name, "namespace": m.Namespace}
+	if len(m.Labels) > 0 {
+		md["labels"] = m.Labels
+	}
+	if len(m.Annotations) > 0 {
+		md["annotations"] = m.Annotations
+	}
+	return md
+}

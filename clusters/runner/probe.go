@@ -1,0 +1,186 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+	"github.com/netpolcheck/netpolcheck/scenarios/truth"
+)
+
+// probeCell is one cell under test: what the oracle expects and what was seen.
+type probeCell struct {
+	cell     reports.Cell
+	expected bool
+	job      probes.Job
+	result   probes.Result
+	skip     string // reason the backend cannot carry this cell
+}
+
+// settled tells whether the cell needs no more probing: it matched the truth,
+// it is a loopback cell (ignored as upstream does), or it was skipped.
+func (p *probeCell) settled() bool {
+	if p.skip != "" || p.cell.Loopback {
+		return true
+	}
+	switch p.result.Outcome {
+	case probes.Allowed:
+		return p.expected
+	case probes.Blocked:
+		return !p.expected
+	}
+	return false
+}
+
+// probeStep probes every cell, then re-probes only the unsettled ones with
+// backoff until they settle or opts.Converge has passed since the step was applied.
+func (sc *scenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w *scenarios.World, table *truth.TruthTable, applied time.Time) {
+	cells := sc.plan(w, table)
+	pending := make([]*probeCell, 0, len(cells))
+	for _, c := range cells {
+		if c.skip == "" {
+			pending = append(pending, c)
+		}
+	}
+	deadline := applied.Add(sc.opts.Converge)
+	backoff := 100 * time.Millisecond
+	for round := 0; len(pending) > 0; round++ {
+		if round > 0 {
+			if time.Now().Add(backoff).After(deadline) || sleep(ctx, backoff) != nil {
+				break
+			}
+			backoff = min(2*backoff, time.Second)
+			res.Retries++
+		}
+		jobs := make([]probes.Job, len(pending))
+		for i, c := range pending {
+			jobs[i] = c.job
+		}
+		results, err := sc.cluster.Probe(ctx, jobs)
+		if err != nil {
+			res.Status, res.Error = reports.Error, fmt.Sprintf("probe: %v", err)
+			return
+		}
+		if len(results) != len(jobs) {
+			res.Status, res.Error = reports.Error, fmt.Sprintf("probe: backend returned %d results for %d jobs", len(results), len(jobs))
+			return
+		}
+		next := pending[:0]
+		for i, c := range pending {
+			c.result = results[i]
+			if !c.settled() {
+				next = append(next, c)
+			}
+		}
+		pending = next
+	}
+	res.Converge = reports.Seconds(time.Since(applied).Seconds())
+	sc.record(res, w, cells)
+}
+
+// plan makes one probe job per cell, marking the cells the backend cannot carry.
+func (sc *scenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*probeCell {
+	timeout := sc.opts.ProbeTimeout
+	var cells []*probeCell
+	for c := range table.Cells() {
+		target := table.Targets[c.Target]
+		src, dst := table.Endpoints[c.Source], table.Endpoints[target.Endpoint]
+		pc := &probeCell{cell: newCell(table, c), expected: c.Allowed}
+		pc.job = probes.Job{
+			From: src.ID, To: dst.ID, Host: dst.IP, Port: target.Port.Port,
+			Protocol: string(target.Port.Protocol), Expect: dst.ID, Timeout: timeout,
+		}
+		switch {
+		case target.Port.Protocol == scenarios.SCTP && !sc.caps.SCTP:
+			pc.skip = "SCTP: " + sc.caps.SCTPReason
+		case (src.External != nil || dst.External != nil) && !sc.caps.ExternalHosts:
+			pc.skip = "external host: " + sc.caps.ExternalHostsReason
+		}
+		cells = append(cells, pc)
+	}
+	return cells
+}
+
+// record turns probed cells into report cells and sets the step's status.
+func (sc *scenarioRun) record(res *reports.StepResult, w *scenarios.World, cells []*probeCell) {
+	skipped := map[string]bool{}
+	var mismatches, errored int
+	res.Cells = make([]reports.Cell, 0, len(cells))
+	for _, c := range cells {
+		cell := c.cell
+		cell.Expected = verdictWord(c.expected)
+		switch {
+		case c.skip != "":
+			cell.Observed, cell.Verdict, cell.Detail = string(probes.Skipped), string(reports.Skipped), c.skip
+			skipped[c.skip] = true
+		default:
+			cell.Observed, cell.Detail = string(c.result.Outcome), c.result.Detail
+			switch {
+			case c.cell.Loopback && c.result.Outcome != probes.Error:
+				// Traffic to self never leaves the pod, so no CNI can filter it; upstream ignores it too.
+				cell.Verdict = "pass"
+				if cell.Observed != cell.Expected {
+					cell.Verdict = "ignored"
+					cell.Detail = "loopback: traffic from a pod to itself is not subject to enforcement; ignored as upstream does"
+				}
+			case c.result.Outcome == probes.Error:
+				cell.Verdict = string(reports.Error)
+				errored++
+			case c.settled():
+				cell.Verdict = "pass"
+			default:
+				cell.Verdict = "fail"
+				mismatches++
+			}
+		}
+		if cell.Verdict == "fail" || cell.Verdict == string(reports.Error) || sc.opts.Explain {
+			cell.Explanation = explain(w, cell)
+		}
+		if cell.Verdict == "fail" || cell.Verdict == string(reports.Error) {
+			if r, ok := sc.cluster.(clusters.Reproducer); ok {
+				cell.Reproduce = r.Reproduce(c.job)
+			}
+		}
+		res.Cells = append(res.Cells, cell)
+	}
+	for reason := range skipped {
+		res.Skipped = append(res.Skipped, reason)
+	}
+	slices.Sort(res.Skipped)
+	switch {
+	case mismatches > 0:
+		res.Status = reports.Fail
+		res.Error = fmt.Sprintf("%d cells differ from the truth table after %.1fs", mismatches, float64(res.Converge))
+	case errored > 0:
+		res.Status = reports.Error
+		res.Error = fmt.Sprintf("%d cells could not be probed", errored)
+	case len(skipped) > 0 && len(cells) == countSkipped(cells):
+		res.Status = reports.Skipped
+	}
+}
+
+func countSkipped(cells []*probeCell) int {
+	n := 0
+	for _, c := range cells {
+		if c.skip != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

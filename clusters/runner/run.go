@@ -1,0 +1,112 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// Run runs every scenario, at most opts.Parallel at once, and returns their
+// results in the scenarios' order. A scenario that fails or errors is
+// recorded in the results; Run itself does not fail.
+func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports.Results {
+	opts = opts.withDefaults()
+	res := &reports.Results{Mode: "simulate", Started: time.Now().UTC(), Scenarios: make([]reports.ScenarioResult, len(scns))}
+	if opts.Backend != nil {
+		res.Mode = "run"
+		res.Cluster = opts.Backend.Name()
+	}
+	progress := newProgress(opts.Progress, len(scns))
+	sem := make(chan struct{}, opts.Parallel)
+	var wg sync.WaitGroup
+	for i, s := range scns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			res.Scenarios[i] = runScenario(ctx, s, opts, progress)
+			progress.scenarioDone(res.Scenarios[i])
+		}()
+	}
+	wg.Wait()
+	res.Duration = reports.Seconds(time.Since(res.Started).Seconds())
+	progress.summary(res)
+	return res
+}
+
+// ExitCode is the process exit code for results: 0 when every scenario passed
+// or was skipped, 1 when an expectation failed or a scenario errored.
+func ExitCode(r *reports.Results) int {
+	for _, s := range r.Scenarios {
+		if s.Status == reports.Fail || s.Status == reports.Error {
+			return 1
+		}
+	}
+	return 0
+}
+
+func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, progress *progress) reports.ScenarioResult {
+	start := time.Now()
+	res := reports.ScenarioResult{
+		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
+		Tags: s.Tags, File: s.File, Status: reports.Pass,
+	}
+	defer func() { res.Duration = reports.Seconds(time.Since(start).Seconds()) }()
+
+	st, err := scenarios.NewState(s)
+	if err != nil {
+		res.Status, res.Error = reports.Error, err.Error()
+		return res
+	}
+	sc := &scenarioRun{scenario: s, state: st, opts: opts, progress: progress}
+	if opts.Backend != nil {
+		sc.caps = opts.Backend.Capabilities()
+		cl, err := opts.Backend.NewCluster(ctx, s.Name)
+		if err != nil {
+			res.Status, res.Error = reports.Error, fmt.Sprintf("create cluster: %v", err)
+			return res
+		}
+		// Teardown must run even when the run is being cancelled.
+		defer func() {
+			if err := cl.Teardown(context.WithoutCancel(ctx)); err != nil && res.Error == "" {
+				res.Status, res.Error = reports.Error, fmt.Sprintf("teardown: %v", err)
+			}
+		}()
+		addrs, err := cl.Setup(ctx, st.World())
+		if err != nil {
+			res.Status, res.Error = reports.Error, fmt.Sprintf("set up model: %v", err)
+			return res
+		}
+		st.SetAddresses(addrs)
+		sc.cluster = cl
+	}
+	for i := range s.Steps {
+		step := sc.runStep(ctx, i)
+		res.Steps = append(res.Steps, step)
+		res.Status = worse(res.Status, step.Status)
+		if step.Status == reports.Error && step.Cells == nil {
+			// The step could not even be applied: later steps would start from an unknown state.
+			res.Error = fmt.Sprintf("step %q: %s", step.Name, step.Error)
+			break
+		}
+		if ctx.Err() != nil {
+			res.Status, res.Error = reports.Error, ctx.Err().Error()
+			break
+		}
+	}
+	return res
+}
+
+// worse orders statuses by how much attention they need.
+func worse(a, b reports.Status) reports.Status {
+	rank := map[reports.Status]int{reports.Skipped: 0, reports.Pass: 1, reports.Error: 2, reports.Fail: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,148 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+	"github.com/netpolcheck/netpolcheck/scenarios/truth"
+)
+
+// scenarioRun is one scenario in flight: its state, and its cluster when it has one.
+type scenarioRun struct {
+	scenario *scenarios.Scenario
+	state    *scenarios.State
+	cluster  clusters.Cluster
+	caps     clusters.Capabilities
+	opts     Options
+	progress *progress
+}
+
+// runStep applies one step, then simulates or probes it.
+func (sc *scenarioRun) runStep(ctx context.Context, index int) reports.StepResult {
+	step := sc.scenario.Steps[index]
+	res := reports.StepResult{Name: step.Name, Status: reports.Pass}
+	applied := time.Now()
+	for j, action := range step.Actions {
+		if err := sc.apply(ctx, action); err != nil {
+			res.Status, res.Error = reports.Error, fmt.Sprintf("actions[%d]: %v", j, err)
+			return res
+		}
+	}
+	if s, ok := sc.cluster.(clusters.Syncer); ok {
+		// Enforcers report when the step's policies are in force; the
+		// convergence bound still covers whatever they do not report.
+		if err := s.Sync(ctx); err != nil {
+			res.Status, res.Error = reports.Error, fmt.Sprintf("wait for enforcement: %v", err)
+			return res
+		}
+	}
+	w := sc.state.World()
+	table := truth.Compute(w)
+	describeStep(&res, w, table)
+	res.HandWritten = checkHandWritten(step.Expect, w, table)
+
+	if sc.cluster == nil {
+		res.Cells = simulatedCells(w, table)
+		if len(res.HandWritten) > 0 {
+			res.Status = reports.Fail
+		}
+		sc.progress.stepDone(sc.scenario.Name, index, len(sc.scenario.Steps), res)
+		return res
+	}
+	sc.probeStep(ctx, &res, w, table, applied)
+	sc.progress.stepDone(sc.scenario.Name, index, len(sc.scenario.Steps), res)
+	return res
+}
+
+// apply resolves one action against the state, carries it out on the
+// cluster, and only then commits it, so the state never runs ahead of the cluster.
+func (sc *scenarioRun) apply(ctx context.Context, action scenarios.Action) error {
+	change, err := sc.state.Resolve(action)
+	if err != nil {
+		return err
+	}
+	var addrs clusters.Addresses
+	if sc.cluster != nil {
+		if addrs, err = sc.cluster.Apply(ctx, change); err != nil {
+			return fmt.Errorf("apply %s: %w", change.Kind, err)
+		}
+	}
+	if err := sc.state.Commit(change); err != nil {
+		return err
+	}
+	if len(addrs) > 0 {
+		sc.state.SetAddresses(addrs)
+	}
+	return nil
+}
+
+// describeStep records the step's endpoints, ports and policies, in grid order.
+func describeStep(res *reports.StepResult, w *scenarios.World, table *truth.TruthTable) {
+	for _, e := range table.Endpoints {
+		res.Endpoints = append(res.Endpoints, e.ID)
+	}
+	seen := map[scenarios.Port]bool{}
+	var ports []scenarios.Port
+	for _, t := range table.Targets {
+		p := scenarios.Port{Port: t.Port.Port, Protocol: t.Port.Protocol}
+		if !seen[p] {
+			seen[p] = true
+			ports = append(ports, p)
+		}
+	}
+	sort.Slice(ports, func(i, j int) bool {
+		if ports[i].Protocol != ports[j].Protocol {
+			return ports[i].Protocol < ports[j].Protocol
+		}
+		return ports[i].Port < ports[j].Port
+	})
+	for _, p := range ports {
+		res.Ports = append(res.Ports, p.String())
+	}
+	res.Policies = policiesYAML(w.Policies)
+}
+
+// simulatedCells are the oracle's verdicts, each with its explanation.
+func simulatedCells(w *scenarios.World, table *truth.TruthTable) []reports.Cell {
+	var cells []reports.Cell
+	for c := range table.Cells() {
+		cell := newCell(table, c)
+		cell.Verdict = verdictWord(c.Allowed)
+		cell.Explanation = explain(w, cell)
+		cells = append(cells, cell)
+	}
+	return cells
+}
+
+func newCell(table *truth.TruthTable, c truth.Cell) reports.Cell {
+	target := table.Targets[c.Target]
+	return reports.Cell{
+		From:     table.Endpoints[c.Source].ID,
+		To:       table.Endpoints[target.Endpoint].ID,
+		Port:     target.Port.Port,
+		Protocol: string(target.Port.Protocol),
+		PortName: target.Port.Name,
+		Loopback: c.Loopback,
+	}
+}
+
+func verdictWord(allowed bool) string {
+	if allowed {
+		return string(probes.Allowed)
+	}
+	return string(probes.Blocked)
+}
+
+func explain(w *scenarios.World, c reports.Cell) string {
+	e, err := truth.Explain(w, c.From, c.To, c.Port, scenarios.Protocol(c.Protocol))
+	if err != nil {
+		return err.Error()
+	}
+	return e.String()
+}

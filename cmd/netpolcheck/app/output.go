@@ -1,0 +1,63 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/netpolcheck/netpolcheck/reports"
+)
+
+// outputFlags say how results are shown and where the reports go.
+type outputFlags struct {
+	format    string
+	reportDir string
+	verbose   bool
+	quiet     bool
+}
+
+func (f *outputFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.format, "output", "o", "text", "result format on stdout: text or json")
+	fs.StringVar(&f.reportDir, "report-dir", "", "write results.json, junit.xml and report.html into this directory")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "show the grids of every step, not only of failing ones")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
+}
+
+func (f *outputFlags) validate() error {
+	if f.format != "text" && f.format != "json" {
+		return badInput("--output: %q is not one of text, json", f.format)
+	}
+	return nil
+}
+
+// emit writes the results to stdout and the report directory.
+func (f *outputFlags) emit(s streams, r *reports.Results) error {
+	if f.reportDir != "" {
+		if err := reports.WriteAll(f.reportDir, r); err != nil {
+			return fmt.Errorf("write reports: %w", err)
+		}
+	}
+	if f.format == "json" {
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	if err := reports.WriteTerminal(s.Out, r, reports.TerminalOptions{Verbose: f.verbose, Color: isTerminal(s.Out)}); err != nil {
+		return err
+	}
+	if f.reportDir != "" {
+		fmt.Fprintf(s.Err, "reports written to %s (results.json, junit.xml, report.html)\n", f.reportDir)
+	}
+	return nil
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
