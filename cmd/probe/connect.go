@@ -46,13 +46,13 @@ func runConnect(ctx context.Context, args []string, s streams) error {
 	if set["concurrency"] {
 		return usageErrorf("connect: --concurrency needs --batch")
 	}
-	if f.job.Host == "" || f.port == 0 {
+	if !set["to"] || !set["port"] {
 		return usageErrorf("connect: give --to and --port, or --batch")
 	}
-	f.job.To, f.job.Port = f.job.Host, int32(f.port)
-	if int(f.job.Port) != f.port {
-		return usageErrorf("connect: --port %d is out of range", f.port)
+	if f.port < 1 || f.port > 65535 {
+		return usageErrorf("connect: --port must be 1-65535, not %d", f.port)
 	}
+	f.job.To, f.job.Port = f.job.Host, int32(f.port)
 	return connectOne(ctx, f.job, s)
 }
 

@@ -16,7 +16,7 @@ const (
 	exitError   = 3
 )
 
-// exitError carries an exit status. With a nil err it is silent: the command
+// exitCodeError carries an exit status. With a nil err it is silent: the command
 // has already said what happened (a blocked probe is not a failure to report).
 type exitCodeError struct {
 	code int

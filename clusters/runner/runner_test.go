@@ -1,0 +1,267 @@
+package runner
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// fakeCluster answers probes through a function of the job and the probing round.
+type fakeCluster struct {
+	mu      sync.Mutex
+	rounds  int
+	answer  func(j probes.Job, round int) probes.Outcome
+	setup   *scenarios.World
+	applied []scenarios.Change
+	addrs   clusters.Addresses // returned by Apply for AddPod
+	jobs    [][]probes.Job
+	torn    bool
+}
+
+func (f *fakeCluster) Setup(_ context.Context, w *scenarios.World) (clusters.Addresses, error) {
+	f.setup = w
+	return nil, nil
+}
+
+func (f *fakeCluster) Apply(_ context.Context, c scenarios.Change) (clusters.Addresses, error) {
+	f.applied = append(f.applied, c)
+	if c.Kind == scenarios.AddPod {
+		return f.addrs, nil
+	}
+	return nil, nil
+}
+
+func (f *fakeCluster) Probe(_ context.Context, jobs []probes.Job) ([]probes.Result, error) {
+	f.mu.Lock()
+	round := f.rounds
+	f.rounds++
+	f.jobs = append(f.jobs, jobs)
+	f.mu.Unlock()
+	out := make([]probes.Result, len(jobs))
+	for i, j := range jobs {
+		out[i] = probes.Result{Job: j, Outcome: f.answer(j, round)}
+	}
+	return out, nil
+}
+
+func (f *fakeCluster) Teardown(context.Context) error { f.torn = true; return nil }
+
+type fakeBackend struct {
+	cluster *fakeCluster
+	caps    clusters.Capabilities
+}
+
+func (b *fakeBackend) Name() string                        { return "fake" }
+func (b *fakeBackend) Capabilities() clusters.Capabilities { return b.caps }
+func (b *fakeBackend) Close(context.Context) error         { return nil }
+func (b *fakeBackend) NewCluster(context.Context, string) (clusters.Cluster, error) {
+	return b.cluster, nil
+}
+
+// denyIngressTo isolates pod b of namespace x for ingress.
+func denyIngressTo(pod string) *networkingv1.NetworkPolicy {
+	return &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "deny-" + pod, Namespace: "x"},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"pod": pod}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+		},
+	}
+}
+
+// twoPods is x/a and x/b serving 80/TCP, with b isolated for ingress.
+func twoPods(t *testing.T, expectDefault string, ports ...scenarios.Port) *scenarios.Scenario {
+	t.Helper()
+	if len(ports) == 0 {
+		ports = []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}
+	}
+	s, err := scenarios.New("two-pods").Source(scenarios.SourceGenerated).Tags("ingress").
+		DefaultPorts(ports...).
+		Namespace("x", map[string]string{"ns": "x"},
+			scenarios.PodNamed("a", map[string]string{"pod": "a"}),
+			scenarios.PodNamed("b", map[string]string{"pod": "b"})).
+		Step("deny b", scenarios.Apply(denyIngressTo("b"))).
+		Expect(expectDefault, scenarios.DenyRule("*", "x/b", "")).
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// truthful answers what the policy means: only x/a -> x/b is blocked (x/b -> x/b is loopback).
+func truthful(j probes.Job, _ int) probes.Outcome {
+	if j.To == "x/b" && j.From != "x/b" {
+		return probes.Blocked
+	}
+	return probes.Allowed
+}
+
+func cellVerdicts(step reports.StepResult) map[string]string {
+	out := map[string]string{}
+	for _, c := range step.Cells {
+		out[c.From+">"+c.To] = c.Verdict
+	}
+	return out
+}
+
+func TestSimulateReportsOracleVerdicts(t *testing.T) {
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")}, Options{})
+	if res.Mode != "simulate" || ExitCode(res) != 0 {
+		t.Fatalf("mode %q exit %d, want simulate 0: %+v", res.Mode, ExitCode(res), res.Scenarios[0])
+	}
+	got := cellVerdicts(res.Scenarios[0].Steps[0])
+	want := map[string]string{"x/a>x/a": "allowed", "x/a>x/b": "blocked", "x/b>x/a": "allowed", "x/b>x/b": "blocked"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("cell %s = %q, want %q", k, got[k], v)
+		}
+	}
+	for _, c := range res.Scenarios[0].Steps[0].Cells {
+		if c.Explanation == "" {
+			t.Errorf("cell %s>%s has no explanation", c.From, c.To)
+		}
+	}
+}
+
+func TestSimulateFailsOnWrongHandWrittenExpectation(t *testing.T) {
+	s := twoPods(t, "allow")
+	s.Steps[0].Expect.Rules = nil // claims everything is allowed
+	res := Run(context.Background(), []*scenarios.Scenario{s}, Options{})
+	step := res.Scenarios[0].Steps[0]
+	if step.Status != reports.Fail || ExitCode(res) != 1 {
+		t.Fatalf("status %s exit %d, want fail 1", step.Status, ExitCode(res))
+	}
+	if len(step.HandWritten) != 1 {
+		t.Fatalf("hand-written mismatches %+v, want exactly x/a -> x/b", step.HandWritten)
+	}
+	m := step.HandWritten[0]
+	if m.From != "x/a" || m.To != "x/b" || m.Port != "80/TCP" || m.HandWritten != "allowed" || m.Oracle != "blocked" {
+		t.Errorf("mismatch %+v", m)
+	}
+}
+
+func TestRunWithoutEnforcementFailsExactlyTheBlockedCells(t *testing.T) {
+	fc := &fakeCluster{answer: func(probes.Job, int) probes.Outcome { return probes.Allowed }}
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+		Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}, Converge: 250 * time.Millisecond})
+	step := res.Scenarios[0].Steps[0]
+	got := cellVerdicts(step)
+	want := map[string]string{"x/a>x/a": "pass", "x/a>x/b": "fail", "x/b>x/a": "pass", "x/b>x/b": "ignored"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("cell %s = %q, want %q", k, got[k], v)
+		}
+	}
+	if step.Status != reports.Fail || ExitCode(res) != 1 || !fc.torn {
+		t.Errorf("status %s exit %d torn %v, want fail 1 true", step.Status, ExitCode(res), fc.torn)
+	}
+	if step.Retries == 0 {
+		t.Error("a mismatch must be re-probed before the step fails")
+	}
+	// Only the mismatching cell is re-probed.
+	for _, round := range fc.jobs[1:] {
+		if len(round) != 1 || round[0].From != "x/a" || round[0].To != "x/b" {
+			t.Fatalf("re-probe round %+v, want only x/a -> x/b", round)
+		}
+	}
+}
+
+func TestRunConvergesAfterRetries(t *testing.T) {
+	fc := &fakeCluster{answer: func(j probes.Job, round int) probes.Outcome {
+		if round < 2 {
+			return probes.Allowed // the policy is not in force yet
+		}
+		return truthful(j, round)
+	}}
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+		Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}})
+	step := res.Scenarios[0].Steps[0]
+	if step.Status != reports.Pass || step.Retries != 2 || step.Converge <= 0 {
+		t.Fatalf("status %s retries %d converge %v, want pass 2 >0", step.Status, step.Retries, step.Converge)
+	}
+	if ExitCode(res) != 0 {
+		t.Errorf("exit %d, want 0", ExitCode(res))
+	}
+}
+
+func TestRunProbeErrorIsNeverBlocked(t *testing.T) {
+	fc := &fakeCluster{answer: func(j probes.Job, r int) probes.Outcome {
+		if j.From == "x/a" && j.To == "x/b" {
+			return probes.Error
+		}
+		return truthful(j, r)
+	}}
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+		Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}, Converge: 200 * time.Millisecond})
+	step := res.Scenarios[0].Steps[0]
+	if step.Status != reports.Error || cellVerdicts(step)["x/a>x/b"] != "error" {
+		t.Fatalf("status %s cells %v, want error with x/a>x/b error", step.Status, cellVerdicts(step))
+	}
+}
+
+func TestRunSkipsSCTPWithReason(t *testing.T) {
+	fc := &fakeCluster{answer: truthful}
+	s := twoPods(t, "allow", scenarios.Port{Port: 80, Protocol: scenarios.TCP}, scenarios.Port{Port: 80, Protocol: scenarios.SCTP})
+	s.Steps[0].Expect.Rules[0].On = "80/TCP"
+	s.Steps[0].Expect.Rules = append(s.Steps[0].Expect.Rules, scenarios.DenyRule("*", "x/b", "80/SCTP"))
+	res := Run(context.Background(), []*scenarios.Scenario{s},
+		Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{SCTPReason: "kernel has no SCTP", ExternalHosts: true}}})
+	step := res.Scenarios[0].Steps[0]
+	if step.Status != reports.Pass {
+		t.Fatalf("status %s: %s", step.Status, step.Error)
+	}
+	if len(step.Skipped) != 1 || !strings.Contains(step.Skipped[0], "kernel has no SCTP") {
+		t.Errorf("skipped reasons %v", step.Skipped)
+	}
+	for _, c := range step.Cells {
+		if (c.Protocol == "SCTP") != (c.Verdict == "skipped") {
+			t.Errorf("cell %+v: SCTP cells and only they are skipped", c)
+		}
+	}
+	for _, round := range fc.jobs {
+		for _, j := range round {
+			if j.Protocol == "SCTP" {
+				t.Fatalf("SCTP job %+v was sent to a cluster without SCTP", j)
+			}
+		}
+	}
+}
+
+func TestRunUsesAddressesTheClusterAssigned(t *testing.T) {
+	fc := &fakeCluster{answer: func(probes.Job, int) probes.Outcome { return probes.Allowed }, addrs: clusters.Addresses{"x/c": "192.168.0.99"}}
+	s, err := scenarios.New("add-pod").Source(scenarios.SourceGenerated).Tags("create").
+		DefaultPorts(scenarios.Port{Port: 80, Protocol: scenarios.TCP}).
+		Namespace("x", nil, scenarios.PodNamed("a", nil)).
+		Step("add c", scenarios.CreatePodIn("x", scenarios.PodNamed("c", nil))).
+		Expect("allow").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Run(context.Background(), []*scenarios.Scenario{s}, Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}})
+	if st := res.Scenarios[0].Status; st != reports.Pass {
+		t.Fatalf("status %s: %+v", st, res.Scenarios[0])
+	}
+	found := false
+	for _, j := range fc.jobs[0] {
+		if j.To == "x/c" {
+			found = true
+			if j.Host != "192.168.0.99" {
+				t.Errorf("probe to x/c dialled %s, want the assigned 192.168.0.99", j.Host)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no probe to the created pod")
+	}
+}

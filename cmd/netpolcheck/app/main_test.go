@@ -1,0 +1,217 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// Every malformed scenario and manifest in the loader's testdata gives exit 2,
+// the documented error on stderr, and no panic.
+func TestMalformedInputExitsTwo(t *testing.T) {
+	files, err := filepath.Glob("../../../scenarios/testdata/malformed/*.err")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 30 {
+		t.Fatalf("only %d malformed cases, want at least 30", len(files))
+	}
+	for _, errFile := range files {
+		input := strings.TrimSuffix(errFile, ".err")
+		matches, _ := filepath.Glob(input + ".*")
+		var path string
+		for _, m := range matches {
+			if m != errFile {
+				path = m
+			}
+		}
+		if st, err := os.Stat(input); err == nil && st.IsDir() {
+			path = input
+		}
+		if path == "" {
+			t.Errorf("%s: no input beside it", errFile)
+			continue
+		}
+		want, err := os.ReadFile(errFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			for _, cmd := range []string{"simulate", "list"} {
+				_, stderr, code := run(t, cmd, "-f", path)
+				if code != ExitBadInput {
+					t.Errorf("%s: exit %d, want 2; stderr: %s", cmd, code, stderr)
+				}
+				if w := strings.TrimSpace(string(want)); !strings.Contains(stderr, w) {
+					t.Errorf("%s: stderr %q does not contain %q", cmd, stderr, w)
+				}
+			}
+		})
+	}
+}
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"simulate", "--no-such-flag"},
+		{"simulate", "-o", "yaml"},
+		{"simulate", "--focus", "("},
+		{"simulate", "--focus", "^no-such-scenario$"},
+		{"explain", "--from", "x/a", "--to", "x/b", "--port", "80/ICMP"},
+		{"explain", "--from", "x/a", "--to", "x/b", "--port", "70000"},
+		{"run", "--cluster", "nowhere"},
+		{"run", "--parallel", "0"},
+		{"report", "no-such-results.json"},
+		{"nosuchcommand"},
+	} {
+		_, stderr, code := run(t, args...)
+		if code != ExitBadInput {
+			t.Errorf("%v: exit %d, want 2; stderr: %s", args, code, stderr)
+		}
+		if !strings.HasPrefix(stderr, "netpolcheck: ") {
+			t.Errorf("%v: stderr %q has no error line", args, stderr)
+		}
+	}
+}
+
+// The JSON of simulate is exactly one document with the documented shape.
+func TestSimulateJSONShape(t *testing.T) {
+	stdout, stderr, code := run(t, "simulate", "-o", "json", "--focus", "^upstream-pod-selector$")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	var doc struct {
+		Scenarios []struct {
+			Name  string
+			Steps []struct {
+				Name  string
+				Cells []struct {
+					From, To, Protocol, Verdict string
+					Port                        int
+				}
+			}
+		}
+	}
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if dec.More() {
+		t.Fatal("more than one JSON document on stdout")
+	}
+	if len(doc.Scenarios) != 1 || doc.Scenarios[0].Name != "upstream-pod-selector" || len(doc.Scenarios[0].Steps) == 0 {
+		t.Fatalf("scenarios %+v", doc.Scenarios)
+	}
+	cells := doc.Scenarios[0].Steps[0].Cells
+	if len(cells) == 0 {
+		t.Fatal("no cells")
+	}
+	for _, c := range cells {
+		if c.Verdict != "allowed" && c.Verdict != "blocked" || c.Port == 0 || c.Protocol == "" || !strings.Contains(c.From, "/") {
+			t.Fatalf("bad cell %+v", c)
+		}
+	}
+}
+
+func TestSimulateManifestsAndExplain(t *testing.T) {
+	dir := t.TempDir()
+	manifest := `apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 80, name: http}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: shop, labels: {app: client}}
+spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: nothing}}}]
+`
+	path := filepath.Join(dir, "shop.yaml")
+	if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run(t, "simulate", "-f", path, "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{`"from": "shop/client"`, `"to": "shop/web"`, `"port": 80`, `"port": 8080`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("simulate output lacks %s", want)
+		}
+	}
+	stdout, stderr, code = run(t, "explain", "-f", path, "--from", "shop/client", "--to", "shop/web", "--port", "80/TCP")
+	if code != ExitOK {
+		t.Fatalf("explain exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"BLOCKED", "isolated by shop/allow-web", "no rule allows it"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("explain output %q lacks %q", stdout, want)
+		}
+	}
+	stdout, _, _ = run(t, "explain", "-f", path, "--from", "shop/web", "--to", "shop/client", "--port", "8080")
+	if !strings.Contains(stdout, "ALLOWED") {
+		t.Errorf("explain web -> client: %s", stdout)
+	}
+}
+
+func TestSimulateWritesReports(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := run(t, "simulate", "-q", "--tags", "egress", "--report-dir", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"results.json", "junit.xml", "report.html"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	out2 := t.TempDir()
+	stdout, stderr, code := run(t, "report", filepath.Join(dir, "results.json"), "--out", out2)
+	if code != ExitOK || stdout == "" {
+		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	b, _ := os.ReadFile(filepath.Join(out2, "junit.xml"))
+	if !bytes.Equal(a, b) {
+		t.Error("junit.xml rendered again from results.json differs from the original")
+	}
+}
+
+func TestListShowsSourcesAndTags(t *testing.T) {
+	stdout, _, code := run(t, "list", "--tags", "pitfall", "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct{ Scenarios []struct{ Name, Source, Seed string } }
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Scenarios) < 5 {
+		t.Fatalf("%d pitfall scenarios, want at least 5", len(doc.Scenarios))
+	}
+	for _, s := range doc.Scenarios {
+		if s.Source != "pitfall" || s.Seed == "" {
+			t.Errorf("%s: source %q seed %q", s.Name, s.Source, s.Seed)
+		}
+	}
+}
