@@ -1,3 +1,15 @@
 // Package reports owns results.json and everything rendered from it: the
 // terminal grids, JUnit XML and the self-contained HTML report.
+//
+// Every report is a pure function of one Results value, so that
+// `netpolcheck report results.json` reproduces exactly what the run printed.
+// Renderers accept whatever they are given and mark what they do not
+// understand (a "?" glyph, an unknown status counted as errored) rather than
+// fail, because a report is most needed when something upstream went wrong;
+// ReadResults is the strict gate that rejects files netpolcheck did not write.
+//
+// The grids use the upstream Kubernetes e2e glyphs so that output can be
+// compared with e2e logs: "." allowed, "X" blocked, and in a comparison grid
+// "." match, "X" mismatch. Runs add "E" (the probe errored), "S" (skipped)
+// and "?" (no cell for that pair).
 package reports

@@ -202,7 +202,9 @@ func TestListShowsSourcesAndTags(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	var doc struct{ Scenarios []struct{ Name, Source, Seed string } }
+	var doc struct {
+		Scenarios []struct{ Name, Source, Seed string }
+	}
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
