@@ -127,12 +127,12 @@ type Expectation struct {
 //
 // Peer expressions:
 //
-//   - every pod and every external host
-//     ns/pod         a pod; either side may be * or a glob such as x/* or */a
-//     ns:NAME        every pod of namespace NAME
-//     pod:k=v,k2=v2  every pod whose labels match
-//     nsl:k=v        every pod whose namespace's labels match
-//     ext:NAME       an external host (ext:* for all)
+//	"*"            every pod and every external host
+//	ns/pod         a pod; either side may be * or a glob such as x/* or */a
+//	ns:NAME        every pod of namespace NAME
+//	pod:k=v,k2=v2  every pod whose labels match
+//	nsl:k=v        every pod whose namespace's labels match
+//	ext:NAME       an external host (ext:* for all)
 //
 // On is "80/TCP", "80" (TCP), "*/UDP" (every port of a protocol), "http" (a
 // named port of the destination) or empty for every port.

@@ -1,0 +1,63 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// Selector picks scenarios for a command. A scenario is selected when its
+// name matches any Focus expression (or Focus is empty), no Skip expression,
+// it has at least one of Tags (or Tags is empty) and none of ExcludeTags.
+type Selector struct {
+	// Focus and Skip are regular expressions on scenario names.
+	Focus, Skip []string
+	// Tags and ExcludeTags are exact tag names.
+	Tags, ExcludeTags []string
+}
+
+// Select returns the selected scenarios in their input order. A bad regular
+// expression is an InputError whose Field names the flag ("--focus", "--skip").
+func (s Selector) Select(in []*Scenario) ([]*Scenario, error) {
+	focus, err := compileAll(s.Focus, "--focus")
+	if err != nil {
+		return nil, err
+	}
+	skip, err := compileAll(s.Skip, "--skip")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Scenario, 0, len(in))
+	for _, sc := range in {
+		if len(focus) > 0 && !anyMatch(focus, sc.Name) {
+			continue
+		}
+		if anyMatch(skip, sc.Name) {
+			continue
+		}
+		if len(s.Tags) > 0 && !slices.ContainsFunc(s.Tags, func(t string) bool { return slices.Contains(sc.Tags, t) }) {
+			continue
+		}
+		if slices.ContainsFunc(s.ExcludeTags, func(t string) bool { return slices.Contains(sc.Tags, t) }) {
+			continue
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+func compileAll(exprs []string, flag string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(exprs))
+	for _, e := range exprs {
+		re, err := regexp.Compile(e)
+		if err != nil {
+			return nil, &InputError{Field: flag, Msg: fmt.Sprintf("invalid regular expression %q: %v", e, err)}
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+func anyMatch(res []*regexp.Regexp, name string) bool {
+	return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(name) })
+}

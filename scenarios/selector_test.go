@@ -1,0 +1,54 @@
+package scenarios
+
+import "testing"
+
+func TestSelect(t *testing.T) {
+	in := []*Scenario{
+		{Name: "deny-all-ingress", Tags: []string{"ingress", "basic"}},
+		{Name: "deny-all-egress", Tags: []string{"egress", "basic"}},
+		{Name: "ipblock-except", Tags: []string{"egress", "ipblock"}},
+		{Name: "sctp-ports", Tags: []string{"sctp"}},
+	}
+	tests := []struct {
+		name string
+		sel  Selector
+		want []string
+	}{
+		{"everything", Selector{}, []string{"deny-all-ingress", "deny-all-egress", "ipblock-except", "sctp-ports"}},
+		{"focus", Selector{Focus: []string{"^deny", "sctp"}}, []string{"deny-all-ingress", "deny-all-egress", "sctp-ports"}},
+		{"skip", Selector{Skip: []string{"egress$"}}, []string{"deny-all-ingress", "ipblock-except", "sctp-ports"}},
+		{"focus and skip", Selector{Focus: []string{"deny"}, Skip: []string{"ingress"}}, []string{"deny-all-egress"}},
+		{"any tag", Selector{Tags: []string{"ipblock", "sctp"}}, []string{"ipblock-except", "sctp-ports"}},
+		{"exclude tags", Selector{ExcludeTags: []string{"basic"}}, []string{"ipblock-except", "sctp-ports"}},
+		{"tags and exclusions", Selector{Tags: []string{"egress"}, ExcludeTags: []string{"ipblock"}}, []string{"deny-all-egress"}},
+		{"nothing", Selector{Tags: []string{"udp"}}, []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := tc.sel.Select(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, s := range out {
+				got = append(got, s.Name)
+			}
+			equalJSON(t, "selected", got, tc.want)
+		})
+	}
+}
+
+func TestSelectBadExpression(t *testing.T) {
+	for _, tc := range []struct {
+		sel  Selector
+		want string
+	}{
+		{Selector{Focus: []string{"a("}}, "--focus: invalid regular expression \"a(\": error parsing regexp: missing closing ): `a(`"},
+		{Selector{Skip: []string{"*"}}, "--skip: invalid regular expression \"*\": error parsing regexp: missing argument to repetition operator: `*`"},
+	} {
+		_, err := tc.sel.Select(nil)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("got %v, want %s", err, tc.want)
+		}
+	}
+}
