@@ -1,0 +1,61 @@
+package library
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// files are the scenario files, one scenario each, under seeds/, pitfalls/ and upstream/.
+//
+//go:embed */*.yaml
+var files embed.FS
+
+// filePrefix makes a scenario's File name say where it came from in error
+// messages and reports, distinct from a user's own files.
+const filePrefix = "library/"
+
+// Builtin loads every built-in scenario, sorted by name. File is "library/<dir>/<file>".
+func Builtin() ([]*scenarios.Scenario, error) {
+	return load(files)
+}
+
+// load parses every */*.yaml file of fsys. It is apart from Builtin so that
+// tests can feed it broken libraries.
+func load(fsys fs.FS) ([]*scenarios.Scenario, error) {
+	paths, err := fs.Glob(fsys, "*/*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("list scenario files: %w", err)
+	}
+	if len(paths) == 0 {
+		// An empty library would make every run test nothing and pass.
+		return nil, fmt.Errorf("no scenario files in the library")
+	}
+	var out []*scenarios.Scenario
+	byName := map[string]string{}
+	for _, p := range paths {
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", filePrefix+p, err)
+		}
+		parsed, err := scenarios.Parse(filePrefix+p, data)
+		if err != nil {
+			return nil, err
+		}
+		if len(parsed) != 1 {
+			return nil, fmt.Errorf("%s: holds %d scenarios, the library wants exactly one per file", filePrefix+p, len(parsed))
+		}
+		s := parsed[0]
+		if other, dup := byName[s.Name]; dup {
+			return nil, fmt.Errorf("%s: scenario name %q is already used by %s", filePrefix+p, s.Name, other)
+		}
+		byName[s.Name] = filePrefix + p
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *scenarios.Scenario) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
