@@ -28,8 +28,13 @@ const (
 	Pass    Status = "pass"
 	Fail    Status = "fail"    // an expectation failed: mismatching cells
 	Error   Status = "error"   // the scenario could not be run (setup failed, probes errored)
-	Skipped Status = "skipped" // nothing could be tested; Reason says why
+	Skipped Status = "skipped" // nothing could be tested; Error or Skipped says why
 )
+
+// Ignored is the run verdict of a loopback cell whose observation differs from
+// the oracle: traffic from a pod to itself never reaches an enforcer, and
+// upstream ignores such cells too. It is shown, never counted as a failure.
+const Ignored = "ignored"
 
 // ScenarioResult is one scenario's outcome.
 type ScenarioResult struct {
@@ -72,7 +77,7 @@ type StepResult struct {
 //
 // In simulate, Verdict is the oracle's "allowed" or "blocked". In run, Expected
 // is the oracle's, Observed is what the probe saw (allowed, blocked, error,
-// skipped) and Verdict is "pass", "fail", "error" or "skipped".
+// skipped) and Verdict is "pass", "fail", "error", "skipped" or "ignored".
 type Cell struct {
 	From     string `json:"from"`
 	To       string `json:"to"`

@@ -1,0 +1,310 @@
+// The netpolcheck report page: it builds itself from the results embedded in
+// the page. It mirrors the Go reports (grid order, glyphs, skip reasons) so
+// that the terminal, JUnit and this page tell the same story.
+(function () {
+  "use strict";
+
+  const results = JSON.parse(document.getElementById("results").textContent) || {};
+  const scenarios = results.scenarios || [];
+  const simulate = results.mode === "simulate";
+  const STATUSES = ["pass", "fail", "error", "skipped"];
+  const STATUS_WORDS = { pass: "passed", fail: "failed", error: "errored", skipped: "skipped" };
+  const OUTCOME_GLYPHS = { allowed: ".", blocked: "X", error: "E", skipped: "S" };
+  const VERDICT_GLYPHS = { pass: ".", fail: "X", error: "E", skipped: "S", ignored: "-" };
+  const filter = { statuses: new Set(STATUSES), tag: "" };
+  const scenarioNodes = [];
+
+  // add appends children to node: nested lists are flattened, absent values
+  // dropped, and anything that is not a node becomes a text node, never
+  // markup, so nothing from the results can inject HTML.
+  function add(node, ...children) {
+    for (const child of children.flat(Infinity)) {
+      if (child === undefined || child === null || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // el creates an element with attributes and children (see add).
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === "class") node.className = value;
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    return add(node, ...children);
+  }
+
+  // An unknown status counts as errored, as in the Go reports.
+  function knownStatus(status) { return STATUSES.includes(status) ? status : "error"; }
+  function secs(s) { return (Number(s) || 0).toFixed(2) + "s"; }
+  function plural(n, one, many) { return n === 1 ? "1 " + one : n + " " + many; }
+  function compareStrings(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+  function badge(status) { return el("span", { class: "badge s-" + knownStatus(status) }, status || "?"); }
+  function portKey(c) { return c.port + "/" + (c.protocol || "TCP"); }
+  function outcomeGlyph(o) { return OUTCOME_GLYPHS[o] || "?"; }
+  function outcomeClass(o) { return OUTCOME_GLYPHS[o] ? "g-" + o : "g-missing"; }
+  function verdictGlyph(v) { return VERDICT_GLYPHS[v] || "?"; }
+  function verdictClass(v) { return VERDICT_GLYPHS[v] ? "v-" + v : "v-missing"; }
+  function problemLabel(status) { return status === "skipped" ? "skipped: " : "error: "; }
+
+  function tally(list) {
+    const t = { pass: 0, fail: 0, error: 0, skipped: 0 };
+    for (const item of list) t[knownStatus(item.status)]++;
+    return t;
+  }
+
+  function factList(facts) {
+    const shown = facts.filter((f) => f[1]);
+    if (!shown.length) return null;
+    return el("dl", { class: "facts" }, shown.map(([k, v]) => [el("dt", null, k), el("dd", null, v)]));
+  }
+
+  function renderSummary() {
+    const steps = scenarios.flatMap((s) => s.steps || []);
+    const started = results.started && !String(results.started).startsWith("0001-") ? results.started : "";
+    const counts = (what, t) => el("p", { class: "counts", id: "counts-" + what }, what + ": ",
+      STATUSES.map((s, i) => [i ? ", " : "", el("span", { class: "count s-" + s }, t[s] + " " + STATUS_WORDS[s])]));
+    add(document.getElementById("summary"),
+      el("h1", null, "netpolcheck report"),
+      factList([["mode", results.mode], ["cluster", results.cluster], ["enforcer", results.enforcer],
+        ["version", results.version], ["started", started], ["duration", secs(results.durationSeconds)]]),
+      counts("scenarios", tally(scenarios)),
+      counts("steps", tally(steps)),
+      el("p", { class: "legend" }, simulate
+        ? "Matrices: . allowed, X blocked, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
+        : "Matrices: . allowed, X blocked, E error, S skipped, ? no cell; comparison: . match, X mismatch (red). Click a cell for its explanation."));
+  }
+
+  function renderFilters() {
+    const boxes = STATUSES.map((s) => {
+      const box = el("input", { type: "checkbox", checked: true, "data-status": s });
+      box.addEventListener("change", () => {
+        if (box.checked) filter.statuses.add(s); else filter.statuses.delete(s);
+        applyFilters();
+      });
+      return el("label", { class: "s-" + s }, box, " " + STATUS_WORDS[s]);
+    });
+    const tags = [...new Set(scenarios.flatMap((s) => s.tags || []))].sort(compareStrings);
+    const select = el("select", { id: "tag-filter" }, el("option", { value: "" }, "all tags"),
+      tags.map((t) => el("option", { value: t }, t)));
+    select.addEventListener("change", () => { filter.tag = select.value; applyFilters(); });
+    add(document.getElementById("filters"), "status: ", boxes, el("label", null, "tag: ", select),
+      el("span", { id: "shown" }));
+  }
+
+  function applyFilters() {
+    let shown = 0;
+    scenarioNodes.forEach((node, i) => {
+      const sc = scenarios[i];
+      const visible = filter.statuses.has(knownStatus(sc.status)) &&
+        (!filter.tag || (sc.tags || []).includes(filter.tag));
+      node.hidden = !visible;
+      if (visible) shown++;
+    });
+    document.getElementById("shown").textContent = shown + " of " + scenarios.length + " scenarios shown";
+  }
+
+  function renderScenarios() {
+    const main = document.getElementById("scenarios");
+    if (!scenarios.length) main.append(el("p", null, "No scenarios."));
+    scenarios.forEach((sc, i) => {
+      const node = el("details", { class: "scenario s-" + knownStatus(sc.status), id: "scenario-" + i },
+        el("summary", null, badge(sc.status), " ", el("span", { class: "name" }, sc.name), " ",
+          el("span", { class: "meta" }, plural((sc.steps || []).length, "step", "steps") + ", " + secs(sc.durationSeconds)),
+          (sc.tags || []).map((t) => el("span", { class: "tag" }, t))));
+      // Bodies are built on first opening: a large run has thousands of cells.
+      node.addEventListener("toggle", () => { if (node.open) renderBody(node, sc); });
+      scenarioNodes.push(node);
+      main.append(node);
+    });
+  }
+
+  function renderBody(node, sc) {
+    if (node.dataset.rendered) return;
+    node.dataset.rendered = "true";
+    const body = el("div", { class: "scenario-body" });
+    if (sc.description) body.append(el("p", { class: "description" }, sc.description));
+    const facts = factList([["source", sc.source], ["seed", sc.seed], ["file", sc.file], ["tags", (sc.tags || []).join(", ")]]);
+    if (facts) body.append(facts);
+    if (sc.error) body.append(el("pre", { class: "problem" }, problemLabel(sc.status) + sc.error));
+    const steps = sc.steps || [];
+    steps.forEach((st, i) => body.append(renderStep(st, i + 1, steps.length)));
+    node.append(body);
+  }
+
+  function hasProblemCells(st) {
+    return (st.cells || []).some((c) => c.verdict === "fail" || c.verdict === "error");
+  }
+
+  function renderStep(st, n, total) {
+    const section = el("section", { class: "step s-" + knownStatus(st.status) });
+    let converge = null;
+    if (!simulate && (st.convergeSeconds || st.retries || hasProblemCells(st))) {
+      converge = el("span", { class: "meta" }, " converge " + secs(st.convergeSeconds) + ", " +
+        plural(st.retries || 0, "retry", "retries"));
+    }
+    section.append(el("h3", null, badge(st.status), " step " + n + "/" + total + ": ", st.name, converge));
+    if (st.error) section.append(el("pre", { class: "problem" }, problemLabel(st.status) + st.error));
+    const reasons = skipReasons(st);
+    if (reasons.length) section.append(el("ul", { class: "skipped" }, reasons.map((r) => el("li", null, "skipped: " + r))));
+    if ((st.handWrittenMismatches || []).length) section.append(handWrittenTable(st.handWrittenMismatches));
+    const matrices = renderMatrices(st);
+    if (matrices) section.append(matrices);
+    const detail = el("div", { class: "cell-detail", hidden: true });
+    section.append(detail);
+    section.addEventListener("click", (ev) => {
+      const td = ev.target.closest("td[data-cell]");
+      if (td && section.contains(td)) showCell(section, detail, td.dataset.cell, st.cells[Number(td.dataset.cell)]);
+    });
+    if ((st.policies || []).length) {
+      section.append(el("details", { class: "policies" },
+        el("summary", null, plural(st.policies.length, "policy", "policies") + " in force"),
+        st.policies.map((p) => el("pre", null, p))));
+    }
+    return section;
+  }
+
+  // skipReasons mirrors the Go reports: the step's own reasons, then the
+  // details of skipped cells it does not mention, sorted.
+  function skipReasons(st) {
+    const seen = new Set();
+    const reasons = [];
+    for (const r of st.skipped || []) if (r && !seen.has(r)) { seen.add(r); reasons.push(r); }
+    const extra = [];
+    for (const c of st.cells || []) {
+      const skipped = c.verdict === "skipped" || c.observed === "skipped";
+      if (skipped && c.detail && !seen.has(c.detail)) { seen.add(c.detail); extra.push(c.detail); }
+    }
+    return reasons.concat(extra.sort(compareStrings));
+  }
+
+  function handWrittenTable(list) {
+    return el("table", { class: "hand-written" },
+      el("caption", null, "hand-written expectations the oracle contradicts"),
+      el("tr", null, ["from", "to", "port", "hand-written", "oracle", "explanation"].map((h) => el("th", null, h))),
+      list.map((h) => el("tr", null, [h.from, h.to, h.port, h.handWritten, h.oracle, h.explanation].map((v) => el("td", null, v || "")))));
+  }
+
+  // ordered returns the members of set: those in order first, in that order,
+  // then the rest sorted, as the Go grids do.
+  function ordered(order, set, compare) {
+    const seen = new Set();
+    const out = [];
+    for (const k of order || []) if (set.has(k) && !seen.has(k)) { seen.add(k); out.push(k); }
+    return out.concat([...set].filter((k) => !seen.has(k)).sort(compare));
+  }
+
+  function splitPort(key) {
+    const i = key.indexOf("/");
+    const n = /^-?\d+$/.test(key.slice(0, i)) ? Number(key.slice(0, i)) : -1;
+    return [n, key.slice(i + 1)];
+  }
+
+  function comparePorts(a, b) {
+    const [an, ap] = splitPort(a);
+    const [bn, bp] = splitPort(b);
+    return (an - bn) || compareStrings(ap, bp) || compareStrings(a, b);
+  }
+
+  function stepGrids(st) {
+    const cells = st.cells || [];
+    const byPort = new Map();
+    cells.forEach((c, i) => {
+      const key = portKey(c);
+      if (!byPort.has(key)) byPort.set(key, []);
+      byPort.get(key).push(i);
+    });
+    return ordered(st.ports, new Set(byPort.keys()), comparePorts).map((port) => {
+      const index = new Map();
+      const froms = new Set();
+      const tos = new Set();
+      for (const i of byPort.get(port)) {
+        const c = cells[i];
+        const pair = c.from + "\u0000" + c.to;
+        if (!index.has(pair)) index.set(pair, i);
+        froms.add(c.from);
+        tos.add(c.to);
+      }
+      return { port, index, froms: ordered(st.endpoints, froms, compareStrings), tos: ordered(st.endpoints, tos, compareStrings) };
+    });
+  }
+
+  function renderMatrices(st) {
+    const grids = stepGrids(st);
+    if (!grids.length) return null;
+    const contradicted = new Set((st.handWrittenMismatches || []).map((h) => [h.from, h.to, h.port].join("\u0000")));
+    const wrap = el("div", { class: "matrices" });
+    for (const g of grids) {
+      const port = el("div", { class: "port" }, el("h4", null, g.port));
+      if (simulate) {
+        port.append(matrix(st, g, "verdicts", (c) => ({
+          glyph: outcomeGlyph(c.verdict),
+          cls: outcomeClass(c.verdict) + (contradicted.has([c.from, c.to, g.port].join("\u0000")) ? " mismatch" : ""),
+        })));
+      } else {
+        const mismatch = (c) => (c.verdict === "fail" ? " mismatch" : "");
+        port.append(
+          matrix(st, g, "expected", (c) => ({ glyph: outcomeGlyph(c.expected), cls: outcomeClass(c.expected) })),
+          matrix(st, g, "observed", (c) => ({ glyph: outcomeGlyph(c.observed), cls: outcomeClass(c.observed) + mismatch(c) })),
+          matrix(st, g, "comparison", (c) => ({ glyph: verdictGlyph(c.verdict), cls: verdictClass(c.verdict) + mismatch(c) })));
+      }
+      wrap.append(port);
+    }
+    return wrap;
+  }
+
+  function cellName(c) {
+    return c.from + " -> " + c.to + " " + portKey(c) + (c.portName ? " (" + c.portName + ")" : "") + (c.loopback ? " [loopback]" : "");
+  }
+
+  function cellOutcome(c) {
+    if (simulate) return c.verdict || "unknown";
+    return "expected " + (c.expected || "unknown") + ", observed " + (c.observed || "unknown");
+  }
+
+  function matrix(st, g, title, look) {
+    const head = el("tr", null, el("th", { class: "corner" }, "-"), g.tos.map((to) => el("th", { scope: "col" }, to)));
+    const rows = g.froms.map((from) => el("tr", null, el("th", { scope: "row" }, from), g.tos.map((to) => {
+      const i = g.index.get(from + "\u0000" + to);
+      if (i === undefined) return el("td", { class: "g-missing", title: from + " -> " + to + ": no cell" }, "?");
+      const c = st.cells[i];
+      const shown = look(c);
+      return el("td", { class: shown.cls, "data-cell": i, title: cellName(c) + ": " + cellOutcome(c) }, shown.glyph);
+    })));
+    return el("figure", { class: "matrix-figure" }, el("figcaption", null, title),
+      el("table", { class: "matrix matrix-" + title }, el("thead", null, head), el("tbody", null, rows)));
+  }
+
+  function showCell(section, detail, index, c) {
+    for (const td of section.querySelectorAll("td.selected")) td.classList.remove("selected");
+    for (const td of section.querySelectorAll('td[data-cell="' + index + '"]')) td.classList.add("selected");
+    const facts = simulate
+      ? [["verdict", c.verdict]]
+      : [["expected", c.expected], ["observed", c.observed], ["verdict", c.verdict]];
+    if (c.loopback) facts.push(["loopback", "yes (a pod to itself)"]);
+    const rows = facts.filter((f) => f[1]).map(([k, v]) => [el("dt", null, k), el("dd", null, v)]);
+    const block = (label, text) => (text ? [el("dt", null, label), el("dd", null, el("pre", null, text))] : null);
+    detail.replaceChildren(
+      el("h4", null, cellName(c)),
+      el("dl", null, rows,
+        block("explanation", c.explanation || "none recorded"),
+        block("detail", c.detail),
+        (c.drops || []).length ? [el("dt", null, "drops"), el("dd", null, el("pre", null, c.drops.join("\n")))] : null,
+        block("reproduce", c.reproduce)));
+    detail.hidden = false;
+  }
+
+  renderSummary();
+  renderFilters();
+  renderScenarios();
+  applyFilters();
+  // Open the first failing (else errored) scenario, so the page shows a problem at once.
+  const first = scenarios.findIndex((s) => s.status === "fail");
+  const open = first >= 0 ? first : scenarios.findIndex((s) => knownStatus(s.status) === "error");
+  if (open >= 0) {
+    renderBody(scenarioNodes[open], scenarios[open]);
+    scenarioNodes[open].open = true;
+  }
+})();

@@ -1,0 +1,67 @@
+package reports
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// The page's style and script, inlined so that the report is one file that
+// works offline and from a CI artifact store.
+var (
+	//go:embed assets/report.css
+	reportCSS string
+	//go:embed assets/report.js
+	reportJS string
+)
+
+// WriteHTML writes r as one self-contained page: inline CSS and script, and r
+// itself as JSON from which the script builds the page. Scenario details and
+// their matrices are built only when a scenario is opened, which keeps large
+// runs fast; the first failing scenario is opened at load.
+func WriteHTML(w io.Writer, r *Results) error {
+	if r == nil {
+		return errors.New("write html report: no results")
+	}
+	// encoding/json escapes <, > and & as \u003c and so on, so no scenario
+	// name or policy can close the script element that carries the data.
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>netpolcheck report</title>
+<style>
+`)
+	b.WriteString(reportCSS)
+	b.WriteString(`</style>
+</head>
+<body>
+<noscript>This report is drawn by JavaScript; the raw results are in the page source.</noscript>
+<header id="summary"></header>
+<nav id="filters"></nav>
+<main id="scenarios"></main>
+<script type="application/json" id="results">`)
+	b.Write(data)
+	b.WriteString(`</script>
+<script>
+`)
+	b.WriteString(reportJS)
+	b.WriteString(`</script>
+</body>
+</html>
+`)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package reports
+
+import "fmt"
+
+// step writes one step: its status and convergence, its error, the grids, the
+// hand-written mismatches, the wrong and errored cells, and the skip reasons.
+func (t *terminalReport) step(n, total int, st StepResult) {
+	wrong, errored := cellsWithVerdict(st, Fail), cellsWithVerdict(st, Error)
+	mismatching := len(wrong) > 0 || len(errored) > 0
+	header := fmt.Sprintf("step %d/%d %q: %s", n, total, st.Name, t.status(st.Status, 0))
+	if !t.simulate && (mismatching || st.Converge > 0 || st.Retries > 0) {
+		header += fmt.Sprintf(", converge %s, %s", seconds(st.Converge), plural(st.Retries, "retry", "retries"))
+	}
+	t.line("  ", "%s", header)
+	const indent = "    "
+	t.lines(indent, fieldLines(problemLabel(st.Status), st.Error))
+	t.grids(st, mismatching)
+	t.handWritten(st.HandWritten)
+	if len(wrong) > 0 {
+		t.line(indent, "wrong cells:")
+		for _, c := range wrong {
+			t.lines(indent+"  ", cellAccount(t.mode, c))
+		}
+	}
+	if len(errored) > 0 {
+		t.line(indent, "errored cells:")
+		for _, c := range errored {
+			t.lines(indent+"  ", cellAccount(t.mode, c))
+		}
+	}
+	for _, reason := range skipReasons(st) {
+		t.line(indent, "skipped: %s", reason)
+	}
+}
+
+// grids writes the grids a step deserves. In simulate: the verdicts, when the
+// step failed or with Verbose. In run: expected, observed and comparison when
+// a cell failed or errored; expected and observed with Verbose.
+func (t *terminalReport) grids(st StepResult, mismatching bool) {
+	if t.simulate {
+		if !t.verbose && st.Status == Pass && len(st.HandWritten) == 0 {
+			return
+		}
+		contradicted := map[[3]string]bool{}
+		for _, h := range st.HandWritten {
+			contradicted[[3]string{h.From, h.To, h.Port}] = true
+		}
+		for _, g := range stepGrids(st) {
+			t.grid("verdicts", g, func(c Cell) styled {
+				s := styled{text: outcomeGlyph(c.Verdict)}
+				if contradicted[[3]string{c.From, c.To, g.port}] {
+					s.color = colorRed
+				}
+				return s
+			})
+		}
+		return
+	}
+	if !mismatching && !t.verbose {
+		return
+	}
+	for _, g := range stepGrids(st) {
+		t.grid("expected", g, func(c Cell) styled { return styled{text: outcomeGlyph(c.Expected)} })
+		t.grid("observed", g, func(c Cell) styled {
+			s := styled{text: outcomeGlyph(c.Observed), color: glyphColor(outcomeGlyph(c.Observed))}
+			if c.Verdict == string(Fail) {
+				s.color = colorRed
+			}
+			return s
+		})
+		if mismatching {
+			t.grid("comparison", g, func(c Cell) styled {
+				glyph := verdictGlyph(c.Verdict)
+				if glyph == glyphMismatch {
+					return styled{text: glyph, color: colorRed}
+				}
+				return styled{text: glyph, color: glyphColor(glyph)}
+			})
+		}
+	}
+}
+
+// glyphColor paints the glyphs that are neither allowed nor blocked.
+func glyphColor(glyph string) string {
+	switch glyph {
+	case glyphError:
+		return colorMagenta
+	case glyphSkipped, glyphMissing:
+		return colorYellow
+	}
+	return ""
+}
+
+// grid writes one grid in the upstream e2e layout: a header of destinations
+// after "-", then a row per source. A pair without a cell shows "?".
+func (t *terminalReport) grid(title string, g grid, glyph func(Cell) styled) {
+	t.line("    ", "%s %s:", g.port, title)
+	header := []styled{{text: "-"}}
+	for _, to := range g.tos {
+		header = append(header, styled{text: to})
+	}
+	rows := [][]styled{header}
+	for _, from := range g.froms {
+		row := []styled{{text: from}}
+		for _, to := range g.tos {
+			c, ok := g.cell(from, to)
+			if !ok {
+				row = append(row, styled{text: glyphMissing, color: colorYellow})
+				continue
+			}
+			row = append(row, glyph(c))
+		}
+		rows = append(rows, row)
+	}
+	t.table("      ", rows)
+}
+
+// handWritten writes, as a table, the cells where the scenario's own
+// expectation and the oracle disagree.
+func (t *terminalReport) handWritten(mismatches []HandWrittenMismatch) {
+	if len(mismatches) == 0 {
+		return
+	}
+	t.line("    ", "hand-written expectations the oracle contradicts:")
+	rows := [][]styled{{{text: "FROM"}, {text: "TO"}, {text: "PORT"}, {text: "HAND-WRITTEN"}, {text: "ORACLE"}, {text: "EXPLANATION"}}}
+	for _, h := range mismatches {
+		rows = append(rows, []styled{
+			{text: h.From}, {text: h.To}, {text: h.Port},
+			{text: orUnknown(h.HandWritten), color: colorRed}, {text: orUnknown(h.Oracle)}, {text: h.Explanation},
+		})
+	}
+	t.table("      ", rows)
+}

@@ -1,0 +1,97 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Validate reports the first value that no netpolcheck run writes: an unknown
+// mode, status, verdict or outcome, or a scenario or step without a name.
+// Renderers accept anything; ReadResults uses Validate so that a file that was
+// not written by netpolcheck is rejected with a precise message instead of
+// rendered into a misleading report.
+func (r *Results) Validate() error {
+	if r == nil {
+		return errors.New("no results")
+	}
+	if err := oneOf("mode", r.Mode, modeSimulate, modeRun); err != nil {
+		return err
+	}
+	for i, sc := range r.Scenarios {
+		if err := validateScenario(r.Mode, sc); err != nil {
+			if sc.Name == "" {
+				return fmt.Errorf("scenario %d: %w", i+1, err)
+			}
+			return fmt.Errorf("scenario %q: %w", sc.Name, err)
+		}
+	}
+	return nil
+}
+
+// statuses are the values of Status, for messages and checks.
+var statuses = []string{string(Pass), string(Fail), string(Error), string(Skipped)}
+
+// validateScenario checks one scenario and its steps.
+func validateScenario(mode string, sc ScenarioResult) error {
+	if sc.Name == "" {
+		return errors.New("no name")
+	}
+	if err := oneOf("status", string(sc.Status), statuses...); err != nil {
+		return err
+	}
+	for i, st := range sc.Steps {
+		if err := validateStep(mode, st); err != nil {
+			if st.Name == "" {
+				return fmt.Errorf("step %d: %w", i+1, err)
+			}
+			return fmt.Errorf("step %q: %w", st.Name, err)
+		}
+	}
+	return nil
+}
+
+// validateStep checks one step and its cells against the mode's vocabulary.
+func validateStep(mode string, st StepResult) error {
+	if st.Name == "" {
+		return errors.New("no name")
+	}
+	if err := oneOf("status", string(st.Status), statuses...); err != nil {
+		return err
+	}
+	for _, c := range st.Cells {
+		if err := validateCell(mode, c); err != nil {
+			return fmt.Errorf("cell %s: %w", cellName(c), err)
+		}
+	}
+	return nil
+}
+
+// validateCell checks that a cell uses the values of its mode: verdicts
+// allowed/blocked in simulate, pass/fail/error/skipped with outcomes in run.
+func validateCell(mode string, c Cell) error {
+	if mode == modeSimulate {
+		return oneOf("verdict", c.Verdict, outcomeAllowed, outcomeBlocked)
+	}
+	if err := oneOf("verdict", c.Verdict, append(slices.Clone(statuses), Ignored)...); err != nil {
+		return err
+	}
+	if c.Expected != "" {
+		if err := oneOf("expected", c.Expected, outcomeAllowed, outcomeBlocked); err != nil {
+			return err
+		}
+	}
+	if c.Observed != "" {
+		return oneOf("observed", c.Observed, outcomeAllowed, outcomeBlocked, outcomeError, outcomeSkipped)
+	}
+	return nil
+}
+
+// oneOf fails unless value is one of allowed.
+func oneOf(what, value string, allowed ...string) error {
+	if slices.Contains(allowed, value) {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not one of %s", what, value, strings.Join(allowed, ", "))
+}

@@ -1,0 +1,48 @@
+package reports
+
+import "testing"
+
+func TestValidate(t *testing.T) {
+	run := func(cells ...Cell) *Results {
+		return &Results{Mode: "run", Scenarios: []ScenarioResult{{Name: "sc", Status: Fail, Steps: []StepResult{{Name: "st", Status: Fail, Cells: cells}}}}}
+	}
+	simulate := func(cells ...Cell) *Results {
+		r := run(cells...)
+		r.Mode = "simulate"
+		return r
+	}
+	tests := []struct {
+		name    string
+		results *Results
+		want    string // empty: valid
+	}{
+		{name: "run fixture", results: runFixture()},
+		{name: "simulate fixture", results: simulateFixture()},
+		{name: "nil", results: nil, want: "no results"},
+		{name: "no mode", results: &Results{}, want: `mode "" is not one of simulate, run`},
+		{name: "no scenarios", results: &Results{Mode: "run"}},
+		{name: "scenario without name", results: &Results{Mode: "run", Scenarios: []ScenarioResult{{Status: Pass}}}, want: "scenario 1: no name"},
+		{name: "scenario status", results: &Results{Mode: "run", Scenarios: []ScenarioResult{{Name: "sc", Status: "passed"}}}, want: `scenario "sc": status "passed" is not one of pass, fail, error, skipped`},
+		{name: "step without name", results: &Results{Mode: "run", Scenarios: []ScenarioResult{{Name: "sc", Status: Pass, Steps: []StepResult{{Status: Pass}}}}}, want: `scenario "sc": step 1: no name`},
+		{name: "step status", results: &Results{Mode: "run", Scenarios: []ScenarioResult{{Name: "sc", Status: Pass, Steps: []StepResult{{Name: "st"}}}}}, want: `scenario "sc": step "st": status "" is not one of pass, fail, error, skipped`},
+		{name: "run cell", results: run(runCell("x/a", "x/b", "blocked", "allowed", "fail"))},
+		{name: "run cell with only a verdict", results: run(Cell{From: "x/a", To: "x/b", Port: 80, Verdict: "error"})},
+		{name: "run verdict", results: run(runCell("x/a", "x/b", "blocked", "allowed", "allowed")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "allowed" is not one of pass, fail, error, skipped, ignored`},
+		{name: "run expected", results: run(runCell("x/a", "x/b", "error", "allowed", "fail")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: expected "error" is not one of allowed, blocked`},
+		{name: "run observed", results: run(runCell("x/a", "x/b", "allowed", "timeout", "fail")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: observed "timeout" is not one of allowed, blocked, error, skipped`},
+		{name: "simulate cell", results: simulate(simCell("x/a", "x/b", "blocked"))},
+		{name: "simulate verdict", results: simulate(simCell("x/a", "x/b", "pass")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "pass" is not one of allowed, blocked`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.results.Validate()
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Validate() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
