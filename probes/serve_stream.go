@@ -1,0 +1,79 @@
+package probes
+
+import (
+	"context"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// streamConn is what answering a stream needs; net.Conn and *os.File (for the
+// raw SCTP sockets) both provide it.
+type streamConn interface {
+	io.ReadWriteCloser
+	SetDeadline(time.Time) error
+}
+
+// streamListener accepts TCP connections or SCTP associations.
+type streamListener interface {
+	Accept() (streamConn, error)
+}
+
+// tcpListener adapts a net.Listener to streamListener.
+type tcpListener struct{ net.Listener }
+
+func (l tcpListener) Accept() (streamConn, error) {
+	return l.Listener.Accept()
+}
+
+// answerTimeout bounds how long a server waits for a client's request line, so
+// that a client that connects and says nothing does not hold a goroutine.
+const answerTimeout = 5 * time.Second
+
+// Accept failures other than closing (running out of file descriptors) are
+// retried after a pause that grows up to maxAcceptPause.
+const (
+	minAcceptPause = 5 * time.Millisecond
+	maxAcceptPause = time.Second
+)
+
+func listenTCP(ctx context.Context, port int32) (net.Listener, error) {
+	var lc net.ListenConfig
+	return lc.Listen(ctx, "tcp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(int(port))))
+}
+
+func (s *Server) acceptLoop(l streamListener) {
+	pause := minAcceptPause
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return
+			}
+			time.Sleep(pause)
+			pause = min(2*pause, maxAcceptPause)
+			continue
+		}
+		pause = minAcceptPause
+		if !s.track(conn) {
+			_ = conn.Close()
+			return
+		}
+		s.wg.Go(func() {
+			defer s.untrack(conn)
+			answerStream(conn, s.identity)
+		})
+	}
+}
+
+// answerStream reads the request line and answers with the identity. A client
+// that sends no request gets no answer: the protocol is request first.
+func answerStream(conn streamConn, identity string) {
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(answerTimeout))
+	if _, err := readLine(conn); err != nil {
+		return
+	}
+	_, _ = conn.Write([]byte(identity + "\n"))
+}
