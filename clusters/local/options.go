@@ -1,0 +1,89 @@
+package local
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// DefaultConcurrency bounds how many probes run at once when Options leaves it zero.
+const DefaultConcurrency = 32
+
+// Options configure a Backend. The zero value is ready to use.
+type Options struct {
+	// Enforcer, when set, starts a policy enforcer for each cluster; without
+	// one every probe is allowed, which is what an empty cluster would do.
+	Enforcer EnforcerFactory
+	// Concurrency bounds concurrent probes per Probe call; DefaultConcurrency when zero.
+	Concurrency int
+	// RunID names this run's namespaces (npc-<run>-...); six random hex
+	// characters when empty. It must be 1 to 12 lower-case letters or digits,
+	// because Clean reads it back from namespace names up to the first dash.
+	RunID string
+	// PodCIDR is routed to the node from every pod and external host;
+	// scenarios.DefaultPodCIDR when empty. Pods outside it get a /32 route each.
+	PodCIDR string
+}
+
+// withDefaults fills the zero fields and checks the others.
+func (o Options) withDefaults() (Options, error) {
+	if o.Concurrency < 0 {
+		return o, fmt.Errorf("concurrency %d is negative", o.Concurrency)
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.PodCIDR == "" {
+		o.PodCIDR = scenarios.DefaultPodCIDR
+	}
+	if _, err := parsePodCIDR(o.PodCIDR); err != nil {
+		return o, err
+	}
+	if o.RunID != "" {
+		if err := validateRunID(o.RunID); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// parsePodCIDR accepts an IPv4 prefix only: the gateway and routes are IPv4.
+func parsePodCIDR(s string) (*net.IPNet, error) {
+	ip, cidr, err := net.ParseCIDR(s)
+	if err != nil {
+		return nil, fmt.Errorf("pod CIDR: %w", err)
+	}
+	if ip.To4() == nil {
+		return nil, fmt.Errorf("pod CIDR %s is not IPv4", s)
+	}
+	if ones, _ := cidr.Mask.Size(); ones == 0 {
+		// A /0 would be a default route, which could lead a probe off the machine.
+		return nil, fmt.Errorf("pod CIDR %s would be a default route", s)
+	}
+	return cidr, nil
+}
+
+// validateRunID keeps run IDs safe in file names and parseable from netns names.
+func validateRunID(id string) error {
+	if len(id) == 0 || len(id) > 12 {
+		return fmt.Errorf("run ID %q must have 1 to 12 characters", id)
+	}
+	for _, r := range id {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return fmt.Errorf("run ID %q may hold only lower-case letters and digits", id)
+		}
+	}
+	return nil
+}
+
+// randomRunID returns six random hex characters.
+func randomRunID() (string, error) {
+	b := make([]byte, 3)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random run ID: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
