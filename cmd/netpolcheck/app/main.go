@@ -81,6 +81,7 @@ func newRootCommand(s streams) *cobra.Command {
 		newRunCommand(s),
 		newExplainCommand(s),
 		newListCommand(s),
+		newGenerateCommand(s),
 		newReportCommand(s),
 		newCleanCommand(s),
 		newVersionCommand(s),

@@ -2,21 +2,25 @@ package app
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/spf13/pflag"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
+	"github.com/netpolcheck/netpolcheck/scenarios/generate"
 	"github.com/netpolcheck/netpolcheck/scenarios/library"
 )
 
 // selectionFlags choose scenarios, the same way in every command.
 type selectionFlags struct {
-	files []string
+	files   []string
+	profile string
 	scenarios.Selector
 }
 
 func (f *selectionFlags) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.files, "file", "f", nil, "scenario file, manifest file or directory (repeatable); the built-in library when absent")
+	fs.StringVar(&f.profile, "profile", "", "add the generated cases of this profile: quick (pairwise, for pull requests) or full")
 	fs.StringArrayVar(&f.Focus, "focus", nil, "run only scenarios whose name matches this regular expression (repeatable)")
 	fs.StringArrayVar(&f.Skip, "skip", nil, "skip scenarios whose name matches this regular expression (repeatable)")
 	fs.StringSliceVar(&f.Tags, "tags", nil, "run only scenarios carrying one of these tags")
@@ -26,14 +30,8 @@ func (f *selectionFlags) bind(fs *pflag.FlagSet) {
 // load reads and selects the scenarios. An empty selection is bad input: a
 // run that tests nothing must not look like a pass.
 func (f *selectionFlags) load() ([]*scenarios.Scenario, error) {
-	var all []*scenarios.Scenario
-	var err error
-	if len(f.files) == 0 {
-		all, err = library.Builtin()
-		if err != nil {
-			return nil, fmt.Errorf("built-in library: %w", err)
-		}
-	} else if all, err = scenarios.LoadPaths(f.files); err != nil {
+	all, err := f.sources()
+	if err != nil {
 		return nil, err
 	}
 	selected, err := f.Select(all)
@@ -44,4 +42,35 @@ func (f *selectionFlags) load() ([]*scenarios.Scenario, error) {
 		return nil, badInput("no scenario matches the selection (%d scenarios before --focus/--skip/--tags/--exclude-tags)", len(all))
 	}
 	return selected, nil
+}
+
+// sources are the scenario files given with -f plus the generated cases of
+// --profile; the built-in library when neither is given.
+func (f *selectionFlags) sources() ([]*scenarios.Scenario, error) {
+	if len(f.files) == 0 && f.profile == "" {
+		all, err := library.Builtin()
+		if err != nil {
+			return nil, fmt.Errorf("built-in library: %w", err)
+		}
+		return all, nil
+	}
+	var all []*scenarios.Scenario
+	if len(f.files) > 0 {
+		loaded, err := scenarios.LoadPaths(f.files)
+		if err != nil {
+			return nil, err
+		}
+		all = loaded
+	}
+	if f.profile != "" {
+		if !slices.Contains(generate.Profiles(), generate.Profile(f.profile)) {
+			return nil, badInput("--profile %q: not one of quick, full", f.profile)
+		}
+		cases, err := generate.Cases(generate.Profile(f.profile))
+		if err != nil {
+			return nil, fmt.Errorf("generate %s cases: %w", f.profile, err)
+		}
+		all = append(all, cases...)
+	}
+	return all, nil
 }
