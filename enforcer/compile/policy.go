@@ -1,0 +1,131 @@
+package compile
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// policy is a NetworkPolicy with its selectors parsed and its peers
+// resolved, which do not depend on the endpoint being compiled.
+type policy struct {
+	namespace       string
+	podSelector     labels.Selector
+	ingress, egress bool
+	ingressRules    []rule
+	egressRules     []rule
+}
+
+type rule struct {
+	peers peerSet
+	ports rulePorts
+}
+
+func compilePolicies(c *cluster, in []*networkingv1.NetworkPolicy) ([]policy, error) {
+	sorted := make([]*networkingv1.NetworkPolicy, 0, len(in))
+	for _, np := range in {
+		if np != nil {
+			sorted = append(sorted, np)
+		}
+	}
+	sort.Slice(sorted, func(i, j int) bool {
+		if sorted[i].Namespace != sorted[j].Namespace {
+			return sorted[i].Namespace < sorted[j].Namespace
+		}
+		return sorted[i].Name < sorted[j].Name
+	})
+
+	out := make([]policy, 0, len(sorted))
+	for _, np := range sorted {
+		p, err := compilePolicy(c, np)
+		if err != nil {
+			return nil, fmt.Errorf("policy %s/%s: %w", np.Namespace, np.Name, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func compilePolicy(c *cluster, np *networkingv1.NetworkPolicy) (policy, error) {
+	sel, err := selector(&np.Spec.PodSelector)
+	if err != nil {
+		return policy{}, fmt.Errorf("podSelector: %w", err)
+	}
+	p := policy{namespace: np.Namespace, podSelector: sel}
+	p.ingress, p.egress = policyTypes(np)
+	if p.ingress {
+		for i, r := range np.Spec.Ingress {
+			compiled, err := compileRule(c, np.Namespace, r.From, r.Ports)
+			if err != nil {
+				return policy{}, fmt.Errorf("ingress rule %d: %w", i, err)
+			}
+			p.ingressRules = append(p.ingressRules, compiled)
+		}
+	}
+	if p.egress {
+		for i, r := range np.Spec.Egress {
+			compiled, err := compileRule(c, np.Namespace, r.To, r.Ports)
+			if err != nil {
+				return policy{}, fmt.Errorf("egress rule %d: %w", i, err)
+			}
+			p.egressRules = append(p.egressRules, compiled)
+		}
+	}
+	return p, nil
+}
+
+func compileRule(c *cluster, namespace string, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) (rule, error) {
+	set, err := rulePeers(c, namespace, peers)
+	if err != nil {
+		return rule{}, err
+	}
+	parsed, err := parsePorts(ports)
+	if err != nil {
+		return rule{}, err
+	}
+	return rule{peers: set, ports: parsed}, nil
+}
+
+// endpointRules gathers the rules of every policy selecting the endpoint.
+// A nil builder means no policy isolates the endpoint in that direction;
+// policies add up, so each selecting policy only ever admits more.
+func endpointRules(policies []policy, ep *pod) (ingress, egress *ruleSetBuilder) {
+	for i := range policies {
+		p := &policies[i]
+		if p.namespace != ep.namespace || !p.podSelector.Matches(ep.labels) {
+			continue
+		}
+		if p.ingress {
+			if ingress == nil {
+				ingress = newRuleSetBuilder()
+			}
+			for _, r := range p.ingressRules {
+				// The endpoint is the destination: named ports are its own.
+				var ports portSet
+				ports.union(r.ports.numeric)
+				ports.union(resolve(r.ports.named, ep))
+				ingress.admit(r.peers.prefixes, ports)
+			}
+		}
+		if p.egress {
+			if egress == nil {
+				egress = newRuleSetBuilder()
+			}
+			for _, r := range p.egressRules {
+				egress.admit(r.peers.prefixes, r.ports.numeric)
+				// Each peer pod is a destination of its own: a named port
+				// means whatever that pod calls by the name.
+				if len(r.ports.named) == 0 {
+					continue
+				}
+				for _, peer := range r.peers.pods {
+					egress.admit([]netip.Prefix{netip.PrefixFrom(peer.ip, 32)}, resolve(r.ports.named, peer))
+				}
+			}
+		}
+	}
+	return ingress, egress
+}

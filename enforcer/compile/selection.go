@@ -1,0 +1,161 @@
+package compile
+
+import (
+	"fmt"
+	"net/netip"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// selector converts a label selector; a nil one selects nothing, as
+// apimachinery defines, so callers pass nil only where the API means "unset".
+func selector(s *metav1.LabelSelector) (labels.Selector, error) {
+	sel, err := metav1.LabelSelectorAsSelector(s)
+	if err != nil {
+		return nil, fmt.Errorf("label selector: %w", err)
+	}
+	return sel, nil
+}
+
+// policyTypes applies the API's defaulting: a policy without policyTypes
+// always isolates for ingress, and for egress only if it has egress rules.
+func policyTypes(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
+	if len(np.Spec.PolicyTypes) == 0 {
+		return true, len(np.Spec.Egress) > 0
+	}
+	for _, t := range np.Spec.PolicyTypes {
+		switch t {
+		case networkingv1.PolicyTypeIngress:
+			ingress = true
+		case networkingv1.PolicyTypeEgress:
+			egress = true
+		}
+	}
+	return ingress, egress
+}
+
+// peerSet is the remote side of a rule: the addresses it admits, and the
+// pods among them (whose named ports an egress rule may refer to).
+type peerSet struct {
+	prefixes []netip.Prefix
+	pods     []*pod
+}
+
+// everyone is the peer set of a rule with an empty from or to: every pod and
+// every address.
+func everyone(c *cluster) peerSet {
+	return peerSet{prefixes: []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0)}, pods: c.pods}
+}
+
+// rulePeers is the union of a rule's peers, evaluated in the policy's namespace.
+func rulePeers(c *cluster, namespace string, peers []networkingv1.NetworkPolicyPeer) (peerSet, error) {
+	if len(peers) == 0 {
+		return everyone(c), nil
+	}
+	var set peerSet
+	seen := map[string]bool{}
+	for i := range peers {
+		one, err := peerAddresses(c, namespace, &peers[i])
+		if err != nil {
+			return peerSet{}, fmt.Errorf("peer %d: %w", i, err)
+		}
+		set.prefixes = append(set.prefixes, one.prefixes...)
+		for _, p := range one.pods {
+			if !seen[p.key] {
+				seen[p.key] = true
+				set.pods = append(set.pods, p)
+			}
+		}
+	}
+	return set, nil
+}
+
+func peerAddresses(c *cluster, namespace string, peer *networkingv1.NetworkPolicyPeer) (peerSet, error) {
+	if peer.IPBlock != nil {
+		if peer.PodSelector != nil || peer.NamespaceSelector != nil {
+			return peerSet{}, fmt.Errorf("ipBlock cannot be combined with selectors")
+		}
+		return blockPeers(c, peer.IPBlock)
+	}
+	if peer.PodSelector == nil && peer.NamespaceSelector == nil {
+		return peerSet{}, fmt.Errorf("peer sets none of podSelector, namespaceSelector, ipBlock")
+	}
+
+	// An unset pod selector beside a namespace selector means every pod.
+	podSel := labels.Everything()
+	if peer.PodSelector != nil {
+		sel, err := selector(peer.PodSelector)
+		if err != nil {
+			return peerSet{}, fmt.Errorf("podSelector: %w", err)
+		}
+		podSel = sel
+	}
+	var nsSel labels.Selector
+	if peer.NamespaceSelector != nil {
+		sel, err := selector(peer.NamespaceSelector)
+		if err != nil {
+			return peerSet{}, fmt.Errorf("namespaceSelector: %w", err)
+		}
+		nsSel = sel
+	}
+
+	var set peerSet
+	for _, p := range c.pods {
+		if nsSel == nil {
+			// A pod selector alone stays in the policy's own namespace.
+			if p.namespace != namespace {
+				continue
+			}
+		} else {
+			if !nsSel.Matches(c.namespaceLabels(p.namespace)) {
+				continue
+			}
+		}
+		if podSel.Matches(p.labels) {
+			set.prefixes = append(set.prefixes, netip.PrefixFrom(p.ip, 32))
+			set.pods = append(set.pods, p)
+		}
+	}
+	return set, nil
+}
+
+// blockPeers is an ipBlock: its CIDR less its exceptions, and the pods whose
+// address falls inside (ipBlock matches pod addresses too). IPv6 blocks admit
+// nothing here, because the datapath carries IPv4 only.
+func blockPeers(c *cluster, block *networkingv1.IPBlock) (peerSet, error) {
+	cidr, err := netip.ParsePrefix(block.CIDR)
+	if err != nil {
+		return peerSet{}, fmt.Errorf("ipBlock cidr: %w", err)
+	}
+	excepts := make([]netip.Prefix, 0, len(block.Except))
+	for _, e := range block.Except {
+		ex, err := netip.ParsePrefix(e)
+		if err != nil {
+			return peerSet{}, fmt.Errorf("ipBlock except: %w", err)
+		}
+		if ex.Addr().Is4() {
+			excepts = append(excepts, ex.Masked())
+		}
+	}
+	if !cidr.Addr().Is4() {
+		return peerSet{}, nil
+	}
+	set := peerSet{prefixes: subtract(cidr.Masked(), excepts)}
+	for _, p := range c.pods {
+		if containsAny(set.prefixes, p.ip) {
+			set.pods = append(set.pods, p)
+		}
+	}
+	return set, nil
+}
+
+func containsAny(prefixes []netip.Prefix, addr netip.Addr) bool {
+	for _, p := range prefixes {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,118 @@
+package datapath
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"reflect"
+	"testing"
+
+	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
+	"github.com/netpolcheck/netpolcheck/enforcer/compile"
+)
+
+func TestNetworkOrder(t *testing.T) {
+	a := netip.MustParseAddr("192.168.0.2")
+	var b [4]byte
+	binary.NativeEndian.PutUint32(b[:], networkAddr(a))
+	if b != [4]byte{192, 168, 0, 2} {
+		t.Fatalf("networkAddr bytes = %v, want [192 168 0 2]", b)
+	}
+	if got := hostAddr(networkAddr(a)); got != a {
+		t.Fatalf("hostAddr(networkAddr(%v)) = %v", a, got)
+	}
+	var p [2]byte
+	binary.NativeEndian.PutUint16(p[:], networkPort(0x1f90))
+	if p != [2]byte{0x1f, 0x90} {
+		t.Fatalf("networkPort bytes = %v, want [0x1f 0x90]", p)
+	}
+	if got := hostPort(networkPort(8080)); got != 8080 {
+		t.Fatalf("hostPort(networkPort(8080)) = %d", got)
+	}
+}
+
+func TestEncode(t *testing.T) {
+	tables := &compile.Tables{
+		Endpoints: []compile.Endpoint{{Pod: "x/b", IP: netip.MustParseAddr("192.168.0.2"), Ifindex: 7, Identity: 1, Ingress: 1, Egress: 0}},
+		Peers:     []compile.Peer{{RuleSet: 1, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Class: 2}},
+		Ports: []compile.PortPrefix{
+			{Class: 1, Protocol: compile.AnyProtocol},
+			{Class: 2, Protocol: compile.UDP},
+			{Class: 2, Protocol: compile.TCP, Port: 80, Bits: 16},
+			{Class: 2, Protocol: compile.SCTP, Port: 1024, Bits: 6},
+		},
+	}
+	got, err := encode(tables, 5)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	b := networkAddr(netip.MustParseAddr("192.168.0.2"))
+	want := &entries{
+		endpointKeys: []bpf.PolicyEndpointKey{{Generation: 5, Addr: b}},
+		endpoints:    []bpf.PolicyEndpointValue{{Identity: 1, Ingress: 1, Egress: 0}},
+		deviceKeys:   []bpf.PolicyDeviceKey{{Generation: 5, Ifindex: 7}},
+		devices:      []bpf.PolicyDeviceValue{{Addr: b, Identity: 1}},
+		peerKeys:     []bpf.PolicyPeerKey{{Prefixlen: 72, Generation: 5, Ruleset: 1, Addr: networkAddr(netip.MustParseAddr("10.0.0.0"))}},
+		peers:        []bpf.PolicyPeerValue{{Class: 2}},
+		portKeys: []bpf.PolicyPortKey{
+			{Prefixlen: 64, Generation: 5, Class: 1},
+			{Prefixlen: 80, Generation: 5, Class: 2, Protocol: 17},
+			{Prefixlen: 96, Generation: 5, Class: 2, Protocol: 6, Port: networkPort(80)},
+			{Prefixlen: 86, Generation: 5, Class: 2, Protocol: 132, Port: networkPort(1024)},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("encode =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestEncodeErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		tables compile.Tables
+		want   string
+	}{
+		{"no ifindex", compile.Tables{Endpoints: []compile.Endpoint{{Pod: "x/a", IP: netip.MustParseAddr("10.0.0.1"), Identity: 1}}},
+			"endpoint x/a: ifindex 0 out of range"},
+		{"identity zero", compile.Tables{Endpoints: []compile.Endpoint{{Pod: "x/a", IP: netip.MustParseAddr("10.0.0.1"), Ifindex: 3}}},
+			"endpoint x/a: identity 0 is reserved"},
+		{"IPv6 prefix", compile.Tables{Peers: []compile.Peer{{RuleSet: 1, Prefix: netip.MustParsePrefix("fd00::/8"), Class: 1}}},
+			"rule set 1: prefix fd00::/8 is not IPv4"},
+		{"any protocol with a port", compile.Tables{Ports: []compile.PortPrefix{{Class: 1, Port: 80, Bits: 16}}},
+			"class 1: a rule for every protocol cannot name port 80/16"},
+		{"class zero", compile.Tables{Ports: []compile.PortPrefix{{Protocol: compile.TCP}}},
+			"port prefix {Class:0 Protocol:6 Port:0 Bits:0}: class must not be 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := encode(&tt.tables, 1); err == nil || err.Error() != tt.want {
+				t.Fatalf("encode error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseLinkPin(t *testing.T) {
+	tests := []struct {
+		name    string
+		ifindex int
+		hook    hook
+		ok      bool
+	}{
+		{"12_tcx_ingress", 12, tcxIngress, true},
+		{"3_tcx_egress", 3, tcxEgress, true},
+		{"0_tcx_egress", 0, hook{}, false},
+		{"x_tcx_egress", 0, hook{}, false},
+		{"12_tc_ingress", 0, hook{}, false},
+		{"12", 0, hook{}, false},
+	}
+	for _, tt := range tests {
+		ifindex, h, ok := parseLinkPin(tt.name)
+		if ifindex != tt.ifindex || h != tt.hook || ok != tt.ok {
+			t.Errorf("parseLinkPin(%q) = %d, %v, %v; want %d, %v, %v", tt.name, ifindex, h, ok, tt.ifindex, tt.hook, tt.ok)
+		}
+	}
+	p := pins{dir: "/sys/fs/bpf/netpolcheck/run1"}
+	if got := p.link(12, tcxIngress); got != "/sys/fs/bpf/netpolcheck/run1/links/12_tcx_ingress" {
+		t.Fatalf("link pin path = %q", got)
+	}
+}

@@ -1,0 +1,261 @@
+package datapath
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
+	"github.com/netpolcheck/netpolcheck/enforcer/compile"
+)
+
+const probeTimeout = 700 * time.Millisecond
+
+// serveTCP accepts connections on addr inside the pod namespace and answers
+// each with "ok".
+func serveTCP(tb testing.TB, pod *testPod, port uint16) {
+	tb.Helper()
+	var ln net.Listener
+	err := inNetNS(netnsPath(pod.netns), func() (err error) {
+		ln, err = net.Listen("tcp", netip.AddrPortFrom(pod.ip, port).String())
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("listen tcp in %s: %v", pod.netns, err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Write([]byte("ok"))
+			conn.Close()
+		}
+	}()
+	tb.Cleanup(func() { ln.Close(); wg.Wait() })
+}
+
+// serveUDP echoes datagrams on addr inside the pod namespace.
+func serveUDP(tb testing.TB, pod *testPod, port uint16) {
+	tb.Helper()
+	var pc net.PacketConn
+	err := inNetNS(netnsPath(pod.netns), func() (err error) {
+		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(pod.ip, port).String())
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("listen udp in %s: %v", pod.netns, err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		buf := make([]byte, 64)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+	tb.Cleanup(func() { pc.Close(); wg.Wait() })
+}
+
+// connects tells whether a connection from the pod to the server succeeds:
+// dialled inside the pod's namespace, to an address in our own namespaces.
+func connects(tb testing.TB, from *testPod, protocol string, to netip.AddrPort) bool {
+	tb.Helper()
+	var conn net.Conn
+	err := inNetNS(netnsPath(from.netns), func() (err error) {
+		conn, err = net.DialTimeout(protocol, to.String(), probeTimeout)
+		return err
+	})
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return false
+	}
+	if err != nil {
+		tb.Fatalf("dial %s %s from %s: %v", protocol, to, from.netns, err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(probeTimeout))
+	if protocol == "udp" {
+		if _, err := conn.Write([]byte("ok")); err != nil {
+			tb.Fatalf("send to %s: %v", to, err)
+		}
+	}
+	reply := make([]byte, 2)
+	if _, err := io.ReadFull(conn, reply); err != nil {
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return false
+		}
+		tb.Fatalf("read from %s %s: %v", protocol, to, err)
+	}
+	return string(reply) == "ok"
+}
+
+func TestIntegrationNamespaces(t *testing.T) {
+	requireKernel(t)
+	podCIDR := netip.MustParsePrefix("192.168.77.0/24")
+	node := newTestNode(t)
+	a := node.addPod(t, "a", netip.MustParseAddr("192.168.77.1"), podCIDR)
+	b := node.addPod(t, "b", netip.MustParseAddr("192.168.77.2"), podCIDR)
+	serveTCP(t, a, 80)
+	serveTCP(t, b, 80)
+	serveTCP(t, b, 81)
+	serveUDP(t, b, 53)
+	serveUDP(t, b, 54)
+
+	root := testPinRoot(t)
+	d, err := Open("it", WithPinRoot(root), WithNetNS(node.path()))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed && d != nil {
+			// The test failed half-way: Close is best effort here, and
+			// unmounting the private bpffs drops whatever pin it leaves.
+			d.Close()
+		}
+	})
+	for _, p := range []*testPod{a, b} {
+		if err := d.Attach(p.ifindex); err != nil {
+			t.Fatalf("Attach: %v", err)
+		}
+	}
+
+	pod := func(name, ip string) *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: name, Labels: map[string]string{"app": name}},
+			Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip},
+		}
+	}
+	in := compile.Input{
+		Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: "x"}}},
+		Pods:       []*corev1.Pod{pod("a", a.ip.String()), pod("b", b.ip.String())},
+		Local:      map[string]int{"x/a": a.ifindex, "x/b": b.ifindex},
+	}
+	// b admits a on 80/TCP and 53/UDP and may start nothing itself: its
+	// answers pass only through connection tracking.
+	bPolicy := policy("x", "b", "b", types(networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress),
+		ingressFrom(podsWithApp("a"), ports(corev1.ProtocolTCP, 80, 80), ports(corev1.ProtocolUDP, 53, 53)))
+	in.Policies = []*networkingv1.NetworkPolicy{bPolicy}
+	applyPolicies(t, d, in)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var drops []Drop
+	var dropsMu sync.Mutex
+	watched := make(chan error, 1)
+	go func() {
+		watched <- d.WatchDrops(ctx, func(dr Drop) {
+			dropsMu.Lock()
+			drops = append(drops, dr)
+			dropsMu.Unlock()
+		})
+	}()
+
+	probes := []struct {
+		name     string
+		from     *testPod
+		protocol string
+		to       netip.AddrPort
+		want     bool
+	}{
+		{"a to b 80/TCP", a, "tcp", netip.AddrPortFrom(b.ip, 80), true},
+		{"a to b 81/TCP", a, "tcp", netip.AddrPortFrom(b.ip, 81), false},
+		{"a to b 53/UDP", a, "udp", netip.AddrPortFrom(b.ip, 53), true},
+		{"a to b 54/UDP", a, "udp", netip.AddrPortFrom(b.ip, 54), false},
+		{"b to a 80/TCP", b, "tcp", netip.AddrPortFrom(a.ip, 80), false},
+	}
+	for _, p := range probes {
+		if got := connects(t, p.from, p.protocol, p.to); got != p.want {
+			t.Errorf("generation 1, %s: connected %v, want %v", p.name, got, p.want)
+		}
+	}
+
+	cancel()
+	if err := <-watched; err != nil {
+		t.Fatalf("WatchDrops: %v", err)
+	}
+	dropsMu.Lock()
+	wantDrop := Drop{Source: a.ip, Destination: b.ip, DestinationPort: 81, Protocol: 6, Direction: bpf.Ingress,
+		Reason: bpf.ReasonPort, Identity: 2, Endpoint: "x/b", Generation: 1, Ifindex: uint32(b.ifindex)}
+	found := false
+	for _, dr := range drops {
+		dr.SourcePort = 0 // ephemeral
+		found = found || dr == wantDrop
+	}
+	dropsMu.Unlock()
+	if !found {
+		t.Errorf("no drop record %v among %v", wantDrop, drops)
+	}
+
+	// The enforcer stops without Close: the pinned links and maps go on
+	// enforcing generation 1 while no process holds them.
+	if err := d.Release(); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if connects(t, a, "tcp", netip.AddrPortFrom(b.ip, 81)) || !connects(t, a, "tcp", netip.AddrPortFrom(b.ip, 80)) {
+		t.Errorf("while released: generation 1 no longer enforced")
+	}
+	d, err = Open("it", WithPinRoot(root), WithNetNS(node.path()))
+	if err != nil {
+		t.Fatalf("Open after Release: %v", err)
+	}
+	want := []int{min(a.ifindex, b.ifindex), max(a.ifindex, b.ifindex)}
+	if got := d.Attached(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("Attached() after reopening = %v, want %v", got, want)
+	}
+	if gen := d.Generation(); gen != 1 {
+		t.Fatalf("Generation() after reopening = %d, want 1", gen)
+	}
+
+	// Widen b's policy to 81/TCP: the next generation admits it.
+	bPolicy.Spec.Ingress[0].Ports = append(bPolicy.Spec.Ingress[0].Ports, ports(corev1.ProtocolTCP, 81, 81))
+	if gen := applyPolicies(t, d, in); gen != 2 {
+		t.Fatalf("second Apply = generation %d, want 2", gen)
+	}
+	if !connects(t, a, "tcp", netip.AddrPortFrom(b.ip, 81)) {
+		t.Errorf("generation 2, a to b 81/TCP: blocked, want connected")
+	}
+	if connects(t, a, "udp", netip.AddrPortFrom(b.ip, 54)) {
+		t.Errorf("generation 2, a to b 54/UDP: connected, want blocked")
+	}
+
+	// Close detaches everything: no program is left on either device and
+	// no pin is left under the root.
+	closed = true
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for _, p := range []*testPod{a, b} {
+		if got := programsOn(t, node, p.ifindex); got[ebpf.AttachTCXIngress] != 0 || got[ebpf.AttachTCXEgress] != 0 {
+			t.Errorf("device %d: programs left after Close: %v", p.ifindex, got)
+		}
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("read pin root: %v", err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("pins left under %s: %v", filepath.Base(root), entries)
+	}
+}

@@ -1,0 +1,3 @@
+// Package testpacket crafts Ethernet frames for running the enforcer's
+// programs with BPF_PROG_TEST_RUN, where no real traffic is involved.
+package testpacket
