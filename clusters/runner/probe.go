@@ -123,25 +123,25 @@ func (sc *scenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 			switch {
 			case c.cell.Loopback && c.result.Outcome != probes.Error:
 				// Traffic to self never leaves the pod, so no CNI can filter it; upstream ignores it too.
-				cell.Verdict = "pass"
+				cell.Verdict = string(reports.Pass)
 				if cell.Observed != cell.Expected {
-					cell.Verdict = "ignored"
+					cell.Verdict = reports.Ignored
 					cell.Detail = "loopback: traffic from a pod to itself is not subject to enforcement; ignored as upstream does"
 				}
 			case c.result.Outcome == probes.Error:
 				cell.Verdict = string(reports.Error)
 				errored++
 			case c.settled():
-				cell.Verdict = "pass"
+				cell.Verdict = string(reports.Pass)
 			default:
-				cell.Verdict = "fail"
+				cell.Verdict = string(reports.Fail)
 				mismatches++
 			}
 		}
-		if cell.Verdict == "fail" || cell.Verdict == string(reports.Error) || sc.opts.Explain {
+		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) || sc.opts.Explain {
 			cell.Explanation = explain(w, cell)
 		}
-		if cell.Verdict == "fail" || cell.Verdict == string(reports.Error) {
+		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) {
 			if r, ok := sc.cluster.(clusters.Reproducer); ok {
 				cell.Reproduce = r.Reproduce(c.job)
 			}

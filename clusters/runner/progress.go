@@ -30,7 +30,7 @@ func (p *progress) stepDone(scenario string, index, steps int, s reports.StepRes
 	var mismatches, errored int
 	for _, c := range s.Cells {
 		switch c.Verdict {
-		case "fail":
+		case string(reports.Fail):
 			mismatches++
 		case string(reports.Error):
 			errored++
