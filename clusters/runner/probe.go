@@ -144,6 +144,8 @@ func (sc *scenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) {
 			if r, ok := sc.cluster.(clusters.Reproducer); ok {
 				cell.Reproduce = r.Reproduce(c.job)
+			} else {
+				cell.Reproduce = reproduceCommand(sc.scenario, sc.opts.Backend.Name(), sc.stepIndex, cell)
 			}
 		}
 		res.Cells = append(res.Cells, cell)

@@ -169,6 +169,11 @@ func TestRunWithoutEnforcementFailsExactlyTheBlockedCells(t *testing.T) {
 	if step.Retries == 0 {
 		t.Error("a mismatch must be re-probed before the step fails")
 	}
+	for _, c := range step.Cells {
+		if c.Verdict == "fail" && (!strings.Contains(c.Reproduce, "--focus '^two-pods$'") || c.Explanation == "") {
+			t.Errorf("wrong cell %s>%s lacks its reproduce command or explanation: %+v", c.From, c.To, c)
+		}
+	}
 	// Only the mismatching cell is re-probed.
 	for _, round := range fc.jobs[1:] {
 		if len(round) != 1 || round[0].From != "x/a" || round[0].To != "x/b" {
@@ -263,5 +268,24 @@ func TestRunUsesAddressesTheClusterAssigned(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no probe to the created pod")
+	}
+}
+
+func TestReproduceCommandReloadsTheScenario(t *testing.T) {
+	cell := reports.Cell{From: "x/a", To: "y/b", Port: 80, Protocol: "TCP"}
+	for _, tc := range []struct {
+		s    scenarios.Scenario
+		want string
+	}{
+		{scenarios.Scenario{Name: "upstream-pod-selector", File: "library/upstream/pod-selector.yaml"},
+			"netpolcheck run --cluster local --focus '^upstream-pod-selector$' && netpolcheck explain --focus '^upstream-pod-selector$' --step 2 --from x/a --to y/b --port 80/TCP"},
+		{scenarios.Scenario{Name: "mine.v2", File: "my dir/p.yaml"},
+			`netpolcheck run --cluster local -f 'my dir/p.yaml' --focus '^mine\.v2$' && netpolcheck explain -f 'my dir/p.yaml' --focus '^mine\.v2$' --step 2 --from x/a --to y/b --port 80/TCP`},
+		{scenarios.Scenario{Name: "gen-x", Source: scenarios.SourceGenerated},
+			"netpolcheck run --cluster local --profile full --focus '^gen-x$' && netpolcheck explain --profile full --focus '^gen-x$' --step 2 --from x/a --to y/b --port 80/TCP"},
+	} {
+		if got := reproduceCommand(&tc.s, "local", 1, cell); got != tc.want {
+			t.Errorf("reproduce %s:\n got %s\nwant %s", tc.s.Name, got, tc.want)
+		}
 	}
 }

@@ -21,11 +21,14 @@ type scenarioRun struct {
 	caps     clusters.Capabilities
 	opts     Options
 	progress *progress
+	// stepIndex is the step being run, for reproduce commands.
+	stepIndex int
 }
 
 // runStep applies one step, then simulates or probes it.
 func (sc *scenarioRun) runStep(ctx context.Context, index int) reports.StepResult {
 	step := sc.scenario.Steps[index]
+	sc.stepIndex = index
 	res := reports.StepResult{Name: step.Name, Status: reports.Pass}
 	applied := time.Now()
 	for j, action := range step.Actions {
