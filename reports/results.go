@@ -63,6 +63,12 @@ type StepResult struct {
 	// Endpoints are the pods ("ns/pod") and external hosts, in grid order.
 	Endpoints []string `json:"endpoints,omitempty"`
 	Cells     []Cell   `json:"cells"`
+	// CellCount is the number of cells the step covered, also when Cells was
+	// omitted: large runs keep the cells of failing steps only (see CellsOmitted).
+	CellCount int `json:"cellCount"`
+	// CellsOmitted says Cells was left out because the step passed in a run
+	// too large to keep every cell (netpolcheck run --cells all keeps them).
+	CellsOmitted bool `json:"cellsOmitted,omitempty"`
 	// Converge is the time from applying the step to the last mismatch going away (runs only).
 	Converge Seconds `json:"convergeSeconds,omitempty"`
 	Retries  int     `json:"retries,omitempty"`

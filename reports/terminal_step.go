@@ -14,6 +14,9 @@ func (t *terminalReport) step(n, total int, st StepResult) {
 	t.line("  ", "%s", header)
 	const indent = "    "
 	t.lines(indent, fieldLines(problemLabel(st.Status), st.Error))
+	if st.CellsOmitted && t.verbose {
+		t.line(indent, "all %d cells matched; grids left out of this large run (--cells all keeps them)", st.CellCount)
+	}
 	t.grids(st, mismatching)
 	t.handWritten(st.HandWritten)
 	if len(wrong) > 0 {

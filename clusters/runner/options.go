@@ -20,9 +20,31 @@ type Options struct {
 	// Progress receives one line per step and a summary; nil discards it.
 	Progress io.Writer
 	// Explain adds the oracle's explanation to every cell, not only to
-	// mismatches. Simulation always explains.
+	// mismatches. Simulation always explains the cells it keeps.
 	Explain bool
+	// Cells says which steps keep their cells in the results.
+	Cells CellDetail
 }
+
+// CellDetail says which steps keep their cells in the results.
+type CellDetail string
+
+// Cell detail levels.
+const (
+	// CellsAuto keeps every cell unless the run has more than AutoCellsSteps
+	// steps, and then keeps the cells of steps that did not pass.
+	CellsAuto CellDetail = "auto"
+	// CellsAll keeps every cell of every step.
+	CellsAll CellDetail = "all"
+	// CellsFailing keeps the cells of steps that did not pass.
+	CellsFailing CellDetail = "failing"
+)
+
+// AutoCellsSteps is where CellsAuto stops keeping passing steps' cells: the
+// built-in library has about 130 steps, the full generated profile thousands,
+// whose every cell would make a results file of gigabytes. The decision rests
+// on the number of steps planned, so it does not depend on timing.
+const AutoCellsSteps = 1000
 
 func (o Options) withDefaults() Options {
 	if o.Parallel < 1 {
@@ -31,8 +53,22 @@ func (o Options) withDefaults() Options {
 	if o.Converge <= 0 {
 		o.Converge = 10 * time.Second
 	}
+	if o.Cells == "" {
+		o.Cells = CellsAuto
+	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
 	return o
+}
+
+// keepPassingCells resolves the cell detail for a run of these scenarios.
+func (o Options) keepPassingCells(steps int) bool {
+	switch o.Cells {
+	case CellsAll:
+		return true
+	case CellsFailing:
+		return false
+	}
+	return steps <= AutoCellsSteps
 }

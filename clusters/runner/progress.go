@@ -36,7 +36,7 @@ func (p *progress) stepDone(scenario string, index, steps int, s reports.StepRes
 			errored++
 		}
 	}
-	line := fmt.Sprintf("  %s: step %d/%d %q: %s, %d cells", scenario, index+1, steps, s.Name, s.Status, len(s.Cells))
+	line := fmt.Sprintf("  %s: step %d/%d %q: %s, %d cells", scenario, index+1, steps, s.Name, s.Status, s.CellCount)
 	if mismatches > 0 {
 		line += fmt.Sprintf(", %d mismatches", mismatches)
 	}

@@ -21,6 +21,11 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 		res.Cluster = opts.Backend.Name()
 	}
 	progress := newProgress(opts.Progress, len(scns))
+	steps := 0
+	for _, s := range scns {
+		steps += len(s.Steps)
+	}
+	keepPassing := opts.keepPassingCells(steps)
 	sem := make(chan struct{}, opts.Parallel)
 	var wg sync.WaitGroup
 	for i, s := range scns {
@@ -29,7 +34,7 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			res.Scenarios[i] = runScenario(ctx, s, opts, progress)
+			res.Scenarios[i] = runScenario(ctx, s, opts, keepPassing, progress)
 			progress.scenarioDone(res.Scenarios[i])
 		}()
 	}
@@ -50,7 +55,7 @@ func ExitCode(r *reports.Results) int {
 	return 0
 }
 
-func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, progress *progress) reports.ScenarioResult {
+func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress) reports.ScenarioResult {
 	start := time.Now()
 	res := reports.ScenarioResult{
 		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
@@ -63,7 +68,7 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, progr
 		res.Status, res.Error = reports.Error, err.Error()
 		return res
 	}
-	sc := &scenarioRun{scenario: s, state: st, opts: opts, progress: progress}
+	sc := &scenarioRun{scenario: s, state: st, opts: opts, keepPassing: keepPassing, progress: progress}
 	if opts.Backend != nil {
 		sc.caps = opts.Backend.Capabilities()
 		cl, err := opts.Backend.NewCluster(ctx, s.Name)

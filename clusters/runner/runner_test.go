@@ -289,3 +289,21 @@ func TestReproduceCommandReloadsTheScenario(t *testing.T) {
 		}
 	}
 }
+
+func TestCellsFailingKeepsOnlyFailingSteps(t *testing.T) {
+	good := twoPods(t, "allow")
+	bad := twoPods(t, "allow")
+	bad.Name = "bad"
+	bad.Steps[0].Expect.Rules = nil
+	res := Run(context.Background(), []*scenarios.Scenario{good, bad}, Options{Cells: CellsFailing})
+	g, b := res.Scenarios[0].Steps[0], res.Scenarios[1].Steps[0]
+	if g.Cells != nil || !g.CellsOmitted || g.CellCount != 4 {
+		t.Errorf("passing step: cells %d omitted %v count %d, want none, true, 4", len(g.Cells), g.CellsOmitted, g.CellCount)
+	}
+	if len(b.Cells) != 4 || b.CellsOmitted || b.CellCount != 4 {
+		t.Errorf("failing step: cells %d omitted %v count %d, want 4, false, 4", len(b.Cells), b.CellsOmitted, b.CellCount)
+	}
+	if !(Options{}).withDefaults().keepPassingCells(AutoCellsSteps) || (Options{}).withDefaults().keepPassingCells(AutoCellsSteps+1) {
+		t.Error("auto keeps passing cells up to AutoCellsSteps steps and no further")
+	}
+}

@@ -150,6 +150,10 @@
     const reasons = skipReasons(st);
     if (reasons.length) section.append(el("ul", { class: "skipped" }, reasons.map((r) => el("li", null, "skipped: " + r))));
     if ((st.handWrittenMismatches || []).length) section.append(handWrittenTable(st.handWrittenMismatches));
+    if (st.cellsOmitted) {
+      section.append(el("p", { class: "meta" }, "all " + (st.cellCount || 0) +
+        " cells matched; their grids were left out of this large run (netpolcheck run --cells all keeps them)"));
+    }
     const matrices = renderMatrices(st);
     if (matrices) section.append(matrices);
     const detail = el("div", { class: "cell-detail", hidden: true });

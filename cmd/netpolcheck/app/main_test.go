@@ -64,6 +64,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 	for _, args := range [][]string{
 		{"simulate", "--no-such-flag"},
 		{"simulate", "-o", "yaml"},
+		{"simulate", "--cells", "some"},
 		{"simulate", "--focus", "("},
 		{"simulate", "--focus", "^no-such-scenario$"},
 		{"explain", "--from", "x/a", "--to", "x/b", "--port", "80/ICMP"},

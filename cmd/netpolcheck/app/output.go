@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/netpolcheck/netpolcheck/clusters/runner"
 	"github.com/netpolcheck/netpolcheck/reports"
 )
 
@@ -16,6 +17,7 @@ type outputFlags struct {
 	reportDir string
 	verbose   bool
 	quiet     bool
+	cells     string
 }
 
 func (f *outputFlags) bind(fs *pflag.FlagSet) {
@@ -23,11 +25,17 @@ func (f *outputFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.reportDir, "report-dir", "", "write results.json, junit.xml and report.html into this directory")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "show the grids of every step, not only of failing ones")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
+	fs.StringVar(&f.cells, "cells", string(runner.CellsAuto), "which steps keep every cell in the results: all, failing, or auto (all unless the run has over 1,000 steps)")
 }
 
 func (f *outputFlags) validate() error {
 	if f.format != "text" && f.format != "json" {
 		return badInput("--output: %q is not one of text, json", f.format)
+	}
+	switch runner.CellDetail(f.cells) {
+	case runner.CellsAuto, runner.CellsAll, runner.CellsFailing:
+	default:
+		return badInput("--cells: %q is not one of auto, all, failing", f.cells)
 	}
 	return nil
 }

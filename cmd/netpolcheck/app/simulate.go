@@ -36,7 +36,7 @@ every containerPort of the destination.`,
 			if f.quiet || f.format == "json" {
 				progress = nil
 			}
-			res := runner.Run(cmd.Context(), scns, runner.Options{Progress: progress})
+			res := runner.Run(cmd.Context(), scns, runner.Options{Progress: progress, Cells: runner.CellDetail(f.cells)})
 			if err := f.emit(s, res); err != nil {
 				return err
 			}
