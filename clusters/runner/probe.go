@@ -39,7 +39,7 @@ func (p *probeCell) settled() bool {
 
 // probeStep probes every cell, then re-probes only the unsettled ones with
 // backoff until they settle or opts.Converge has passed since the step was applied.
-func (sc *scenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w *scenarios.World, table *truth.TruthTable, applied time.Time) {
+func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w *scenarios.World, table *truth.TruthTable, applied time.Time) {
 	cells := sc.plan(w, table)
 	pending := make([]*probeCell, 0, len(cells))
 	for _, c := range cells {
@@ -84,7 +84,7 @@ func (sc *scenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 }
 
 // plan makes one probe job per cell, marking the cells the backend cannot carry.
-func (sc *scenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*probeCell {
+func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*probeCell {
 	timeout := sc.opts.ProbeTimeout
 	var cells []*probeCell
 	for c := range table.Cells() {
@@ -107,7 +107,7 @@ func (sc *scenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*prob
 }
 
 // record turns probed cells into report cells and sets the step's status.
-func (sc *scenarioRun) record(res *reports.StepResult, w *scenarios.World, cells []*probeCell) {
+func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells []*probeCell) {
 	skipped := map[string]bool{}
 	var mismatches, errored int
 	res.Cells = make([]reports.Cell, 0, len(cells))

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -55,54 +54,44 @@ func ExitCode(r *reports.Results) int {
 	return 0
 }
 
-func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress) reports.ScenarioResult {
-	start := time.Now()
-	res := reports.ScenarioResult{
+func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress) (res reports.ScenarioResult) {
+	began := time.Now()
+	res = reports.ScenarioResult{
 		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
 		Tags: s.Tags, File: s.File, Status: reports.Pass,
 	}
-	defer func() { res.Duration = reports.Seconds(time.Since(start).Seconds()) }()
+	defer func() { res.Duration = reports.Seconds(time.Since(began).Seconds()) }()
 
-	st, err := scenarios.NewState(s)
+	sc, err := start(ctx, s, opts, keepPassing, progress)
 	if err != nil {
 		res.Status, res.Error = reports.Error, err.Error()
 		return res
 	}
-	sc := &scenarioRun{scenario: s, state: st, opts: opts, keepPassing: keepPassing, progress: progress}
-	if opts.Backend != nil {
-		sc.caps = opts.Backend.Capabilities()
-		cl, err := opts.Backend.NewCluster(ctx, s.Name)
-		if err != nil {
-			res.Status, res.Error = reports.Error, fmt.Sprintf("create cluster: %v", err)
-			return res
+	defer func() {
+		if err := sc.Close(ctx); err != nil && res.Error == "" {
+			res.Status, res.Error = reports.Error, err.Error()
 		}
-		// Teardown must run even when the run is being cancelled.
-		defer func() {
-			if err := cl.Teardown(context.WithoutCancel(ctx)); err != nil && res.Error == "" {
-				res.Status, res.Error = reports.Error, fmt.Sprintf("teardown: %v", err)
-			}
-		}()
-		addrs, err := cl.Setup(ctx, st.World())
-		if err != nil {
-			res.Status, res.Error = reports.Error, fmt.Sprintf("set up model: %v", err)
-			return res
-		}
-		st.SetAddresses(addrs)
-		sc.cluster = cl
-	}
+	}()
+	skipped := 0
 	for i := range s.Steps {
-		step := sc.runStep(ctx, i)
+		step, err := sc.Step(ctx, i)
 		res.Steps = append(res.Steps, step)
 		res.Status = worse(res.Status, step.Status)
-		if step.Status == reports.Error && step.Cells == nil {
-			// The step could not even be applied: later steps would start from an unknown state.
-			res.Error = fmt.Sprintf("step %q: %s", step.Name, step.Error)
-			break
+		if step.Status == reports.Skipped {
+			skipped++
+		}
+		if err != nil {
+			// Later steps would start from an unknown state.
+			res.Error = err.Error()
+			return res
 		}
 		if ctx.Err() != nil {
 			res.Status, res.Error = reports.Error, ctx.Err().Error()
-			break
+			return res
 		}
+	}
+	if skipped == len(s.Steps) && len(s.Steps) > 0 {
+		res.Status = reports.Skipped
 	}
 	return res
 }

@@ -13,30 +13,17 @@ import (
 	"github.com/netpolcheck/netpolcheck/scenarios/truth"
 )
 
-// scenarioRun is one scenario in flight: its state, and its cluster when it has one.
-type scenarioRun struct {
-	scenario *scenarios.Scenario
-	state    *scenarios.State
-	cluster  clusters.Cluster
-	caps     clusters.Capabilities
-	opts     Options
-	progress *progress
-	// keepPassing keeps the cells of steps that pass (see Options.Cells).
-	keepPassing bool
-	// stepIndex is the step being run, for reproduce commands.
-	stepIndex int
-}
-
-// runStep applies one step, then simulates or probes it.
-func (sc *scenarioRun) runStep(ctx context.Context, index int) reports.StepResult {
+// runStep applies one step, then simulates or probes it. applied is false
+// when the step's changes could not be carried out.
+func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.StepResult, applied bool) {
 	step := sc.scenario.Steps[index]
 	sc.stepIndex = index
-	res := reports.StepResult{Name: step.Name, Status: reports.Pass}
-	applied := time.Now()
+	res = reports.StepResult{Name: step.Name, Status: reports.Pass}
+	appliedAt := time.Now()
 	for j, action := range step.Actions {
 		if err := sc.apply(ctx, action); err != nil {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("actions[%d]: %v", j, err)
-			return res
+			return res, false
 		}
 	}
 	if s, ok := sc.cluster.(clusters.Syncer); ok {
@@ -44,7 +31,7 @@ func (sc *scenarioRun) runStep(ctx context.Context, index int) reports.StepResul
 		// convergence bound still covers whatever they do not report.
 		if err := s.Sync(ctx); err != nil {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("wait for enforcement: %v", err)
-			return res
+			return res, false
 		}
 	}
 	w := sc.state.World()
@@ -63,14 +50,14 @@ func (sc *scenarioRun) runStep(ctx context.Context, index int) reports.StepResul
 			res.CellsOmitted = true
 		}
 		sc.progress.stepDone(sc.scenario.Name, index, len(sc.scenario.Steps), res)
-		return res
+		return res, true
 	}
-	sc.probeStep(ctx, &res, w, table, applied)
+	sc.probeStep(ctx, &res, w, table, appliedAt)
 	if !sc.keepPassing && res.Status == reports.Pass {
 		res.Cells, res.CellsOmitted = nil, true
 	}
 	sc.progress.stepDone(sc.scenario.Name, index, len(sc.scenario.Steps), res)
-	return res
+	return res, true
 }
 
 func countCells(table *truth.TruthTable) int {
@@ -83,7 +70,7 @@ func countCells(table *truth.TruthTable) int {
 
 // apply resolves one action against the state, carries it out on the
 // cluster, and only then commits it, so the state never runs ahead of the cluster.
-func (sc *scenarioRun) apply(ctx context.Context, action scenarios.Action) error {
+func (sc *ScenarioRun) apply(ctx context.Context, action scenarios.Action) error {
 	change, err := sc.state.Resolve(action)
 	if err != nil {
 		return err

@@ -1,0 +1,82 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// ScenarioRun is one scenario in flight: its state and, unless it is only
+// simulated, its cluster. Run drives it step after step; the Ginkgo suite
+// drives it one spec per step.
+type ScenarioRun struct {
+	scenario *scenarios.Scenario
+	state    *scenarios.State
+	cluster  clusters.Cluster
+	caps     clusters.Capabilities
+	opts     Options
+	progress *progress
+	// keepPassing keeps the cells of steps that pass (see Options.Cells).
+	keepPassing bool
+	// stepIndex is the step being run, for reproduce commands.
+	stepIndex int
+}
+
+// Start prepares a scenario: its state and, with opts.Backend, a cluster set
+// up with the scenario's model. Close it when done.
+func Start(ctx context.Context, s *scenarios.Scenario, opts Options) (*ScenarioRun, error) {
+	opts = opts.withDefaults()
+	return start(ctx, s, opts, opts.keepPassingCells(len(s.Steps)), newProgress(opts.Progress, 1))
+}
+
+func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress) (*ScenarioRun, error) {
+	st, err := scenarios.NewState(s)
+	if err != nil {
+		return nil, err
+	}
+	sc := &ScenarioRun{scenario: s, state: st, opts: opts, keepPassing: keepPassing, progress: progress}
+	if opts.Backend == nil {
+		return sc, nil
+	}
+	sc.caps = opts.Backend.Capabilities()
+	cl, err := opts.Backend.NewCluster(ctx, s.Name)
+	if err != nil {
+		return nil, fmt.Errorf("create cluster: %w", err)
+	}
+	addrs, err := cl.Setup(ctx, st.World())
+	if err != nil {
+		// Teardown must run even when the run is being cancelled.
+		if terr := cl.Teardown(context.WithoutCancel(ctx)); terr != nil {
+			err = fmt.Errorf("%w (teardown: %v)", err, terr)
+		}
+		return nil, fmt.Errorf("set up model: %w", err)
+	}
+	st.SetAddresses(addrs)
+	sc.cluster = cl
+	return sc, nil
+}
+
+// Step runs step i; steps must run in order. The error says the step could
+// not be applied, so later steps must not run; a step that ran and failed is
+// only a result.
+func (sc *ScenarioRun) Step(ctx context.Context, i int) (reports.StepResult, error) {
+	res, applied := sc.runStep(ctx, i)
+	if !applied {
+		return res, fmt.Errorf("step %q: %s", res.Name, res.Error)
+	}
+	return res, nil
+}
+
+// Close tears the scenario's cluster down, also when ctx is cancelled.
+func (sc *ScenarioRun) Close(ctx context.Context) error {
+	if sc.cluster == nil {
+		return nil
+	}
+	if err := sc.cluster.Teardown(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("teardown: %w", err)
+	}
+	return nil
+}
