@@ -40,14 +40,19 @@ static __always_inline struct ct_key reply_key(const struct packet *pkt, __u8 di
 	return key;
 }
 
-/* ct_lookup returns the live approval for key, or NULL if none or expired. */
+/* ct_lookup returns the live approval for key, or NULL if none or expired.
+ * Another CPU may have stamped the entry after this packet read the clock:
+ * a last_seen ahead of now is fresh, not 2^64 ns old. Taking it for expired
+ * let a reply pass as a new flow of the other side, which then outlived
+ * the policy that had admitted the original flow. */
 static __always_inline struct ct_value *ct_lookup(struct ct_key *key, __u64 now)
 {
 	struct ct_value *v = bpf_map_lookup_elem(&conntrack, key);
 	if (!v)
 		return 0;
 	__u64 lifetime = key->protocol == IPPROTO_TCP ? CT_TCP_LIFETIME : CT_OTHER_LIFETIME;
-	if (now - v->last_seen > lifetime)
+	__u64 seen = v->last_seen;
+	if (now > seen && now - seen > lifetime)
 		return 0;
 	return v;
 }
@@ -59,6 +64,14 @@ static __always_inline void ct_record(struct ct_key *key, __u32 generation, __u6
 		.generation = generation,
 	};
 	bpf_map_update_elem(&conntrack, key, &v, 0);
+}
+
+/* ct_withdraw marks an approval as no longer given under generation. */
+static __always_inline void ct_withdraw(struct ct_value *v, __u32 generation, __u64 now)
+{
+	v->generation = generation;
+	v->withdrawn = 1;
+	v->last_seen = now;
 }
 
 #endif

@@ -95,10 +95,13 @@ struct ct_key {
 	__u16 pad;
 };
 
+/* withdrawn marks an approval that the policy of generation no longer
+ * gives: it is kept, rather than deleted, so that replies still in flight
+ * are not taken for new flows of the other side. */
 struct ct_value {
 	__u64 last_seen;
 	__u32 generation;
-	__u32 pad;
+	__u32 withdrawn;
 };
 
 struct drop_event {

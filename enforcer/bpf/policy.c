@@ -58,37 +58,44 @@ static __always_inline int enforce(struct __sk_buff *skb, __u8 direction)
 
 	/* A reply to a flow this endpoint approved the other way. An approval
 	 * from an older generation is checked again against the policy now in
-	 * force, so removing a rule also stops the flows it had let in. */
+	 * force, so removing a rule also stops the flows it had let in. A
+	 * reply to a withdrawn flow is judged as a packet of its own but never
+	 * recorded as a flow: the other side's next packets would then pass as
+	 * replies to it, and the withdrawn flow would go on the other way. */
 	struct ct_key rk = reply_key(&pkt, opposite(direction));
 	struct ct_value *cv = ct_lookup(&rk, now);
+	int withdrawn = 0;
 	if (cv) {
-		if (cv->generation == generation) {
-			cv->last_seen = now;
-			return allow(direction);
-		}
-		if (evaluate(generation, ruleset_for(ep, opposite(direction)), remote, pkt.protocol,
+		if (cv->generation != generation &&
+		    evaluate(generation, ruleset_for(ep, opposite(direction)), remote, pkt.protocol,
 			     pkt.sport) == VERDICT_ALLOW) {
 			cv->generation = generation;
+			cv->withdrawn = 0;
+		} else if (cv->generation != generation) {
+			ct_withdraw(cv, generation, now);
+		}
+		if (!cv->withdrawn) {
 			cv->last_seen = now;
 			return allow(direction);
 		}
-		bpf_map_delete_elem(&conntrack, &rk);
+		withdrawn = 1;
 	}
 
 	struct ct_key fk = flow_key(&pkt, direction);
 	cv = ct_lookup(&fk, now);
-	if (cv && cv->generation == generation) {
+	if (cv && cv->generation == generation && !cv->withdrawn) {
 		cv->last_seen = now;
 		return allow(direction);
 	}
 
 	int verdict = evaluate(generation, ruleset_for(ep, direction), remote, pkt.protocol, pkt.dport);
 	if (verdict == VERDICT_ALLOW) {
-		ct_record(&fk, generation, now);
+		if (!withdrawn)
+			ct_record(&fk, generation, now);
 		return allow(direction);
 	}
 	if (cv)
-		bpf_map_delete_elem(&conntrack, &fk);
+		ct_withdraw(cv, generation, now);
 	if (generation_moved(generation))
 		verdict = REASON_GENERATION;
 	return deny(skb, &pkt, direction, generation, identity, verdict);

@@ -28,7 +28,7 @@ type PolicyCtValue struct {
 	_          structs.HostLayout
 	LastSeen   uint64
 	Generation uint32
-	Pad        uint32
+	Withdrawn  uint32
 }
 
 type PolicyDeviceKey struct {

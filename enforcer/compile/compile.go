@@ -34,15 +34,16 @@ func Compile(in Input) (*Tables, error) {
 		return id
 	}
 
+	rules := newRuleCache(policies, number)
 	for i, ep := range locals {
-		ingress, egress := endpointRules(policies, ep)
+		rs := rules.forEndpoint(ep)
 		t.Endpoints = append(t.Endpoints, Endpoint{
 			Pod:      ep.key,
 			IP:       ep.ip,
 			Ifindex:  in.Local[ep.key],
 			Identity: uint32(i + 1),
-			Ingress:  number(ingress),
-			Egress:   number(egress),
+			Ingress:  rs.ingress,
+			Egress:   rs.egress,
 		})
 	}
 

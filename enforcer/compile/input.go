@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -45,6 +46,11 @@ type cluster struct {
 	// traffic, sorted by key.
 	pods  []*pod
 	byKey map[string]*pod
+	// byNamespace holds the same pods per namespace, and podNamespaces
+	// the namespaces that have any, sorted: selectors then look at the
+	// namespaces they can match instead of at every pod.
+	byNamespace   map[string][]*pod
+	podNamespaces []string
 }
 
 func indexCluster(in Input) *cluster {
@@ -85,7 +91,44 @@ func indexCluster(in Input) *cluster {
 		c.byKey[entry.key] = entry
 	}
 	sort.Slice(c.pods, func(i, j int) bool { return c.pods[i].key < c.pods[j].key })
+	c.byNamespace = map[string][]*pod{}
+	for _, p := range c.pods {
+		if _, ok := c.byNamespace[p.namespace]; !ok {
+			c.podNamespaces = append(c.podNamespaces, p.namespace)
+		}
+		c.byNamespace[p.namespace] = append(c.byNamespace[p.namespace], p)
+	}
+	sort.Strings(c.podNamespaces)
 	return c
+}
+
+// kindKey is everything an endpoint's rules depend on: its namespace and
+// labels (which policies select it) and its container ports. Quoting
+// keeps it unambiguous.
+func (p *pod) kindKey() string {
+	var b []byte
+	b = strconv.AppendQuote(b, p.namespace)
+	keys := make([]string, 0, len(p.labels))
+	for k := range p.labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b = strconv.AppendQuote(append(b, ' '), k)
+		b = strconv.AppendQuote(append(b, '='), p.labels[k])
+	}
+	return string(p.appendPortsKey(b))
+}
+
+// appendPortsKey appends the container ports, which decide what named
+// ports mean when the endpoint is the destination.
+func (p *pod) appendPortsKey(b []byte) []byte {
+	for _, cp := range p.ports {
+		b = strconv.AppendQuote(append(b, ' '), cp.Name)
+		b = strconv.AppendQuote(append(b, '/'), string(cp.Protocol))
+		b = strconv.AppendInt(append(b, '/'), int64(cp.ContainerPort), 10)
+	}
+	return b
 }
 
 // namespaceLabels are the labels of a namespace; one the input does not

@@ -78,26 +78,23 @@ func compilePolicy(c *cluster, np *networkingv1.NetworkPolicy) (policy, error) {
 }
 
 func compileRule(c *cluster, namespace string, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) (rule, error) {
-	set, err := rulePeers(c, namespace, peers)
+	parsed, err := parsePorts(ports)
 	if err != nil {
 		return rule{}, err
 	}
-	parsed, err := parsePorts(ports)
+	// Only named ports need to know which pods the peers are.
+	set, err := rulePeers(c, namespace, peers, len(parsed.named) > 0)
 	if err != nil {
 		return rule{}, err
 	}
 	return rule{peers: set, ports: parsed}, nil
 }
 
-// endpointRules gathers the rules of every policy selecting the endpoint.
+// endpointRules gathers the rules of the policies selecting the endpoint.
 // A nil builder means no policy isolates the endpoint in that direction;
 // policies add up, so each selecting policy only ever admits more.
-func endpointRules(policies []policy, ep *pod) (ingress, egress *ruleSetBuilder) {
-	for i := range policies {
-		p := &policies[i]
-		if p.namespace != ep.namespace || !p.podSelector.Matches(ep.labels) {
-			continue
-		}
+func endpointRules(selecting []*policy, ep *pod) (ingress, egress *ruleSetBuilder) {
+	for _, p := range selecting {
 		if p.ingress {
 			if ingress == nil {
 				ingress = newRuleSetBuilder()

@@ -1,9 +1,8 @@
 package compile
 
 import (
-	"fmt"
-	"sort"
-	"strings"
+	"slices"
+	"strconv"
 )
 
 // portRange is an inclusive range of ports.
@@ -28,35 +27,69 @@ func (s *portSet) add(protocol Protocol, lo, hi uint16) {
 	if s.ranges == nil {
 		s.ranges = map[Protocol][]portRange{}
 	}
-	s.ranges[protocol] = mergeRanges(append(s.ranges[protocol], portRange{lo, hi}))
+	s.ranges[protocol] = unionRanges(s.ranges[protocol], []portRange{{lo, hi}})
 }
 
-// union admits everything other admits too.
+// union admits everything other admits too. It never shares other's
+// slices, so that adding to one set later cannot change the other.
 func (s *portSet) union(other portSet) {
 	if other.any {
 		*s = anyPort()
 		return
 	}
+	if s.any {
+		return
+	}
 	for protocol, ranges := range other.ranges {
-		for _, r := range ranges {
-			s.add(protocol, r.lo, r.hi)
+		if s.ranges == nil {
+			s.ranges = map[Protocol][]portRange{}
 		}
+		s.ranges[protocol] = unionRanges(s.ranges[protocol], ranges)
 	}
 }
 
-func mergeRanges(ranges []portRange) []portRange {
-	sort.Slice(ranges, func(i, j int) bool { return ranges[i].lo < ranges[j].lo })
-	out := ranges[:0:0]
-	for _, r := range ranges {
+// unionRanges merges two sorted lists of disjoint, non-adjacent ranges in
+// one pass. It returns have itself when add brings nothing new, which is
+// the common case when many rules admit the same ports, and a new slice
+// otherwise.
+func unionRanges(have, add []portRange) []portRange {
+	if covers(have, add) {
+		return have
+	}
+	out := make([]portRange, 0, len(have)+len(add))
+	push := func(r portRange) {
 		if n := len(out); n > 0 && uint32(r.lo) <= uint32(out[n-1].hi)+1 {
-			if r.hi > out[n-1].hi {
-				out[n-1].hi = r.hi
-			}
-			continue
+			out[n-1].hi = max(out[n-1].hi, r.hi)
+			return
 		}
 		out = append(out, r)
 	}
+	i, j := 0, 0
+	for i < len(have) || j < len(add) {
+		if j == len(add) || (i < len(have) && have[i].lo <= add[j].lo) {
+			push(have[i])
+			i++
+		} else {
+			push(add[j])
+			j++
+		}
+	}
 	return out
+}
+
+// covers tells whether every range of add lies inside one range of have;
+// both are sorted, so one forward walk answers.
+func covers(have, add []portRange) bool {
+	i := 0
+	for _, r := range add {
+		for i < len(have) && have[i].hi < r.lo {
+			i++
+		}
+		if i == len(have) || have[i].lo > r.lo || have[i].hi < r.hi {
+			return false
+		}
+	}
+	return true
 }
 
 func (s portSet) protocols() []Protocol {
@@ -64,7 +97,7 @@ func (s portSet) protocols() []Protocol {
 	for p := range s.ranges {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	slices.Sort(out)
 	return out
 }
 
@@ -73,15 +106,19 @@ func (s portSet) key() string {
 	if s.any {
 		return "any"
 	}
-	var b strings.Builder
+	var b []byte
 	for _, protocol := range s.protocols() {
-		fmt.Fprintf(&b, "%d:", protocol)
+		b = strconv.AppendUint(b, uint64(protocol), 10)
+		b = append(b, ':')
 		for _, r := range s.ranges[protocol] {
-			fmt.Fprintf(&b, "%d-%d,", r.lo, r.hi)
+			b = strconv.AppendUint(b, uint64(r.lo), 10)
+			b = append(b, '-')
+			b = strconv.AppendUint(b, uint64(r.hi), 10)
+			b = append(b, ',')
 		}
-		b.WriteByte(';')
+		b = append(b, ';')
 	}
-	return b.String()
+	return string(b)
 }
 
 // entries lays the set out as the class's port map entries.

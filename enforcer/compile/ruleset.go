@@ -2,7 +2,7 @@ package compile
 
 import (
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -40,33 +40,58 @@ type prefixPorts struct {
 // build lays the rule set out in address order. A prefix's ports include
 // those of every enclosing prefix, because a longest-prefix lookup stops at
 // the most specific match; a prefix that would only repeat its nearest
-// enclosing entry is left out.
+// enclosing entry is left out. Enclosing prefixes are looked up only at the
+// lengths the rule set uses, a handful, rather than at all 33.
 func (b *ruleSetBuilder) build() []prefixPorts {
-	effective := make(map[netip.Prefix]portSet, len(b.ports))
+	var used [33]bool
 	for p := range b.ports {
+		used[p.Bits()] = true
+	}
+	lengths := make([]int, 0, len(used))
+	for bits, ok := range used {
+		if ok {
+			lengths = append(lengths, bits)
+		}
+	}
+
+	type laidOut struct {
+		ports portSet
+		key   string
+	}
+	effective := make(map[netip.Prefix]laidOut, len(b.ports))
+	for p, own := range b.ports {
 		var set portSet
-		for bits := 0; bits <= p.Bits(); bits++ {
-			if own, ok := b.ports[netip.PrefixFrom(p.Addr(), bits).Masked()]; ok {
-				set.union(*own)
+		for _, bits := range lengths {
+			if bits >= p.Bits() {
+				break
+			}
+			if enclosing, ok := b.ports[netip.PrefixFrom(p.Addr(), bits).Masked()]; ok {
+				set.union(*enclosing)
 			}
 		}
-		effective[p] = set
+		set.union(*own)
+		effective[p] = laidOut{set, set.key()}
 	}
 
 	var out []prefixPorts
-	for p, set := range effective {
-		if parent, ok := b.nearestEnclosing(p); ok && effective[parent].key() == set.key() {
+	for p, e := range effective {
+		if parent, ok := b.nearestEnclosing(p, lengths); ok && effective[parent].key == e.key {
 			continue
 		}
-		out = append(out, prefixPorts{prefix: p, ports: set})
+		out = append(out, prefixPorts{prefix: p, ports: e.ports})
 	}
-	sort.Slice(out, func(i, j int) bool { return prefixLess(out[i].prefix, out[j].prefix) })
+	slices.SortFunc(out, func(x, y prefixPorts) int { return prefixCompare(x.prefix, y.prefix) })
 	return out
 }
 
-func (b *ruleSetBuilder) nearestEnclosing(p netip.Prefix) (netip.Prefix, bool) {
-	for bits := p.Bits() - 1; bits >= 0; bits-- {
-		q := netip.PrefixFrom(p.Addr(), bits).Masked()
+// nearestEnclosing is the longest prefix of the rule set strictly
+// enclosing p; lengths are the prefix lengths in use, ascending.
+func (b *ruleSetBuilder) nearestEnclosing(p netip.Prefix, lengths []int) (netip.Prefix, bool) {
+	for i := len(lengths) - 1; i >= 0; i-- {
+		if lengths[i] >= p.Bits() {
+			continue
+		}
+		q := netip.PrefixFrom(p.Addr(), lengths[i]).Masked()
 		if _, ok := b.ports[q]; ok {
 			return q, true
 		}
@@ -74,11 +99,11 @@ func (b *ruleSetBuilder) nearestEnclosing(p netip.Prefix) (netip.Prefix, bool) {
 	return netip.Prefix{}, false
 }
 
-func prefixLess(a, b netip.Prefix) bool {
+func prefixCompare(a, b netip.Prefix) int {
 	if c := a.Addr().Compare(b.Addr()); c != 0 {
-		return c < 0
+		return c
 	}
-	return a.Bits() < b.Bits()
+	return a.Bits() - b.Bits()
 }
 
 // ruleSetKey is a canonical text of a laid-out rule set: endpoints whose

@@ -49,15 +49,16 @@ func everyone(c *cluster) peerSet {
 	return peerSet{prefixes: []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0)}, pods: c.pods}
 }
 
-// rulePeers is the union of a rule's peers, evaluated in the policy's namespace.
-func rulePeers(c *cluster, namespace string, peers []networkingv1.NetworkPolicyPeer) (peerSet, error) {
+// rulePeers is the union of a rule's peers, evaluated in the policy's
+// namespace. The pods among them are listed only when withPods asks.
+func rulePeers(c *cluster, namespace string, peers []networkingv1.NetworkPolicyPeer, withPods bool) (peerSet, error) {
 	if len(peers) == 0 {
 		return everyone(c), nil
 	}
 	var set peerSet
 	seen := map[string]bool{}
 	for i := range peers {
-		one, err := peerAddresses(c, namespace, &peers[i])
+		one, err := peerAddresses(c, namespace, &peers[i], withPods)
 		if err != nil {
 			return peerSet{}, fmt.Errorf("peer %d: %w", i, err)
 		}
@@ -72,12 +73,12 @@ func rulePeers(c *cluster, namespace string, peers []networkingv1.NetworkPolicyP
 	return set, nil
 }
 
-func peerAddresses(c *cluster, namespace string, peer *networkingv1.NetworkPolicyPeer) (peerSet, error) {
+func peerAddresses(c *cluster, namespace string, peer *networkingv1.NetworkPolicyPeer, withPods bool) (peerSet, error) {
 	if peer.IPBlock != nil {
 		if peer.PodSelector != nil || peer.NamespaceSelector != nil {
 			return peerSet{}, fmt.Errorf("ipBlock cannot be combined with selectors")
 		}
-		return blockPeers(c, peer.IPBlock)
+		return blockPeers(c, peer.IPBlock, withPods)
 	}
 	if peer.PodSelector == nil && peer.NamespaceSelector == nil {
 		return peerSet{}, fmt.Errorf("peer sets none of podSelector, namespaceSelector, ipBlock")
@@ -101,30 +102,34 @@ func peerAddresses(c *cluster, namespace string, peer *networkingv1.NetworkPolic
 		nsSel = sel
 	}
 
-	var set peerSet
-	for _, p := range c.pods {
-		if nsSel == nil {
-			// A pod selector alone stays in the policy's own namespace.
-			if p.namespace != namespace {
-				continue
-			}
-		} else {
-			if !nsSel.Matches(c.namespaceLabels(p.namespace)) {
-				continue
+	// A pod selector alone stays in the policy's own namespace.
+	namespaces := []string{namespace}
+	if nsSel != nil {
+		namespaces = namespaces[:0]
+		for _, ns := range c.podNamespaces {
+			if nsSel.Matches(c.namespaceLabels(ns)) {
+				namespaces = append(namespaces, ns)
 			}
 		}
-		if podSel.Matches(p.labels) {
-			set.prefixes = append(set.prefixes, netip.PrefixFrom(p.ip, 32))
-			set.pods = append(set.pods, p)
+	}
+	var set peerSet
+	for _, ns := range namespaces {
+		for _, p := range c.byNamespace[ns] {
+			if podSel.Matches(p.labels) {
+				set.prefixes = append(set.prefixes, netip.PrefixFrom(p.ip, 32))
+				if withPods {
+					set.pods = append(set.pods, p)
+				}
+			}
 		}
 	}
 	return set, nil
 }
 
-// blockPeers is an ipBlock: its CIDR less its exceptions, and the pods whose
-// address falls inside (ipBlock matches pod addresses too). IPv6 blocks admit
-// nothing here, because the datapath carries IPv4 only.
-func blockPeers(c *cluster, block *networkingv1.IPBlock) (peerSet, error) {
+// blockPeers is an ipBlock: its CIDR less its exceptions, and, if withPods,
+// the pods whose address falls inside (ipBlock matches pod addresses too).
+// IPv6 blocks admit nothing here, because the datapath carries IPv4 only.
+func blockPeers(c *cluster, block *networkingv1.IPBlock, withPods bool) (peerSet, error) {
 	cidr, err := netip.ParsePrefix(block.CIDR)
 	if err != nil {
 		return peerSet{}, fmt.Errorf("ipBlock cidr: %w", err)
@@ -143,6 +148,9 @@ func blockPeers(c *cluster, block *networkingv1.IPBlock) (peerSet, error) {
 		return peerSet{}, nil
 	}
 	set := peerSet{prefixes: subtract(cidr.Masked(), excepts)}
+	if !withPods {
+		return set, nil
+	}
 	for _, p := range c.pods {
 		if containsAny(set.prefixes, p.ip) {
 			set.pods = append(set.pods, p)

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+// lockedBuffer collects the daemon's log from its goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("loads eBPF programs and makes network namespaces; skipped under -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("loading eBPF programs and making network namespaces need root")
+	}
+}
+
+// testNode makes a node network namespace with one veth to a pod namespace
+// and a /32 route to podIP through it, as the ptp CNI plugin wires pods. It
+// returns the node namespace's path and the host-side device's index.
+func testNode(t *testing.T, podIP string) (string, int) {
+	t.Helper()
+	prefix := "npcenf" + strconv.Itoa(os.Getpid()%100000)
+	for _, name := range []string{prefix + "-node", prefix + "-pod"} {
+		errc := make(chan error, 1)
+		go func() {
+			runtime.LockOSThread()
+			origin, err := netns.Get()
+			if err != nil {
+				errc <- err
+				return
+			}
+			defer origin.Close()
+			created, err := netns.NewNamed(name)
+			if err != nil {
+				errc <- err
+				return
+			}
+			created.Close()
+			if err := netns.Set(origin); err != nil {
+				errc <- err // the thread stays locked and is retired
+				return
+			}
+			runtime.UnlockOSThread()
+			errc <- nil
+		}()
+		if err := <-errc; err != nil {
+			t.Fatalf("create network namespace %s: %v", name, err)
+		}
+		t.Cleanup(func() {
+			if err := netns.DeleteNamed(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("delete network namespace %s: %v", name, err)
+			}
+		})
+	}
+	nodePath, podPath := "/run/netns/"+prefix+"-node", "/run/netns/"+prefix+"-pod"
+	nodeNS, err := netns.GetFromPath(nodePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nodeNS.Close()
+	podNS, err := netns.GetFromPath(podPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer podNS.Close()
+	node, err := netlink.NewHandleAt(nodeNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	pod, err := netlink.NewHandleAt(podNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pod.Close()
+
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "hv-a"}, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(podNS))}
+	if err := node.LinkAdd(veth); err != nil {
+		t.Fatalf("add veth: %v", err)
+	}
+	host, err := node.LinkByName("hv-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eth0, err := pod.LinkByName("eth0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(node.LinkSetUp(host), pod.LinkSetUp(eth0)); err != nil {
+		t.Fatalf("set veth up: %v", err)
+	}
+	dst := &net.IPNet{IP: net.ParseIP(podIP).To4(), Mask: net.CIDRMask(32, 32)}
+	if err := node.RouteAdd(&netlink.Route{LinkIndex: host.Attrs().Index, Dst: dst, Scope: netlink.SCOPE_LINK}); err != nil {
+		t.Fatalf("route to pod: %v", err)
+	}
+	return nodePath, host.Attrs().Index
+}
+
+// programsOn counts the programs on each TCX hook of a device of the node.
+func programsOn(t *testing.T, nodePath string, ifindex int) [2]int {
+	t.Helper()
+	var out [2]int
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		origin, err := netns.Get()
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer origin.Close()
+		target, err := netns.GetFromPath(nodePath)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer target.Close()
+		if err := netns.Set(target); err != nil {
+			errc <- err
+			return
+		}
+		for i, attach := range []ebpf.AttachType{ebpf.AttachTCXIngress, ebpf.AttachTCXEgress} {
+			res, qerr := link.QueryPrograms(link.QueryOptions{Target: ifindex, Attach: attach})
+			if qerr != nil {
+				err = qerr
+				break
+			}
+			out[i] = len(res.Programs)
+		}
+		if setErr := netns.Set(origin); setErr != nil {
+			errc <- setErr
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	if err := <-errc; err != nil {
+		t.Fatalf("query programs on device %d: %v", ifindex, err)
+	}
+	return out
+}
+
+func fetch(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// The daemon end to end, with a clientset in memory: it becomes ready once
+// it has applied the cluster, SIGTERM (ctx) leaves the programs attached
+// and pinned, and --uninstall removes them.
+func TestIntegrationDaemon(t *testing.T) {
+	requireRoot(t)
+	bpffs := t.TempDir()
+	if err := unix.Mount("bpf", bpffs, "bpf", 0, ""); err != nil {
+		t.Fatalf("mount bpffs: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Unmount(bpffs, 0); err != nil {
+			t.Errorf("unmount bpffs: %v", err)
+		}
+	})
+	pinRoot := filepath.Join(bpffs, "netpolcheck")
+	nodePath, ifindex := testNode(t, "192.168.85.1")
+
+	client := fake.NewClientset(
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "x"}},
+		&corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: "a", Labels: map[string]string{"app": "a"}},
+			Spec:       corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Name: "c"}}},
+			Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "192.168.85.1"},
+		},
+		&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: "deny"}},
+	)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	cfg := config{nodeName: "n1", pinRoot: pinRoot, hostNetNS: nodePath, listen: ln.Addr().String()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, client, ln, log.New(&logs, "", 0)) }()
+	// Whatever happens, detach before the namespaces and the bpffs go.
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		run(context.Background(), []string{"--uninstall", "--pin-root", pinRoot, "--host-netns", nodePath}, envOf(nil), io.Discard)
+	})
+
+	base := "http://" + ln.Addr().String()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := fetch(t, base+"/readyz")
+		if code == http.StatusOK {
+			if want := "ready: marker 0 in force at generation 1, 1 endpoints\n"; body != want {
+				t.Errorf("/readyz = %q, want %q", body, want)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 30s: %d %q; log:\n%s", code, body, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code, body := fetch(t, base+"/healthz"); code != http.StatusOK || body != "ok\n" {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	_, metrics := fetch(t, base+"/metrics")
+	for _, line := range []string{
+		"netpolcheck_enforcer_applied_generation 1\n",
+		`netpolcheck_enforcer_map_entries{map="endpoints"} 1` + "\n",
+		"netpolcheck_enforcer_sync_errors_total 0\n",
+	} {
+		if !strings.Contains(metrics, line) {
+			t.Errorf("/metrics lacks %q:\n%s", line, metrics)
+		}
+	}
+	if got := programsOn(t, nodePath, ifindex); got != [2]int{1, 1} {
+		t.Errorf("programs on the pod's device while running: %v, want one per hook", got)
+	}
+
+	// SIGTERM: the daemon stops, the programs stay attached and pinned.
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve after SIGTERM: %v; log:\n%s", err, logs.String())
+	}
+	done <- nil // for the cleanup
+	if got := programsOn(t, nodePath, ifindex); got != [2]int{1, 1} {
+		t.Errorf("programs on the pod's device after SIGTERM: %v, want one per hook", got)
+	}
+	links, err := os.ReadDir(filepath.Join(pinRoot, instance, "links"))
+	if err != nil {
+		t.Fatalf("read pinned links: %v", err)
+	}
+	var names []string
+	for _, l := range links {
+		names = append(names, l.Name())
+	}
+	want := []string{fmt.Sprintf("%d_tcx_egress", ifindex), fmt.Sprintf("%d_tcx_ingress", ifindex)}
+	if !slices.Equal(names, want) {
+		t.Errorf("pinned links after SIGTERM: %v, want %v", names, want)
+	}
+	if !strings.Contains(logs.String(), "released the datapath; generation 1 stays in force\n") {
+		t.Errorf("log lacks the release:\n%s", logs.String())
+	}
+
+	var stderr bytes.Buffer
+	args := []string{"--uninstall", "--pin-root", pinRoot, "--host-netns", nodePath}
+	if code := exitStatus(run(context.Background(), args, envOf(nil), &stderr), &stderr); code != 0 {
+		t.Fatalf("--uninstall exit status %d: %s", code, stderr.String())
+	}
+	if !strings.HasSuffix(stderr.String(), "enforcer: uninstalled: detached 1 devices and removed the pins\n") {
+		t.Errorf("--uninstall said %q", stderr.String())
+	}
+	if got := programsOn(t, nodePath, ifindex); got != [2]int{0, 0} {
+		t.Errorf("programs on the pod's device after --uninstall: %v, want none", got)
+	}
+	if _, err := os.Stat(filepath.Join(pinRoot, instance)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("instance pins after --uninstall: %v, want gone", err)
+	}
+}
