@@ -53,3 +53,22 @@ lint:
 
 clean:
 	rm -rf $(BIN) out
+
+# kind: real clusters from an offline node image (docs/kind.md). NODE_IMAGE
+# names any kindest/node image to use instead of building one, on machines
+# with registry access.
+NODE_IMAGE ?=
+.PHONY: kind-image e2e-kind
+
+## kind-image: build the offline kindest/node image (cached by content hash in /var/cache/netpolcheck/kind).
+kind-image:
+	@hack/kind/ensure-docker.sh
+ifeq ($(NODE_IMAGE),)
+	go run ./hack/kind/build-node-image
+else
+	@echo "kind-image: using $(NODE_IMAGE), nothing to build"
+endif
+
+## e2e-kind: the kind cluster tests (1 and 3 nodes) on that image.
+e2e-kind: kind-image
+	NETPOLCHECK_KIND_NODE_IMAGE=$(NODE_IMAGE) go test -count=1 -timeout 40m -run '^TestIntegrationKind' -v ./clusters/kind/...

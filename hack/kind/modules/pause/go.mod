@@ -1,0 +1,3 @@
+module github.com/netpolcheck/netpolcheck/hack/kind/modules/pause
+
+go 1.24.0
