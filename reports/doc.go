@@ -12,4 +12,8 @@
 // compared with e2e logs: "." allowed, "X" blocked, and in a comparison grid
 // "." match, "X" mismatch. Runs add "E" (the probe errored), "S" (skipped)
 // and "?" (no cell for that pair).
+//
+// Runs also get a feature table (Features): for each NetworkPolicy feature,
+// ingress to relabel, whether every step exercising it passed, read from the
+// steps' policies, ports and cells, so that it needs nothing but the results.
 package reports

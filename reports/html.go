@@ -19,7 +19,7 @@ var (
 )
 
 // WriteHTML writes r as one self-contained page: inline CSS and script, and r
-// itself as JSON from which the script builds the page. Scenario details and
+// itself as JSON (with a run's feature table) from which the script builds the page. Scenario details and
 // their matrices are built only when a scenario is opened, which keeps large
 // runs fast; the first failing scenario is opened at load.
 func WriteHTML(w io.Writer, r *Results) error {
@@ -28,7 +28,7 @@ func WriteHTML(w io.Writer, r *Results) error {
 	}
 	// encoding/json escapes <, > and & as \u003c and so on, so no scenario
 	// name or policy can close the script element that carries the data.
-	data, err := json.Marshal(r)
+	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r)})
 	if err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
@@ -62,6 +62,23 @@ func WriteHTML(w io.Writer, r *Results) error {
 `)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
+}
+
+// htmlData is what the page is built from: the results, and for runs the
+// feature table, computed here so that the page and the other reports agree.
+type htmlData struct {
+	*Results
+	Features []FeatureResult `json:"features,omitempty"`
+}
+
+func htmlFeatures(r *Results) []FeatureResult {
+	if r.Mode != modeRun {
+		return nil
+	}
+	if fs := Features(r); anyCovered(fs) {
+		return fs
 	}
 	return nil
 }

@@ -14,14 +14,16 @@ import (
 // on cases, and one of failure, error or skipped per case.
 type (
 	junitSuites struct {
-		XMLName  xml.Name     `xml:"testsuites"`
-		Name     string       `xml:"name,attr"`
-		Tests    int          `xml:"tests,attr"`
-		Failures int          `xml:"failures,attr"`
-		Errors   int          `xml:"errors,attr"`
-		Skipped  int          `xml:"skipped,attr"`
-		Time     string       `xml:"time,attr"`
-		Suites   []junitSuite `xml:"testsuite"`
+		XMLName  xml.Name `xml:"testsuites"`
+		Name     string   `xml:"name,attr"`
+		Tests    int      `xml:"tests,attr"`
+		Failures int      `xml:"failures,attr"`
+		Errors   int      `xml:"errors,attr"`
+		Skipped  int      `xml:"skipped,attr"`
+		Time     string   `xml:"time,attr"`
+		// Properties carry the feature table of runs, feature.<name> = status.
+		Properties *junitProperties `xml:"properties,omitempty"`
+		Suites     []junitSuite     `xml:"testsuite"`
 	}
 	junitSuite struct {
 		Name       string           `xml:"name,attr"`
@@ -67,12 +69,18 @@ type (
 
 // WriteJUnit writes r as JUnit XML: a testsuite per scenario, a testcase per
 // step. A scenario that errored or was skipped before any of its steps could
-// say so gets one more testcase, "(scenario)", so that CI shows why.
+// say so gets one more testcase, "(scenario)", so that CI shows why. A run's
+// feature table goes into properties of the root element.
 func WriteJUnit(w io.Writer, r *Results) error {
 	if r == nil {
 		return errors.New("write junit: no results")
 	}
 	doc := junitSuites{Name: "netpolcheck", Time: junitTime(r.Duration)}
+	if r.Mode == modeRun {
+		if fs := Features(r); anyCovered(fs) {
+			doc.Properties = featureProperties(fs)
+		}
+	}
 	for _, sc := range r.Scenarios {
 		suite := scenarioSuite(r, sc)
 		doc.Tests += suite.Tests
@@ -180,3 +188,16 @@ func xmlText(s string) string {
 
 // junitTime renders seconds the way JUnit readers parse them.
 func junitTime(s Seconds) string { return fmt.Sprintf("%.3f", float64(s)) }
+
+// featureProperties are feature.<name> = status, and for covered features
+// feature.<name>.steps = the tally, for CI tools that chart properties.
+func featureProperties(fs []FeatureResult) *junitProperties {
+	p := &junitProperties{}
+	for _, f := range fs {
+		p.Properties = append(p.Properties, junitProperty{Name: "feature." + f.Name, Value: string(f.Status)})
+		if f.Steps.Total() > 0 {
+			p.Properties = append(p.Properties, junitProperty{Name: "feature." + f.Name + ".steps", Value: tallyWords(f.Steps)})
+		}
+	}
+	return p
+}

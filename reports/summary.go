@@ -4,10 +4,10 @@ package reports
 // value no producer writes means something went wrong, and hiding it would
 // let a broken run look green.
 type Tally struct {
-	Passed  int // status pass
-	Failed  int // status fail
-	Errored int // status error, or a status no producer writes
-	Skipped int // status skipped
+	Passed  int `json:"passed"`  // status pass
+	Failed  int `json:"failed"`  // status fail
+	Errored int `json:"errored"` // status error, or a status no producer writes
+	Skipped int `json:"skipped"` // status skipped
 }
 
 // Total is the number of outcomes counted.

@@ -18,7 +18,7 @@ type TerminalOptions struct {
 
 // WriteTerminal writes the human report of r: a line per scenario, the grids
 // and wrong cells of every step that went wrong (of every step with Verbose),
-// skip reasons, and a summary line naming the failures.
+// skip reasons, for runs the feature table, and a summary line naming the failures.
 func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 	if r == nil {
 		return errors.New("write terminal report: no results")
@@ -32,6 +32,11 @@ func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 	t.header(r)
 	for _, sc := range r.Scenarios {
 		t.scenario(sc)
+	}
+	if r.Mode == modeRun {
+		if fs := Features(r); anyCovered(fs) {
+			t.features(fs)
+		}
 	}
 	t.summary(r.Summarize())
 	if t.err != nil {

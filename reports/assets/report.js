@@ -72,9 +72,26 @@
         ["version", results.version], ["started", started], ["duration", secs(results.durationSeconds)]]),
       counts("scenarios", tally(scenarios)),
       counts("steps", tally(steps)),
+      featureTable(results.features),
       el("p", { class: "legend" }, simulate
         ? "Matrices: . allowed, X blocked, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
         : "Matrices: . allowed, X blocked, E error, S skipped, ? no cell; comparison: . match, X mismatch (red). Click a cell for its explanation."));
+  }
+
+  // featureTable shows which NetworkPolicy features the cluster enforced in
+  // every step exercising them; the Go reports compute the table.
+  function featureTable(features) {
+    if (!features || !features.length) return null;
+    const words = (t) => ["passed", "failed", "errored", "skipped"]
+      .filter((k) => t && t[k]).map((k) => t[k] + " " + k).join(", ");
+    return el("table", { class: "features", id: "features" },
+      el("caption", null, "Features: a feature passes when every step exercising it passes"),
+      el("thead", null, el("tr", null, ["feature", "status", "steps", "not passed"].map((h) => el("th", null, h)))),
+      el("tbody", null, features.map((f) => el("tr", { title: f.description || "" },
+        el("td", null, f.name),
+        el("td", null, f.status === "not covered" ? el("span", { class: "badge s-none" }, "not covered") : badge(f.status)),
+        el("td", null, words(f.steps) || "no selected step exercises it"),
+        el("td", null, (f.failed || []).join(", "))))));
   }
 
   function renderFilters() {

@@ -79,6 +79,7 @@ func newRootCommand(s streams) *cobra.Command {
 	root.AddCommand(
 		newSimulateCommand(s),
 		newRunCommand(s),
+		newCertifyCommand(s),
 		newExplainCommand(s),
 		newListCommand(s),
 		newGenerateCommand(s),

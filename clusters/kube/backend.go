@@ -1,0 +1,190 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+)
+
+// Backend runs scenarios on a cluster reached through the API server: each
+// scenario gets namespaces of its own, npc-<run>-<n>-<name>, holding one
+// probe pod per model pod. Make one with New and Close it after the run.
+type Backend struct {
+	client    kubernetes.Interface
+	exec      Executor
+	opts      Options
+	runID     string
+	caps      clusters.Capabilities
+	addresses *addressLocks
+	now       func() time.Time
+	execCalls atomic.Int64
+
+	mu     sync.Mutex
+	next   int
+	live   map[*Cluster]struct{}
+	owned  map[string]types.UID // every namespace of the run that exists, by real name
+	closed bool
+
+	stopHeartbeat context.CancelFunc
+	heartbeatDone chan struct{}
+}
+
+var _ clusters.Backend = (*Backend)(nil)
+
+// New returns a backend on the cluster of client, entering pods through
+// exec. With Options.SCTP set to SCTPAuto it first checks SCTP between two
+// probe pods, which takes as long as starting them.
+func New(ctx context.Context, client kubernetes.Interface, exec Executor, opts Options) (*Backend, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("kube backend: %w", err)
+	}
+	b := &Backend{
+		client:    client,
+		exec:      exec,
+		opts:      opts,
+		addresses: newAddressLocks(),
+		now:       time.Now,
+		live:      map[*Cluster]struct{}{},
+		owned:     map[string]types.UID{},
+	}
+	if b.runID, err = claimRunID(ctx, client, opts.RunID); err != nil {
+		return nil, fmt.Errorf("kube backend: %w", err)
+	}
+	b.caps = staticCapabilities(opts)
+	b.startHeartbeat()
+	if opts.SCTP == SCTPAuto {
+		if b.caps.SCTP, b.caps.SCTPReason, err = b.checkSCTP(ctx); err != nil {
+			return nil, errors.Join(fmt.Errorf("kube backend: %w", err), b.Close(context.WithoutCancel(ctx)))
+		}
+	}
+	return b, nil
+}
+
+// claimRunID returns run, or a fresh random ID when it is empty, refusing an
+// ID that namespaces left over from another run still carry.
+func claimRunID(ctx context.Context, client kubernetes.Interface, run string) (string, error) {
+	given := run != ""
+	for range 8 {
+		if !given {
+			id, err := randomRunID()
+			if err != nil {
+				return "", err
+			}
+			run = id
+		}
+		left, err := client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: RunLabel + "=" + run})
+		if err != nil {
+			return "", fmt.Errorf("list namespaces of run %s: %w", run, err)
+		}
+		if len(left.Items) == 0 {
+			return run, nil
+		}
+		if given {
+			return "", fmt.Errorf("run ID %s is taken: %d namespaces carry it (netpolcheck clean removes them)", run, len(left.Items))
+		}
+	}
+	return "", errors.New("no free run ID after 8 tries")
+}
+
+// staticCapabilities are what the options alone decide.
+func staticCapabilities(opts Options) clusters.Capabilities {
+	caps := clusters.Capabilities{SCTP: opts.SCTP == SCTPOn, ExternalHosts: true}
+	if opts.SCTP == SCTPOff {
+		caps.SCTPReason = "not requested (--sctp)"
+	}
+	if opts.ExternalHosts == nil && len(opts.StaticHosts) == 0 {
+		caps.ExternalHosts = false
+		caps.ExternalHostsReason = "this cluster has none (give --external-host NAME=IP for a probe server pods can reach)"
+	}
+	return caps
+}
+
+// Name returns Options.Name, "kube" unless the kind backend says otherwise.
+func (b *Backend) Name() string { return b.opts.Name }
+
+// RunID returns the run's ID, the <run> in every namespace name and the value of RunLabel.
+func (b *Backend) RunID() string { return b.runID }
+
+// Capabilities reports SCTP as Options.SCTP decided and external hosts as
+// available with a provider or static hosts.
+func (b *Backend) Capabilities() clusters.Capabilities { return b.caps }
+
+// ExecCalls counts the execs into pods so far, for benchmarks: one per source
+// pod per Probe call.
+func (b *Backend) ExecCalls() int64 { return b.execCalls.Load() }
+
+// NewCluster prepares an empty cluster for one scenario, with namespace
+// names of its own so that parallel scenarios never meet.
+func (b *Backend) NewCluster(_ context.Context, scenario string) (clusters.Cluster, error) {
+	return b.newCluster(scenario, b.caps.SCTP)
+}
+
+func (b *Backend) newCluster(scenario string, sctp bool) (*Cluster, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, fmt.Errorf("new kube cluster %s: backend is closed", scenario)
+	}
+	n := b.next
+	b.next++
+	c := newCluster(b, scenario, n, sctp)
+	b.live[c] = struct{}{}
+	return c, nil
+}
+
+// Close tears down every cluster still alive and stops renewing the run's
+// namespaces. It goes on past errors and returns them all; a second call does nothing.
+func (b *Backend) Close(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	live := make([]*Cluster, 0, len(b.live))
+	for c := range b.live {
+		live = append(live, c)
+	}
+	b.mu.Unlock()
+
+	var errs []error
+	for _, c := range live {
+		errs = append(errs, c.Teardown(ctx))
+	}
+	b.stopHeartbeat()
+	<-b.heartbeatDone
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close kube backend %s: %w", b.runID, err)
+	}
+	return nil
+}
+
+// forget drops a torn-down cluster from the live set.
+func (b *Backend) forget(c *Cluster) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.live, c)
+}
+
+// own and disown keep the set of namespaces the heartbeat renews.
+func (b *Backend) own(name string, uid types.UID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.owned[name] = uid
+}
+
+func (b *Backend) disown(name string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.owned, name)
+}

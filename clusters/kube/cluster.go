@@ -1,0 +1,77 @@
+package kube
+
+import (
+	"fmt"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// Cluster is one scenario's share of the cluster: its namespaces, probe pods
+// (and Services) and external hosts. Make one with Backend.NewCluster.
+type Cluster struct {
+	b        *Backend
+	scenario string
+	names    *namespaceNames
+	template podTemplate
+	sctp     bool
+
+	// mu is held for writing by Setup, Apply and Teardown and for reading by
+	// Probe, so that no probe enters a pod being replaced.
+	mu         sync.RWMutex
+	namespaces map[string]types.UID // scenario namespace name → UID of the real one
+	pods       map[string]*livePod  // by scenario identity "ns/pod"
+	hosts      []scenarios.ExternalHost
+	release    func() // frees the external host addresses; nil when none are held
+	torn       bool
+}
+
+// livePod is a probe pod in the cluster.
+type livePod struct {
+	id        string // "ns/pod" in scenario names: the pod's identity
+	namespace string // real namespace
+	name      string
+	ip        string
+	service   string // Service name, with TargetService
+	serviceIP string
+}
+
+var (
+	_ clusters.Cluster    = (*Cluster)(nil)
+	_ clusters.Reproducer = (*Cluster)(nil)
+)
+
+func newCluster(b *Backend, scenario string, n int, sctp bool) *Cluster {
+	return &Cluster{
+		b:        b,
+		scenario: scenario,
+		names:    newNamespaceNames(b.runID, n),
+		sctp:     sctp,
+		template: podTemplate{
+			image:      b.opts.ProbeImage,
+			pullPolicy: b.opts.PullPolicy,
+			sctp:       sctp,
+			service:    b.opts.Target == TargetService,
+		},
+		namespaces: map[string]types.UID{},
+		pods:       map[string]*livePod{},
+	}
+}
+
+// RealNamespace returns the name of the real namespace standing for the
+// scenario namespace name, whether or not it exists yet.
+func (c *Cluster) RealNamespace(name string) string { return c.names.real(name) }
+
+// ScenarioNamespace returns the scenario name of a real namespace of this cluster.
+func (c *Cluster) ScenarioNamespace(real string) (string, bool) { return c.names.scenario(real) }
+
+// usable refuses work on a cluster that has been torn down.
+func (c *Cluster) usable() error {
+	if c.torn {
+		return fmt.Errorf("cluster of %s is torn down", c.scenario)
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/netpolcheck/netpolcheck/probes"
+)
+
+// execSlack is added to the time a batch needs at most, to bound an exec
+// that hangs: starting the stream and the process takes a moment.
+const execSlack = 30 * time.Second
+
+// Probe runs the jobs with one exec per source pod, carrying that pod's whole
+// batch on stdin (probe connect --batch), and runs the execs of different
+// sources concurrently, at most Options.ExecConcurrency at once. Jobs from
+// external hosts go to the provider. A source whose exec fails gets Error
+// results saying why; only a cancelled ctx fails the call.
+func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
+	results := make([]probes.Result, len(jobs))
+	sent := make([]probes.Job, len(jobs))
+	bySource := map[string][]int{}
+	var sources []string
+	for i, j := range jobs {
+		job, skip := c.prepare(j)
+		if skip != "" {
+			results[i] = probes.Result{Job: j, Outcome: probes.Skipped, Detail: skip}
+			continue
+		}
+		sent[i] = job
+		if _, ok := bySource[j.From]; !ok {
+			sources = append(sources, j.From)
+		}
+		bySource[j.From] = append(bySource[j.From], i)
+	}
+
+	sem := make(chan struct{}, c.b.opts.ExecConcurrency)
+	var wg sync.WaitGroup
+	for _, from := range sources {
+		idx := bySource[from]
+		batch := make([]probes.Job, len(idx))
+		for k, i := range idx {
+			batch[k] = sent[i]
+		}
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			out, err := c.runBatch(ctx, from, batch)
+			for k, i := range idx {
+				if err != nil {
+					results[i] = probes.Result{Job: jobs[i], Outcome: probes.Error, Detail: err.Error()}
+					continue
+				}
+				results[i] = out[k]
+				results[i].Job = jobs[i]
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("probe: %w", ctx.Err())
+	}
+	return results, nil
+}
+
+// prepare turns the runner's job into the one the source sends, or says why
+// this cluster cannot carry it: with TargetService a pod is dialled at its
+// Service's IP, and a static external host answers with its own name.
+func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
+	if _, isPod := c.pods[j.From]; !isPod {
+		if _, ok := c.b.opts.ExternalHosts.(ExternalProber); !ok {
+			return j, fmt.Sprintf("external host %s cannot send probes on this cluster", j.From)
+		}
+	}
+	if dst, isPod := c.pods[j.To]; isPod {
+		if dst.serviceIP != "" {
+			j.Host = dst.serviceIP
+		}
+		return j, ""
+	}
+	if c.b.opts.ExternalHosts != nil {
+		return j, ""
+	}
+	h, ok := staticHostAt(c.b.opts.StaticHosts, j.Host)
+	if !ok {
+		return j, fmt.Sprintf("external host %s: no --external-host at %s", j.To, j.Host)
+	}
+	j.Expect = h.Name
+	return j, ""
+}
+
+// runBatch runs one source's jobs and checks that a result came back for each.
+func (c *Cluster) runBatch(ctx context.Context, from string, jobs []probes.Job) ([]probes.Result, error) {
+	var out []probes.Result
+	var err error
+	if lp, ok := c.pods[from]; ok {
+		out, err = c.execBatch(ctx, lp, jobs)
+	} else {
+		prober, _ := c.b.opts.ExternalHosts.(ExternalProber)
+		out, err = prober.ProbeFrom(ctx, from, jobs)
+		if err != nil {
+			err = fmt.Errorf("probe from external host %s: %w", from, err)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out) != len(jobs) {
+		return nil, fmt.Errorf("probe from %s: %d results for %d jobs", from, len(out), len(jobs))
+	}
+	return out, nil
+}
+
+// execBatch runs probe connect --batch in the source pod.
+func (c *Cluster) execBatch(ctx context.Context, lp *livePod, jobs []probes.Job) ([]probes.Result, error) {
+	var stdin, stdout, stderr bytes.Buffer
+	if err := probes.EncodeJobs(&stdin, jobs); err != nil {
+		return nil, fmt.Errorf("exec in %s: %w", lp.id, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, batchBound(jobs, c.b.opts.ProbeConcurrency))
+	defer cancel()
+	c.b.execCalls.Add(1)
+	err := c.b.exec.Exec(ctx, ExecRequest{
+		Namespace: lp.namespace,
+		Pod:       lp.name,
+		Container: ContainerName,
+		Command:   batchCommand(c.b.opts.ProbeConcurrency),
+		Stdin:     &stdin,
+		Stdout:    &stdout,
+		Stderr:    &stderr,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String()))
+	}
+	results, err := probes.DecodeResults(&stdout)
+	if err != nil {
+		return nil, fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String()))
+	}
+	return results, nil
+}
+
+// batchCommand is the command exec runs in a probe pod.
+func batchCommand(concurrency int) []string {
+	return []string{probeBinary, "connect", "--batch", "--concurrency", strconv.Itoa(concurrency)}
+}
+
+// batchBound is the longest a batch can take: every job waiting out its
+// timeout, concurrency at a time, plus execSlack.
+func batchBound(jobs []probes.Job, concurrency int) time.Duration {
+	longest := probes.DefaultTimeout
+	for _, j := range jobs {
+		longest = max(longest, j.Timeout)
+	}
+	rounds := (len(jobs) + concurrency - 1) / concurrency
+	return time.Duration(rounds)*longest + execSlack
+}
+
+// stderrSuffix adds what the probe wrote on stderr to an error, trimmed.
+func stderrSuffix(stderr string) string {
+	stderr = strings.TrimSpace(stderr)
+	if stderr == "" {
+		return ""
+	}
+	const limit = 500
+	if len(stderr) > limit {
+		stderr = stderr[:limit] + "..."
+	}
+	return ": " + stderr
+}

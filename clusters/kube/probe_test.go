@@ -1,0 +1,294 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// jobsFor makes a job for every (from, to) pair on 80/TCP, dialling the
+// destination's address as the runner does.
+func jobsFor(addrs map[string]string, pairs ...[2]string) []probes.Job {
+	var jobs []probes.Job
+	for _, p := range pairs {
+		host := addrs[p[1]]
+		if host == "" {
+			host = p[1]
+		}
+		jobs = append(jobs, probes.Job{From: p[0], To: p[1], Host: host, Port: 80, Protocol: "TCP", Expect: p[1], Timeout: time.Second})
+	}
+	return jobs
+}
+
+func TestProbeExecsOncePerSource(t *testing.T) {
+	k := newFakeCluster(t)
+	exec := &fakeExec{answer: func(req ExecRequest, j probes.Job) probes.Result {
+		if j.To == "y/b" {
+			return probes.Result{Job: j, Outcome: probes.Blocked, Detail: "timeout"}
+		}
+		return probes.Result{Job: j, Outcome: probes.Allowed, Detail: "answered " + j.Expect}
+	}}
+	b := newTestBackend(t, k, exec, testOptions())
+	c, addrs := setUp(t, b, xyWorld())
+	jobs := jobsFor(addrs, [2]string{"x/a", "y/b"}, [2]string{"y/b", "x/a"}, [2]string{"x/a", "x/a"}, [2]string{"y/b", "y/b"})
+
+	results, err := c.Probe(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOutcomes := []probes.Outcome{probes.Blocked, probes.Allowed, probes.Allowed, probes.Blocked}
+	for i, r := range results {
+		if r.Outcome != wantOutcomes[i] || !reflect.DeepEqual(r.Job, jobs[i]) {
+			t.Errorf("result %d = %+v, want %s for job %+v", i, r, wantOutcomes[i], jobs[i])
+		}
+	}
+	calls := exec.sortedCalls()
+	if len(calls) != 2 || b.ExecCalls() != 2 {
+		t.Fatalf("%d execs (counter %d), want one per source pod: %+v", len(calls), b.ExecCalls(), calls)
+	}
+	want := execCall{
+		Namespace: "npc-r1-0-x", Pod: "a", Container: "probe",
+		Command: []string{"/probe", "connect", "--batch", "--concurrency", "32"},
+		Jobs:    []probes.Job{jobs[0], jobs[2]},
+	}
+	if !reflect.DeepEqual(calls[0], want) {
+		t.Errorf("exec in x/a = %+v, want %+v", calls[0], want)
+	}
+	if calls[1].Namespace != "npc-r1-0-y" || calls[1].Pod != "b" || len(calls[1].Jobs) != 2 {
+		t.Errorf("exec in y/b = %+v", calls[1])
+	}
+}
+
+func TestProbeBoundsConcurrentExecs(t *testing.T) {
+	k := newFakeCluster(t)
+	exec := &fakeExec{delay: 50 * time.Millisecond}
+	opts := testOptions()
+	opts.ExecConcurrency = 2
+	b := newTestBackend(t, k, exec, opts)
+	w := &scenarios.World{Namespaces: []scenarios.Namespace{{Name: "x"}}}
+	for i := range 6 {
+		w.Pods = append(w.Pods, scenarios.Pod{Namespace: "x", Name: fmt.Sprintf("p%d", i), Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}})
+	}
+	c, addrs := setUp(t, b, w)
+	var pairs [][2]string
+	for _, from := range w.Pods {
+		pairs = append(pairs, [2]string{from.ID(), "x/p0"})
+	}
+	if _, err := c.Probe(context.Background(), jobsFor(addrs, pairs...)); err != nil {
+		t.Fatal(err)
+	}
+	if exec.maxInFlight != 2 || len(exec.calls) != 6 {
+		t.Errorf("%d execs, at most %d at once; want 6, at most 2", len(exec.calls), exec.maxInFlight)
+	}
+}
+
+func TestProbeExecFailureErrorsOnlyThatSource(t *testing.T) {
+	k := newFakeCluster(t)
+	exec := &fakeExec{fail: func(req ExecRequest) error {
+		if req.Pod == "a" {
+			return errors.New("command terminated with exit code 3")
+		}
+		return nil
+	}}
+	b := newTestBackend(t, k, exec, testOptions())
+	c, addrs := setUp(t, b, xyWorld())
+	results, err := c.Probe(context.Background(), jobsFor(addrs, [2]string{"x/a", "y/b"}, [2]string{"y/b", "x/a"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "exec in x/a (npc-r1-0-x/a): command terminated with exit code 3: probe: something broke"
+	if results[0].Outcome != probes.Error || results[0].Detail != want {
+		t.Errorf("failed source's result = %+v, want error %q", results[0], want)
+	}
+	if results[1].Outcome != probes.Allowed {
+		t.Errorf("other source's result = %+v, want allowed", results[1])
+	}
+}
+
+func TestProbeCancelledFails(t *testing.T) {
+	k := newFakeCluster(t)
+	b := newTestBackend(t, k, &fakeExec{delay: time.Minute}, testOptions())
+	c, addrs := setUp(t, b, xyWorld())
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.Probe(ctx, jobsFor(addrs, [2]string{"x/a", "y/b"}))
+	if got := errText(err); got != "probe: context deadline exceeded" {
+		t.Errorf("Probe error %q, want probe: context deadline exceeded", got)
+	}
+}
+
+func TestProbeThroughServices(t *testing.T) {
+	k := newFakeCluster(t)
+	exec := &fakeExec{}
+	opts := testOptions()
+	opts.Target = TargetService
+	b := newTestBackend(t, k, exec, opts)
+	c, addrs := setUp(t, b, xyWorld())
+	jobs := jobsFor(addrs, [2]string{"x/a", "y/b"})
+	results, err := c.Probe(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := exec.calls[0].Jobs[0]
+	if sent.Host != "10.96.0.11" || sent.Expect != "y/b" {
+		t.Errorf("sent %+v, want host 10.96.0.11 (the Service of y/b)", sent)
+	}
+	if results[0].Job.Host != addrs["y/b"] {
+		t.Errorf("the result carries host %s, want the runner's own job back (%s)", results[0].Job.Host, addrs["y/b"])
+	}
+}
+
+// externalWorld adds two external hosts to xyWorld.
+func externalWorld() *scenarios.World {
+	w := xyWorld()
+	w.ExternalHosts = []scenarios.ExternalHost{
+		{Name: "outside", IP: "198.51.100.10", Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}},
+		{Name: "elsewhere", IP: "203.0.113.5", Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}},
+	}
+	return w
+}
+
+func TestProbeStaticExternalHosts(t *testing.T) {
+	k := newFakeCluster(t)
+	exec := &fakeExec{}
+	opts := testOptions()
+	opts.StaticHosts = []StaticHost{{Name: "lab-server", IP: "198.51.100.10"}}
+	b := newTestBackend(t, k, exec, opts)
+	c, addrs := setUp(t, b, externalWorld())
+	addrs["outside"], addrs["elsewhere"] = "198.51.100.10", "203.0.113.5"
+	jobs := jobsFor(addrs, [2]string{"x/a", "outside"}, [2]string{"x/a", "elsewhere"}, [2]string{"outside", "x/a"})
+	results, err := c.Probe(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []probes.Result{
+		{Job: jobs[0], Outcome: probes.Allowed, Detail: "answered lab-server"},
+		{Job: jobs[1], Outcome: probes.Skipped, Detail: "external host elsewhere: no --external-host at 203.0.113.5"},
+		{Job: jobs[2], Outcome: probes.Skipped, Detail: "external host outside cannot send probes on this cluster"},
+	}
+	if !reflect.DeepEqual(results, want) {
+		t.Errorf("results\n%+v\nwant\n%+v", results, want)
+	}
+	if len(exec.calls) != 1 || len(exec.calls[0].Jobs) != 1 {
+		t.Errorf("execs %+v, want one carrying the one job that can run", exec.calls)
+	}
+}
+
+// recordingHosts is an ExternalHosts provider that can also probe from its hosts.
+type recordingHosts struct {
+	added, removed [][]string
+	probed         []string
+	addErr         error
+}
+
+func names(hosts []scenarios.ExternalHost) []string {
+	var out []string
+	for _, h := range hosts {
+		out = append(out, h.Name+"@"+h.IP)
+	}
+	return out
+}
+
+func (r *recordingHosts) Add(_ context.Context, hosts []scenarios.ExternalHost) error {
+	r.added = append(r.added, names(hosts))
+	return r.addErr
+}
+
+func (r *recordingHosts) Remove(_ context.Context, hosts []scenarios.ExternalHost) error {
+	r.removed = append(r.removed, names(hosts))
+	return nil
+}
+
+func (r *recordingHosts) ProbeFrom(_ context.Context, host string, jobs []probes.Job) ([]probes.Result, error) {
+	r.probed = append(r.probed, host)
+	out := make([]probes.Result, len(jobs))
+	for i, j := range jobs {
+		out[i] = probes.Result{Job: j, Outcome: probes.Blocked, Detail: "from " + host}
+	}
+	return out, nil
+}
+
+func (r *recordingHosts) ReproduceFrom(host string, job probes.Job) string {
+	return "docker exec " + host + " /probe connect --to " + job.Host
+}
+
+func TestProbeWithExternalHostProvider(t *testing.T) {
+	k := newFakeCluster(t)
+	hosts := &recordingHosts{}
+	opts := testOptions()
+	opts.ExternalHosts = hosts
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	c, addrs := setUp(t, b, externalWorld())
+	if want := [][]string{{"outside@198.51.100.10", "elsewhere@203.0.113.5"}}; !reflect.DeepEqual(hosts.added, want) {
+		t.Errorf("added %v, want %v", hosts.added, want)
+	}
+	jobs := jobsFor(addrs, [2]string{"outside", "x/a"}, [2]string{"x/a", "elsewhere"})
+	results, err := c.Probe(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Outcome != probes.Blocked || results[0].Detail != "from outside" || results[1].Outcome != probes.Allowed {
+		t.Errorf("results %+v", results)
+	}
+	if got := c.Reproduce(jobs[0]); got != "docker exec outside /probe connect --to 10.244.0.10" {
+		t.Errorf("Reproduce from a host = %q", got)
+	}
+
+	// A second cluster with a host on the same address waits for the first.
+	other, _ := b.NewCluster(context.Background(), "other")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = other.Setup(ctx, externalWorld())
+	if got := errText(err); got != "wait for external host address 198.51.100.10: context deadline exceeded" {
+		t.Errorf("a second cluster on the same addresses: %q", got)
+	}
+	if err := c.Teardown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]string{{"outside@198.51.100.10", "elsewhere@203.0.113.5"}}; !reflect.DeepEqual(hosts.removed, want) {
+		t.Errorf("removed %v, want %v", hosts.removed, want)
+	}
+	if _, err := other.Setup(context.Background(), externalWorld()); err != nil {
+		t.Errorf("after the first cluster's teardown, the second sets up: %v", err)
+	}
+}
+
+func TestBatchBound(t *testing.T) {
+	jobs := make([]probes.Job, 65)
+	jobs[3].Timeout = 2 * time.Second
+	if got, want := batchBound(jobs, 32), 3*2*time.Second+execSlack; got != want {
+		t.Errorf("batchBound = %s, want %s", got, want)
+	}
+	if got, want := batchBound(nil, 32), execSlack; got != want {
+		t.Errorf("batchBound(no jobs) = %s, want %s", got, want)
+	}
+}
+
+func TestReproduce(t *testing.T) {
+	k := newFakeCluster(t)
+	opts := testOptions()
+	opts.KubectlArgs = []string{"--kubeconfig", "/tmp/my config", "--context", "kind-npc"}
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	c, addrs := setUp(t, b, xyWorld())
+	job := jobsFor(addrs, [2]string{"x/a", "y/b"})[0]
+	want := "kubectl --kubeconfig '/tmp/my config' --context kind-npc exec -n npc-r1-0-x a -c probe -- " +
+		"/probe connect --to 10.244.0.11 --port 80 --protocol TCP --from x/a --expect y/b --timeout 1s"
+	if got := c.Reproduce(job); got != want {
+		t.Errorf("Reproduce =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	tests := map[string]string{"x/a": "x/a", "": "''", "a b": "'a b'", "it's": `'it'\''s'`, "$HOME": "'$HOME'"}
+	for in, want := range tests {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

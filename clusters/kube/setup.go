@@ -1,0 +1,179 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// Setup creates the world's namespaces and probe pods (and external hosts
+// through the provider), waits until every pod is ready, and returns the pod
+// IPs by scenario identity. What it created before failing is removed by Teardown.
+func (c *Cluster) Setup(ctx context.Context, w *scenarios.World) (clusters.Addresses, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
+	if err := checkWorld(w); err != nil {
+		return nil, err
+	}
+	if err := c.addExternalHosts(ctx, w.ExternalHosts); err != nil {
+		return nil, err
+	}
+	for _, ns := range w.Namespaces {
+		if err := c.createNamespace(ctx, ns); err != nil {
+			return nil, err
+		}
+	}
+	created := make([]*livePod, 0, len(w.Pods))
+	for _, p := range w.Pods {
+		lp, err := c.createPod(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		created = append(created, lp)
+	}
+	if err := c.waitReady(ctx, created); err != nil {
+		return nil, err
+	}
+	addrs := clusters.Addresses{}
+	for _, lp := range created {
+		addrs[lp.id] = lp.ip
+	}
+	return addrs, nil
+}
+
+// checkWorld refuses labels under netpolcheck.io/ before anything is created.
+func checkWorld(w *scenarios.World) error {
+	for _, ns := range w.Namespaces {
+		if err := checkLabels("namespace "+ns.Name, ns.Labels); err != nil {
+			return err
+		}
+	}
+	for _, p := range w.Pods {
+		if err := checkLabels("pod "+p.ID(), p.Labels); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addExternalHosts starts the world's external hosts through the provider,
+// once no other live cluster holds their addresses. Without a provider the
+// hosts are static or absent, and nothing is started.
+func (c *Cluster) addExternalHosts(ctx context.Context, hosts []scenarios.ExternalHost) error {
+	provider := c.b.opts.ExternalHosts
+	if provider == nil || len(hosts) == 0 {
+		return nil
+	}
+	addrs := make([]string, len(hosts))
+	for i, h := range hosts {
+		addrs[i] = h.IP
+	}
+	release, err := c.b.addresses.acquire(ctx, addrs)
+	if err != nil {
+		return err
+	}
+	c.release = release
+	// Recorded before Add, so that Teardown removes what a failed Add started.
+	c.hosts = hosts
+	if err := provider.Add(ctx, hosts); err != nil {
+		return fmt.Errorf("add external hosts: %w", err)
+	}
+	return nil
+}
+
+// createNamespace creates the real namespace of a scenario namespace. A
+// namespace of that name that exists already is never adopted.
+func (c *Cluster) createNamespace(ctx context.Context, ns scenarios.Namespace) error {
+	if err := checkLabels("namespace "+ns.Name, ns.Labels); err != nil {
+		return err
+	}
+	real := c.names.real(ns.Name)
+	obj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		Name:   real,
+		Labels: c.names.namespaceLabels(ns.Name, ns.Labels, c.b.runID),
+		Annotations: map[string]string{
+			ScenarioAnnotation:  c.scenario,
+			NamespaceAnnotation: ns.Name,
+			ExpiresAnnotation:   c.b.expiry(),
+		},
+	}}
+	created, err := c.b.client.CoreV1().Namespaces().Create(ctx, obj, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create namespace %s for %s: it exists already and is not this cluster's", real, ns.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("create namespace %s for %s: %w", real, ns.Name, err)
+	}
+	c.namespaces[ns.Name] = created.UID
+	c.b.own(real, created.UID)
+	return nil
+}
+
+// createPod creates the probe pod of p, and its Service with TargetService.
+func (c *Cluster) createPod(ctx context.Context, p scenarios.Pod) (*livePod, error) {
+	ns := c.names.real(p.Namespace)
+	lp := &livePod{id: p.ID(), namespace: ns, name: p.Name}
+	err := c.retryServiceAccount(ctx, func() error {
+		_, err := c.b.client.CoreV1().Pods(ns).Create(ctx, c.template.pod(ns, p), metav1.CreateOptions{})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create pod %s (%s/%s): %w", p.ID(), ns, p.Name, err)
+	}
+	c.pods[lp.id] = lp
+	if !c.template.service {
+		return lp, nil
+	}
+	svc := probeService(ns, p, c.sctp)
+	if svc == nil {
+		return lp, nil
+	}
+	if _, err := c.b.client.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		return nil, fmt.Errorf("create service %s/%s for %s: %w", ns, svc.Name, p.ID(), err)
+	}
+	lp.service = svc.Name
+	return lp, nil
+}
+
+// retryServiceAccount retries create while the namespace's default service
+// account does not exist yet: the API server refuses pods until its
+// controller has made one, which takes a moment after the namespace appears.
+func (c *Cluster) retryServiceAccount(ctx context.Context, create func() error) error {
+	deadline := time.Now().Add(c.b.opts.ReadyTimeout)
+	for {
+		err := create()
+		if err == nil || !apierrors.IsForbidden(err) || !mentionsServiceAccount(err) || time.Now().After(deadline) {
+			return err
+		}
+		if err := sleep(ctx, 250*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+func mentionsServiceAccount(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "service account") || strings.Contains(msg, "serviceaccount")
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,142 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+)
+
+func TestSetupCreatesOwnedNamespacesAndPods(t *testing.T) {
+	k := newFakeCluster(t)
+	b := newTestBackend(t, k, &fakeExec{}, testOptions())
+	c, addrs := setUp(t, b, xyWorld())
+
+	if want := (clusters.Addresses{"x/a": "10.244.0.10", "y/b": "10.244.0.11"}); !reflect.DeepEqual(clusters.Addresses(addrs), want) {
+		t.Errorf("addresses %v, want %v", addrs, want)
+	}
+	x := getNamespace(t, k, "npc-r1-0-x")
+	wantLabels := map[string]string{"kubernetes.io/metadata.name": "npc-r1-0-x", "team": "red", RunLabel: "r1"}
+	if !reflect.DeepEqual(x.Labels, wantLabels) {
+		t.Errorf("namespace labels %v, want %v", x.Labels, wantLabels)
+	}
+	if x.Annotations[ScenarioAnnotation] != "test-scenario" || x.Annotations[NamespaceAnnotation] != "x" || x.Annotations[ExpiresAnnotation] == "" {
+		t.Errorf("namespace annotations %v", x.Annotations)
+	}
+	pod := getPod(t, k, "npc-r1-0-y", "b")
+	if pod.Annotations[IdentityAnnotation] != "y/b" || !reflect.DeepEqual(pod.Labels, map[string]string{"pod": "b"}) {
+		t.Errorf("pod y/b has labels %v and annotations %v", pod.Labels, pod.Annotations)
+	}
+	if got := c.RealNamespace("y"); got != "npc-r1-0-y" {
+		t.Errorf("RealNamespace(y) = %q", got)
+	}
+	if got, ok := c.ScenarioNamespace("npc-r1-0-y"); got != "y" || !ok {
+		t.Errorf("ScenarioNamespace(npc-r1-0-y) = %q, %v", got, ok)
+	}
+}
+
+func TestSetupRefusesReservedLabels(t *testing.T) {
+	k := newFakeCluster(t)
+	b := newTestBackend(t, k, &fakeExec{}, testOptions())
+	w := xyWorld()
+	w.Pods[1].Labels[RunLabel] = "someone-else"
+	cl, _ := b.NewCluster(context.Background(), "s")
+	_, err := cl.Setup(context.Background(), w)
+	if got, want := errText(err), "pod y/b: label netpolcheck.io/run is reserved for netpolcheck"; got != want {
+		t.Errorf("Setup error %q, want %q", got, want)
+	}
+	list, _ := k.client.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{})
+	if len(list.Items) != 0 {
+		t.Errorf("Setup created %d namespaces before refusing", len(list.Items))
+	}
+}
+
+func TestSetupNeverAdoptsAnExistingNamespace(t *testing.T) {
+	theirs := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "npc-r1-0-x", Labels: map[string]string{"owner": "them"}}}
+	k := newFakeCluster(t, theirs)
+	b := newTestBackend(t, k, &fakeExec{}, testOptions())
+	cl, _ := b.NewCluster(context.Background(), "s")
+	_, err := cl.Setup(context.Background(), xyWorld())
+	if got, want := errText(err), "create namespace npc-r1-0-x for x: it exists already and is not this cluster's"; got != want {
+		t.Errorf("Setup error %q, want %q", got, want)
+	}
+	if err := cl.Teardown(context.Background()); err != nil {
+		t.Fatalf("Teardown: %v", err)
+	}
+	if ns := getNamespace(t, k, "npc-r1-0-x"); ns.Labels["owner"] != "them" {
+		t.Errorf("their namespace was changed: %v", ns.Labels)
+	}
+}
+
+func TestSetupRetriesWhileTheServiceAccountIsMissing(t *testing.T) {
+	k := newFakeCluster(t)
+	refusals := 2
+	k.client.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if refusals == 0 {
+			return false, nil, nil
+		}
+		refusals--
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "a",
+			errors.New(`error looking up service account npc-r1-0-x/default: serviceaccount "default" not found`))
+	})
+	b := newTestBackend(t, k, &fakeExec{}, testOptions())
+	_, addrs := setUp(t, b, xyWorld())
+	if len(addrs) != 2 || refusals != 0 {
+		t.Errorf("after %d refusals left, addresses %v", refusals, addrs)
+	}
+}
+
+func TestClaimRunID(t *testing.T) {
+	left := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "npc-r1-0-x", Labels: map[string]string{RunLabel: "r1"}}}
+	k := newFakeCluster(t, left)
+	_, err := New(context.Background(), k.client, &fakeExec{}, testOptions())
+	if got, want := errText(err), "kube backend: run ID r1 is taken: 1 namespaces carry it (netpolcheck clean removes them)"; got != want {
+		t.Errorf("New error %q, want %q", got, want)
+	}
+	opts := testOptions()
+	opts.RunID = ""
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	if id := b.RunID(); len(id) != 6 || strings.Trim(id, "0123456789abcdef") != "" {
+		t.Errorf("random run ID %q is not six hex characters", id)
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	tests := []struct {
+		name string
+		opts func(*Options)
+		want clusters.Capabilities
+	}{
+		{"defaults", func(*Options) {}, clusters.Capabilities{
+			SCTPReason:          "not requested (--sctp)",
+			ExternalHostsReason: "this cluster has none (give --external-host NAME=IP for a probe server pods can reach)",
+		}},
+		{"sctp on, static hosts", func(o *Options) { o.SCTP = SCTPOn; o.StaticHosts = []StaticHost{{"h", "192.0.2.1"}} },
+			clusters.Capabilities{SCTP: true, ExternalHosts: true}},
+		{"provider", func(o *Options) { o.ExternalHosts = noHosts{} },
+			clusters.Capabilities{SCTPReason: "not requested (--sctp)", ExternalHosts: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := testOptions()
+			tt.opts(&opts)
+			b := newTestBackend(t, newFakeCluster(t), &fakeExec{}, opts)
+			if got := b.Capabilities(); got != tt.want {
+				t.Errorf("Capabilities() = %+v, want %+v", got, tt.want)
+			}
+			if b.Name() != "kube" {
+				t.Errorf("Name() = %q", b.Name())
+			}
+		})
+	}
+}

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/netpolcheck/netpolcheck/clusters/kube"
+)
+
+// kubeFlags reach a cluster by kubeconfig, for run --cluster kube and certify.
+type kubeFlags struct {
+	kubeconfig    string
+	context       string
+	probeImage    string
+	target        string
+	sctp          string
+	externalHosts []string
+	readyTimeout  time.Duration
+	// flags is the command's flag set, to tell flags given from defaults.
+	flags *pflag.FlagSet
+}
+
+func (f *kubeFlags) bind(fs *pflag.FlagSet) {
+	f.flags = fs
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file of the cluster (kube); $KUBECONFIG or ~/.kube/config when empty")
+	fs.StringVar(&f.context, "context", "", "kubeconfig context to use (kube); the current context when empty")
+	fs.StringVar(&f.probeImage, "probe-image", kube.ProbeImage(version()), "image of the probe pods (kube)")
+	fs.StringVar(&f.target, "target", string(kube.TargetPod), "what probes dial (kube): pod (pod IPs) or service (a ClusterIP Service per pod)")
+	fs.StringVar(&f.sctp, "sctp", string(kube.SCTPOff), "probe SCTP cells (kube): off (skip them), on, or auto (on if one SCTP probe between two pods works)")
+	fs.StringArrayVar(&f.externalHosts, "external-host", nil, "NAME=IP: a probe server (probe serve --identity NAME) pods reach at IP, standing in for scenario external hosts at that address (kube; repeatable)")
+	fs.DurationVar(&f.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "how long probe pods may take to become ready (kube)")
+}
+
+// kubectlArgs repeat the flags that chose the cluster, for reproduce commands.
+func (f *kubeFlags) kubectlArgs() []string {
+	var args []string
+	if f.kubeconfig != "" {
+		args = append(args, "--kubeconfig", f.kubeconfig)
+	}
+	if f.context != "" {
+		args = append(args, "--context", f.context)
+	}
+	return args
+}
+
+// options turn the flags into backend options; probeConcurrency is
+// --probe-concurrency, the probes in flight inside each exec.
+func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
+	opts := kube.Options{
+		ProbeImage:       f.probeImage,
+		Target:           kube.Target(f.target),
+		SCTP:             kube.SCTPMode(f.sctp),
+		ReadyTimeout:     f.readyTimeout,
+		ProbeConcurrency: probeConcurrency,
+		KubectlArgs:      f.kubectlArgs(),
+	}
+	switch opts.Target {
+	case kube.TargetPod, kube.TargetService:
+	default:
+		return opts, badInput("--target %q: not one of pod, service", f.target)
+	}
+	switch opts.SCTP {
+	case kube.SCTPOff, kube.SCTPOn, kube.SCTPAuto:
+	default:
+		return opts, badInput("--sctp %q: not one of off, on, auto", f.sctp)
+	}
+	if f.readyTimeout <= 0 {
+		return opts, badInput("--ready-timeout must be positive")
+	}
+	if probeConcurrency < 1 {
+		return opts, badInput("--probe-concurrency %d: must be at least 1", probeConcurrency)
+	}
+	for _, h := range f.externalHosts {
+		host, err := kube.ParseStaticHost(h)
+		if err != nil {
+			return opts, badInput("--external-host: %v", err)
+		}
+		opts.StaticHosts = append(opts.StaticHosts, host)
+	}
+	return opts, nil
+}
+
+// backend connects to the cluster and makes the kube backend.
+func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int) (*kube.Backend, error) {
+	opts, err := f.options(probeConcurrency)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := kube.LoadConfig(f.kubeconfig, f.context)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	client, exec, err := kube.Connect(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
+	}
+	b, err := kube.New(ctx, client, exec, opts)
+	if err != nil {
+		return nil, fmt.Errorf("kube cluster at %s: %w", cfg.Host, err)
+	}
+	return b, nil
+}
+
+// kubeOnly are the flags that mean nothing to other clusters.
+var kubeOnly = []string{"kubeconfig", "context", "probe-image", "target", "sctp", "external-host", "ready-timeout"}
+
+// refuseKubeFlags rejects kube flags given for another cluster, rather than
+// silently ignore them.
+func (f *kubeFlags) refuseKubeFlags(cluster string) error {
+	for _, name := range kubeOnly {
+		if f.flags.Changed(name) {
+			return badInput("--%s applies to --cluster kube, not %s", name, cluster)
+		}
+	}
+	return nil
+}
