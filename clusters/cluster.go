@@ -63,3 +63,13 @@ type Syncer interface {
 type Reproducer interface {
 	Reproduce(job probes.Job) string
 }
+
+// DropReporter is implemented by clusters whose enforcer logs every packet
+// it denies. Drops returns the log entries matching one probe job (its
+// source, destination address, port and protocol) since the current step
+// began; reports show them beside blocked and wrong cells. The runner counts
+// a blocked probe of such a cluster as blocked by policy only when it has an
+// entry: without one the probe was merely slow, and it is probed again.
+type DropReporter interface {
+	Drops(job probes.Job) []string
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
@@ -20,6 +21,9 @@ type probeCell struct {
 	job      probes.Job
 	result   probes.Result
 	skip     string // reason the backend cannot carry this cell
+	// undropped marks a blocked result the cluster's drop log cannot account
+	// for: on a cluster that logs drops, that is a slow answer, not policy.
+	undropped bool
 }
 
 // settled tells whether the cell needs no more probing: it matched the truth,
@@ -32,7 +36,7 @@ func (p *probeCell) settled() bool {
 	case probes.Allowed:
 		return p.expected
 	case probes.Blocked:
-		return !p.expected
+		return !p.expected && !p.undropped
 	}
 	return false
 }
@@ -49,6 +53,7 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 	}
 	deadline := applied.Add(sc.opts.Converge)
 	backoff := 100 * time.Millisecond
+	dropLog, logsDrops := sc.cluster.(clusters.DropReporter)
 	for round := 0; len(pending) > 0; round++ {
 		if round > 0 {
 			if time.Now().Add(backoff).After(deadline) || sleep(ctx, backoff) != nil {
@@ -73,6 +78,18 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 		next := pending[:0]
 		for i, c := range pending {
 			c.result = results[i]
+			if c.result.Outcome == probes.Skipped {
+				// The backend found it cannot carry this one cell, e.g. from
+				// an external host that cannot send probes: skip, never retry.
+				c.skip = c.result.Detail
+				if c.skip == "" {
+					c.skip = "the cluster cannot carry this cell"
+				}
+			}
+			// A timeout only counts as the policy's when the enforcer logged
+			// the drop, so that a slow answer never passes for a blocked cell.
+			c.undropped = logsDrops && !c.expected && !c.cell.Loopback && c.result.Outcome == probes.Blocked &&
+				len(dropLog.Drops(c.job)) == 0
 			if !c.settled() {
 				next = append(next, c)
 			}
@@ -136,6 +153,9 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 			default:
 				cell.Verdict = string(reports.Fail)
 				mismatches++
+				if c.undropped {
+					cell.Detail = strings.TrimPrefix(cell.Detail+"; the enforcer logged no drop for it, so the policy did not block it", "; ")
+				}
 			}
 		}
 		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) || sc.opts.Explain {
@@ -146,6 +166,11 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 				cell.Reproduce = r.Reproduce(c.job)
 			} else {
 				cell.Reproduce = reproduceCommand(sc.scenario, sc.opts.Backend.Name(), sc.stepIndex, cell)
+			}
+		}
+		if wantsDrops(cell, c.expected) {
+			if r, ok := sc.cluster.(clusters.DropReporter); ok {
+				cell.Drops = r.Drops(c.job)
 			}
 		}
 		res.Cells = append(res.Cells, cell)
@@ -164,6 +189,18 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 	case len(skipped) > 0 && len(cells) == countSkipped(cells):
 		res.Status = reports.Skipped
 	}
+}
+
+// wantsDrops tells the cells whose drop log entries are worth showing: the
+// wrong ones, and the blocked ones, which show the drop that blocked them.
+func wantsDrops(cell reports.Cell, expected bool) bool {
+	switch cell.Verdict {
+	case string(reports.Fail), string(reports.Error):
+		return true
+	case string(reports.Skipped):
+		return false
+	}
+	return !expected
 }
 
 func countSkipped(cells []*probeCell) int {

@@ -1,0 +1,126 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	networkinglisters "k8s.io/client-go/listers/networking/v1"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Controller watches the cluster and keeps one node's datapath enforcing it.
+// Make one with New and start it with Run.
+type Controller struct {
+	client kubernetes.Interface
+	opts   Options
+
+	// Listers are set by Run before the worker starts.
+	namespaces corelisters.NamespaceLister
+	pods       corelisters.PodLister
+	policies   networkinglisters.NetworkPolicyLister
+
+	// dirty holds one token when a sync is due; handlers never block on it.
+	dirty chan struct{}
+
+	statusMu      sync.Mutex
+	status        Status
+	statusChanged chan struct{}
+
+	metrics metricsState
+
+	running sync.Mutex
+}
+
+// New checks the options and returns a controller that is not running yet.
+func New(client kubernetes.Interface, opts Options) (*Controller, error) {
+	if client == nil {
+		return nil, errors.New("new controller: no client")
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("new controller: %w", err)
+	}
+	return &Controller{
+		client:        client,
+		opts:          opts,
+		dirty:         make(chan struct{}, 1),
+		statusChanged: make(chan struct{}),
+	}, nil
+}
+
+// Run starts the informers, waits for their caches, and then syncs on every
+// change until ctx ends, reading drop records meanwhile. It returns nil when
+// ctx ends, and leaves the datapath as it last applied it: its owner decides
+// whether to Close or Release it. Only one Run may be in progress at a time.
+func (c *Controller) Run(ctx context.Context) error {
+	if !c.running.TryLock() {
+		return errors.New("run controller: already running")
+	}
+	defer c.running.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	factory := informers.NewSharedInformerFactory(c.client, 0)
+	// Shutdown waits for the informers, which stop once ctx is cancelled.
+	defer func() {
+		cancel()
+		factory.Shutdown()
+	}()
+	nsInformer := factory.Core().V1().Namespaces()
+	podInformer := factory.Core().V1().Pods()
+	policyInformer := factory.Networking().V1().NetworkPolicies()
+	handler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { c.changed() },
+		UpdateFunc: func(any, any) { c.changed() },
+		DeleteFunc: func(any) { c.changed() },
+	}
+	for _, inf := range []cache.SharedIndexInformer{nsInformer.Informer(), podInformer.Informer(), policyInformer.Informer()} {
+		if _, err := inf.AddEventHandler(handler); err != nil {
+			return fmt.Errorf("run controller: add event handler: %w", err)
+		}
+	}
+	c.namespaces, c.pods, c.policies = nsInformer.Lister(), podInformer.Lister(), policyInformer.Lister()
+	factory.Start(ctx.Done())
+	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("run controller: cache of %v did not sync", typ)
+		}
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Losing the drop log leaves enforcement intact: note it and go on.
+		if err := c.opts.Datapath.WatchDrops(ctx, c.dropped); err != nil {
+			c.metrics.dropReaderFailed(err)
+		}
+	}()
+	defer wg.Wait()
+
+	// The first sync puts the listed state in force, events or not.
+	c.markDirty()
+	c.work(ctx)
+	return nil
+}
+
+// changed records an event and marks a sync as due.
+func (c *Controller) changed() {
+	c.metrics.event(time.Now())
+	c.markDirty()
+}
+
+// markDirty asks the worker for a sync; a pending request absorbs it.
+func (c *Controller) markDirty() {
+	select {
+	case c.dirty <- struct{}{}:
+	default:
+	}
+}
