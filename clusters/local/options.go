@@ -5,9 +5,18 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
+
+// DefaultProbeTimeout is the local cluster's probe timeout. A connection
+// between namespaces of this host answers within milliseconds, while every
+// blocked cell waits the whole timeout, so a short one makes runs faster. It
+// is safe: the runner probes again any cell that looks blocked but should be
+// allowed, and with the reference enforcer a blocked probe only counts when
+// the enforcer logged its drop.
+const DefaultProbeTimeout = 250 * time.Millisecond
 
 // DefaultConcurrency bounds how many probes run at once when Options leaves it zero.
 const DefaultConcurrency = 32

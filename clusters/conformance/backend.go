@@ -1,0 +1,36 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/clusters/kube"
+	"github.com/netpolcheck/netpolcheck/clusters/local"
+	"github.com/netpolcheck/netpolcheck/clusters/local/reference"
+)
+
+// newBackend picks the cluster the flags point at: a cluster by kubeconfig
+// (enforcing with its own CNI), or the local cluster with --enforcer.
+func newBackend(ctx context.Context, f Flags) (clusters.Backend, error) {
+	if f.Kubeconfig != "" || f.Context != "" || envKubeconfig() != "" {
+		cfg, err := kube.LoadConfig(f.Kubeconfig, f.Context)
+		if err != nil {
+			return nil, err
+		}
+		client, exec, err := kube.Connect(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
+		}
+		return kube.New(ctx, client, exec, kube.Options{ProbeImage: f.ProbeImage})
+	}
+	opts := local.Options{}
+	switch f.Enforcer {
+	case "reference":
+		opts.Enforcer = reference.Factory(reference.Options{})
+	case "none":
+	default:
+		return nil, fmt.Errorf("--enforcer %q: not one of reference, none", f.Enforcer)
+	}
+	return local.New(opts)
+}

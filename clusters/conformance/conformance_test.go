@@ -1,0 +1,123 @@
+package conformance
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/clusters/local"
+	"github.com/netpolcheck/netpolcheck/clusters/runner"
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+	"github.com/netpolcheck/netpolcheck/scenarios/generate"
+	"github.com/netpolcheck/netpolcheck/scenarios/library"
+)
+
+var suiteFlags Flags
+
+func init() { suiteFlags.Register(flag.CommandLine) }
+
+// backend is shared by every scenario of the suite and closed after it.
+var backend clusters.Backend
+
+func TestConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the conformance suite probes a cluster with real packets (skipped under -short)")
+	}
+	if os.Geteuid() != 0 && suiteFlags.Kubeconfig == "" && envKubeconfig() == "" {
+		t.Skip("the local cluster needs root; give --kubeconfig to run against a cluster")
+	}
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "netpolcheck NetworkPolicy conformance")
+}
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	b, err := newBackend(ctx, suiteFlags)
+	Expect(err).NotTo(HaveOccurred())
+	backend = b
+	if suiteFlags.ProbeTimeout == 0 && b.Name() == local.Name {
+		suiteFlags.ProbeTimeout = local.DefaultProbeTimeout
+	}
+	DeferCleanup(func(ctx SpecContext) {
+		Expect(backend.Close(ctx)).To(Succeed())
+	})
+})
+
+// The spec tree is built from the scenarios at package init, as Ginkgo requires.
+var _ = describeScenarios(mustLoad())
+
+func mustLoad() []*scenarios.Scenario {
+	all, err := library.Builtin()
+	if err != nil {
+		panic(fmt.Sprintf("built-in library: %v", err))
+	}
+	if p := profileFromArgs(); p != "" {
+		cases, err := generate.Cases(generate.Profile(p))
+		if err != nil {
+			panic(fmt.Sprintf("--profile %s: %v", p, err))
+		}
+		all = append(all, cases...)
+	}
+	return all
+}
+
+// profileFromArgs reads --profile before flag.Parse has run: the tree is
+// built at init, when only os.Args is known.
+func profileFromArgs() string {
+	for i, a := range os.Args {
+		for _, prefix := range []string{"--profile=", "-profile="} {
+			if len(a) > len(prefix) && a[:len(prefix)] == prefix {
+				return a[len(prefix):]
+			}
+		}
+		if (a == "--profile" || a == "-profile") && i+1 < len(os.Args) {
+			return os.Args[i+1]
+		}
+	}
+	return ""
+}
+
+func describeScenarios(all []*scenarios.Scenario) bool {
+	for _, s := range all {
+		describeScenario(s)
+	}
+	return true
+}
+
+func describeScenario(s *scenarios.Scenario) {
+	Describe(s.Name, Ordered, Label(s.Tags...), func() {
+		var run *runner.ScenarioRun
+		BeforeAll(func(ctx SpecContext) {
+			var err error
+			run, err = runner.Start(ctx, s, runner.Options{
+				Backend: backend, Converge: suiteFlags.Converge, ProbeTimeout: suiteFlags.ProbeTimeout, Cells: runner.CellsAll,
+			})
+			Expect(err).NotTo(HaveOccurred(), "set up scenario %s", s.Name)
+			DeferCleanup(func(ctx SpecContext) {
+				Expect(run.Close(context.WithoutCancel(ctx))).To(Succeed())
+			})
+		})
+		for i, step := range s.Steps {
+			It(step.Name, func(ctx SpecContext) {
+				res, err := run.Step(ctx, i)
+				Expect(err).NotTo(HaveOccurred(), "apply step %q", step.Name)
+				switch res.Status {
+				case reports.Skipped:
+					Skip(fmt.Sprintf("%v", res.Skipped))
+				case reports.Pass:
+					if len(res.Skipped) > 0 {
+						AddReportEntry("skipped cells", res.Skipped)
+					}
+				default:
+					Fail(StepReport(s.Name, res))
+				}
+			})
+		}
+	})
+}

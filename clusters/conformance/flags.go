@@ -1,0 +1,34 @@
+package conformance
+
+import (
+	"flag"
+	"os"
+	"time"
+
+	"github.com/netpolcheck/netpolcheck/clusters/kube"
+)
+
+func envKubeconfig() string { return os.Getenv("KUBECONFIG") }
+
+// Flags are the suite's own flags, registered on the test binary's flag set
+// beside Ginkgo's.
+type Flags struct {
+	Kubeconfig   string
+	Context      string
+	ProbeImage   string
+	Enforcer     string
+	Profile      string
+	Converge     time.Duration
+	ProbeTimeout time.Duration
+}
+
+// Register adds the suite's flags to fs.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.Kubeconfig, "kubeconfig", "", "run against this cluster (KUBECONFIG when empty); the local cluster when neither is set")
+	fs.StringVar(&f.Context, "context", "", "kubeconfig context")
+	fs.StringVar(&f.ProbeImage, "probe-image", kube.ProbeImage("devel"), "image of the probe pods on a kube cluster")
+	fs.StringVar(&f.Enforcer, "enforcer", "reference", "local cluster only: reference or none")
+	fs.StringVar(&f.Profile, "profile", "", "also run the generated cases of this profile: quick or full")
+	fs.DurationVar(&f.Converge, "converge", 10*time.Second, "how long a step may take to match the truth table")
+	fs.DurationVar(&f.ProbeTimeout, "probe-timeout", 0, "timeout of one probe (default 250ms on the local cluster, 1s on others)")
+}
