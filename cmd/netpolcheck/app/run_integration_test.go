@@ -1,0 +1,77 @@
+package app
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/netpolcheck/netpolcheck/reports"
+)
+
+func runJSON(t *testing.T, args ...string) (*reports.Results, int) {
+	t.Helper()
+	stdout, stderr, code := run(t, append([]string{"run", "-o", "json"}, args...)...)
+	var res reports.Results
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("run %v: exit %d, no JSON (%v); stderr: %s", args, code, err, stderr)
+	}
+	return &res, code
+}
+
+// Without an enforcer the local cluster ignores NetworkPolicy, like Flannel:
+// every expected-allowed cell is observed allowed, every expected-blocked cell
+// (loopback aside) is a mismatch, and the run exits 1. With the reference
+// enforcer the same scenarios pass with real packets.
+func TestIntegrationRunWithAndWithoutEnforcer(t *testing.T) {
+	if testing.Short() || os.Geteuid() != 0 {
+		t.Skip("needs root and network namespaces (skipped under -short or without root)")
+	}
+	focus := []string{"--focus", "^upstream-(default-deny-egress|named-port-ingress|ip-block-ingress-except)$"}
+
+	res, code := runJSON(t, append([]string{"--enforcer", "none", "--converge", "500ms"}, focus...)...)
+	if code != ExitFailed || len(res.Scenarios) != 3 {
+		t.Fatalf("--enforcer none: exit %d with %d scenarios, want 1 with 3", code, len(res.Scenarios))
+	}
+	var failedCells, blockedCells int
+	for _, s := range res.Scenarios {
+		for _, st := range s.Steps {
+			for _, c := range st.Cells {
+				if c.Loopback || c.Verdict == "skipped" {
+					continue
+				}
+				if c.Observed != "allowed" {
+					t.Errorf("%s %s: %s -> %s %d/%s observed %s without an enforcer", s.Name, st.Name, c.From, c.To, c.Port, c.Protocol, c.Observed)
+				}
+				if c.Expected == "blocked" {
+					blockedCells++
+				}
+				if (c.Verdict == "fail") != (c.Expected == "blocked") {
+					t.Errorf("%s %s: %s -> %s expected %s has verdict %s", s.Name, st.Name, c.From, c.To, c.Expected, c.Verdict)
+				}
+				if c.Verdict == "fail" {
+					failedCells++
+					if c.Reproduce == "" {
+						t.Errorf("wrong cell %s -> %s has no reproduce command", c.From, c.To)
+					}
+				}
+			}
+		}
+	}
+	if blockedCells == 0 || failedCells != blockedCells {
+		t.Errorf("%d failed cells for %d expected-blocked cells", failedCells, blockedCells)
+	}
+
+	res, code = runJSON(t, focus...)
+	if code != ExitOK || res.Enforcer != "reference" {
+		t.Fatalf("reference enforcer: exit %d, enforcer %q, want 0 and reference", code, res.Enforcer)
+	}
+	for _, s := range res.Scenarios {
+		for _, st := range s.Steps {
+			for _, c := range st.Cells {
+				if c.Expected == "blocked" && !c.Loopback && len(c.Drops) == 0 {
+					t.Errorf("%s: blocked cell %s -> %s %d/%s shows no drop from the enforcer's log", s.Name, c.From, c.To, c.Port, c.Protocol)
+				}
+			}
+		}
+	}
+}
