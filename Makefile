@@ -10,7 +10,7 @@ VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 LDFLAGS    := -X github.com/netpolcheck/netpolcheck/cmd/netpolcheck/app.Version=$(VERSION)
 FUZZTIME   ?= 20s
 
-.PHONY: all build run simulate test test-short fuzz bench generate lint deps clean
+.PHONY: all build run simulate test test-short fuzz bench generate check-generate lint deps clean
 
 all: build
 
@@ -29,7 +29,7 @@ simulate: build
 	$(BIN)/netpolcheck simulate --report-dir $(REPORT_DIR)
 
 ## test: unit, integration (root) and fuzz-corpus tests.
-test: deps lint
+test: deps lint check-generate
 	go test -count=1 -timeout 30m ./...
 
 test-short:
@@ -46,6 +46,13 @@ bench: deps
 ## generate: regenerate the eBPF objects (needs clang; the results are committed).
 generate: deps
 	go generate ./enforcer/...
+
+## check-generate: the committed eBPF objects are what the C sources compile to (skipped without clang).
+check-generate:
+	@if command -v clang >/dev/null; then \
+		go generate ./enforcer/bpf/ && git diff --exit-code --stat -- enforcer/bpf/ \
+		|| { echo "enforcer/bpf: generated files differ from the committed ones; run make generate and commit"; exit 1; }; \
+	else echo "check-generate: no clang, skipped"; fi
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
