@@ -18,6 +18,10 @@ type progress struct {
 	done  int
 }
 
+// maxNamesInSummary bounds the failures named in the summary line; the
+// reports name them all.
+const maxNamesInSummary = 20
+
 func newProgress(w io.Writer, total int) *progress { return &progress{w: w, total: total} }
 
 func (p *progress) printf(format string, args ...any) {
@@ -75,6 +79,9 @@ func (p *progress) summary(r *reports.Results) {
 	}
 	p.printf("%d scenarios in %.1fs: %d passed, %d failed, %d errored, %d skipped\n",
 		len(r.Scenarios), float64(r.Duration), counts[reports.Pass], counts[reports.Fail], counts[reports.Error], counts[reports.Skipped])
+	if len(failed) > maxNamesInSummary {
+		failed = append(failed[:maxNamesInSummary], fmt.Sprintf("and %d more", len(failed)-maxNamesInSummary))
+	}
 	if len(failed) > 0 {
 		p.printf("not passed: %s\n", strings.Join(failed, ", "))
 	}

@@ -30,6 +30,13 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 	for i, s := range scns {
 		wg.Add(1)
 		sem <- struct{}{}
+		if ctx.Err() != nil {
+			// Interrupted: what never started is reported as not run, not as errored.
+			res.Scenarios[i] = notRun(s, "not run: the run was interrupted before it started")
+			<-sem
+			wg.Done()
+			continue
+		}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
@@ -103,4 +110,12 @@ func worse(a, b reports.Status) reports.Status {
 		return b
 	}
 	return a
+}
+
+// notRun is the result of a scenario that was never started.
+func notRun(s *scenarios.Scenario, reason string) reports.ScenarioResult {
+	return reports.ScenarioResult{
+		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
+		Tags: s.Tags, File: s.File, Status: reports.Skipped, Error: reason,
+	}
 }

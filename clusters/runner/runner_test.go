@@ -307,3 +307,12 @@ func TestCellsFailingKeepsOnlyFailingSteps(t *testing.T) {
 		t.Error("auto keeps passing cells up to AutoCellsSteps steps and no further")
 	}
 }
+
+func TestInterruptedRunSkipsWhatNeverStarted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := Run(ctx, []*scenarios.Scenario{twoPods(t, "allow")}, Options{})
+	if st := res.Scenarios[0]; st.Status != reports.Skipped || !strings.Contains(st.Error, "interrupted") {
+		t.Errorf("scenario %+v, want skipped as not run", st)
+	}
+}

@@ -12,9 +12,11 @@ import (
 	"github.com/netpolcheck/netpolcheck/enforcer/datapath"
 )
 
-// Defaults of Options.
+// Defaults of Options. The sync timeout is generous because a loaded machine
+// running many clusters at once was seen to take over 10 s for a cluster's
+// first Apply (program load and verification, attaching every pod's links).
 const (
-	DefaultSyncTimeout = 10 * time.Second
+	DefaultSyncTimeout = 30 * time.Second
 	DefaultDropLog     = 4096
 )
 
