@@ -76,6 +76,8 @@ else
 	@echo "kind-image: using $(NODE_IMAGE), nothing to build"
 endif
 
-## e2e-kind: the kind cluster tests (1 and 3 nodes) on that image.
-e2e-kind: kind-image
-	NETPOLCHECK_KIND_NODE_IMAGE=$(NODE_IMAGE) go test -count=1 -timeout 40m -run '^TestIntegrationKind' -v ./clusters/kind/...
+## e2e-kind: netpolcheck end to end on kind (hack/e2e-kind.sh): a 3-node cluster with
+## the reference enforcer, the whole library, certify, the Ginkgo suite, a cluster
+## without enforcer that must fail on exactly the blocked cells, then nothing left.
+e2e-kind: kind-image build
+	NODE_IMAGE=$(NODE_IMAGE) hack/e2e-kind.sh $(BIN)

@@ -102,14 +102,14 @@ func TestInstallPodNetwork(t *testing.T) {
 func TestIsolateNodes(t *testing.T) {
 	withRoute, without := newFakeNode("a"), newFakeNode("b")
 	withRoute.stdout["ip -4 route show default"] = "default via 100.64.0.1 dev eth0\n"
-	c := &Cluster{nodes: []podNetworkNode{{node: withRoute}, {node: without}}}
+	c := &Cluster{nodes: []podNetworkNode{{node: withRoute}, {node: without}}, opts: Options{ServiceSubnet: "10.96.0.0/16"}}
 	if err := isolateNodes(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(withRoute.commands(), "|"), "ip -4 route show default|ip -4 route del default"; got != want {
+	if got, want := strings.Join(withRoute.commands(), "|"), "ip -4 route show default|ip -4 route del default|ip -4 route replace 10.96.0.0/16 dev eth0"; got != want {
 		t.Errorf("node with a default route ran %q, want %q", got, want)
 	}
-	if got, want := strings.Join(without.commands(), "|"), "ip -4 route show default"; got != want {
+	if got, want := strings.Join(without.commands(), "|"), "ip -4 route show default|ip -4 route replace 10.96.0.0/16 dev eth0"; got != want {
 		t.Errorf("node without one ran %q, want %q", got, want)
 	}
 }

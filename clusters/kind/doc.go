@@ -10,11 +10,14 @@
 // The cluster also carries what the kube backend needs around it: the
 // project's images built without docker build and loaded into every node,
 // external hosts for ipBlock scenarios (containers of ours on the nodes'
-// docker network, reachable from pods and routing nowhere else), and kind's
-// log export. Nodes sit on a docker network of their own (netpolcheck-kind,
-// 100.64.0.0/24) so that the addresses scenarios give external hosts, such
-// as 172.18.0.2, never collide with a node, and their default routes are
-// removed so that no test packet leaves the machine.
+// docker network, reachable from pods and routing nowhere else), kind's log
+// export, and the reference enforcer as a DaemonSet (DeployEnforcer), with
+// what a kind node lacks for it: the BPF filesystem, and on docker daemons
+// that predate CAP_BPF a capability the node can grant. Nodes sit on a
+// docker network of their own (netpolcheck-kind, 100.64.0.0/24) so that the
+// addresses scenarios give external hosts, such as 172.18.0.2, never collide
+// with a node, and their default routes are removed so that no test packet
+// leaves the machine.
 //
 // On hosts whose capability bounding set lacks CAP_SYS_RESOURCE, `docker run
 // --privileged` fails; the Provider then puts a docker shim first in this

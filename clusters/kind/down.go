@@ -19,6 +19,9 @@ func (c *Cluster) Down(ctx context.Context) error {
 	if err := removeExternalContainers(ctx, c.opts.Log, c.name); err != nil {
 		errs = append(errs, err)
 	}
+	if err := removeMasqueradeExemptions(ctx, c.opts.Log, c.name); err != nil {
+		errs = append(errs, err)
+	}
 	c.mu.Lock()
 	c.external = map[string]externalHost{}
 	c.mu.Unlock()

@@ -152,7 +152,7 @@ func (c *Cluster) wireExternal(ctx context.Context, h *externalHost) error {
 			return fmt.Errorf("route on %s: %w", n.node, err)
 		}
 	}
-	return nil
+	return c.exemptFromMasquerade(ctx, h.ip)
 }
 
 // answerTimeout bounds the wait for a new external host's probe server.
@@ -181,7 +181,7 @@ func waitAnswering(ctx context.Context, h externalHost, name string, port scenar
 // unwireExternal removes the nodes' routes and the container; it goes on
 // after a failure so that as much as possible is cleaned.
 func (c *Cluster) unwireExternal(ctx context.Context, h externalHost) error {
-	var first error
+	first := c.unexemptFromMasquerade(ctx, h.ip)
 	for _, n := range c.nodes {
 		var out strings.Builder
 		// Only a route still pointing at this host is ours to delete.

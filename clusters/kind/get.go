@@ -11,6 +11,11 @@ import (
 // added by that other process are not known to the returned Cluster, but Down
 // still removes them.
 func (p *Provider) Get(ctx context.Context, name string) (*Cluster, error) {
+	// This process drives the nodes too (docker exec --privileged to load
+	// images), so it needs the shim as much as the one that made them.
+	if err := p.prepareDocker(); err != nil {
+		return nil, fmt.Errorf("kind cluster %s: %w", name, err)
+	}
 	kindNodes, err := p.kind.ListNodes(name)
 	if err != nil {
 		return nil, fmt.Errorf("kind cluster %s: %w", name, err)

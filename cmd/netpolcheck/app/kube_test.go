@@ -19,7 +19,7 @@ func TestKubeFlagsBadInputExitsTwo(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"run", "--cluster", "local", "--sctp", "on"}, "--sctp applies to --cluster kube, not local"},
-		{[]string{"run", "--cluster", "kube", "--enforcer", "none"}, "--enforcer applies to the local cluster; a kube cluster enforces with its own CNI"},
+		{[]string{"run", "--cluster", "kube", "--enforcer", "none"}, "--enforcer applies to the local and kind clusters; a kube cluster enforces with its own CNI"},
 		{[]string{"run", "--cluster", "kube", "--target", "node"}, `--target "node": not one of pod, service`},
 		{[]string{"run", "--cluster", "kube", "--sctp", "maybe"}, `--sctp "maybe": not one of off, on, auto`},
 		{[]string{"certify", "--external-host", "outside"}, `--external-host: external host "outside" is not NAME=IP`},

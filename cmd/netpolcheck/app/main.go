@@ -80,6 +80,7 @@ func newRootCommand(s streams) *cobra.Command {
 		newSimulateCommand(s),
 		newRunCommand(s),
 		newCertifyCommand(s),
+		newKindCommand(s),
 		newExplainCommand(s),
 		newListCommand(s),
 		newGenerateCommand(s),

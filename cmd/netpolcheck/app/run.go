@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/signal"
@@ -16,6 +17,7 @@ import (
 	"github.com/netpolcheck/netpolcheck/clusters/local/reference"
 	"github.com/netpolcheck/netpolcheck/clusters/runner"
 	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/reports"
 )
 
 type runFlags struct {
@@ -28,6 +30,12 @@ type runFlags struct {
 	probeTimeout time.Duration
 	concurrency  int
 	kube         kubeFlags
+	kind         kindFlags
+	// log receives kind's progress: stderr, or nothing with --quiet.
+	log io.Writer
+	// finish, when a backend sets it, runs after the backend is closed, with
+	// the results: kind exports logs and deletes its cluster there.
+	finish func(ctx context.Context, res *reports.Results) error
 }
 
 func newRunCommand(s streams) *cobra.Command {
@@ -46,7 +54,12 @@ this host, and no packet leaves the machine.
 --cluster kube runs on any cluster reached by --kubeconfig and --context, and
 tests its own CNI: each scenario gets namespaces npc-<run>-<n>-<name> holding
 one unprivileged probe pod per model pod, driven through exec. See
-docs/certify.md, and netpolcheck certify for the conformance run.`,
+docs/certify.md, and netpolcheck certify for the conformance run.
+
+--cluster kind runs the same way on a kind cluster with the reference
+enforcer (or --enforcer none) and external hosts of its own: the cluster
+--name when it exists (netpolcheck kind up), kept afterwards, or else one
+made for the run and deleted after it unless --retain. See docs/kind.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
@@ -54,6 +67,9 @@ docs/certify.md, and netpolcheck certify for the conformance run.`,
 			}
 			if !cmd.Flags().Changed("probe-timeout") {
 				f.probeTimeout = defaultProbeTimeout(f.cluster)
+			}
+			if f.cluster == kindName && !cmd.Flags().Changed("converge") {
+				f.converge = kindConverge
 			}
 			if f.parallel < 1 {
 				return badInput("--parallel %d: must be at least 1", f.parallel)
@@ -68,6 +84,10 @@ docs/certify.md, and netpolcheck certify for the conformance run.`,
 			// SIGINT and SIGTERM cancel the run; clusters are still torn down.
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			f.log = s.Err
+			if f.quiet {
+				f.log = io.Discard
+			}
 			backend, enforcer, err := f.backend(ctx)
 			if err != nil {
 				return err
@@ -83,6 +103,9 @@ docs/certify.md, and netpolcheck certify for the conformance run.`,
 			res.Enforcer = enforcer
 			res.Version = version()
 			closeErr := backend.Close(context.WithoutCancel(ctx))
+			if f.finish != nil {
+				closeErr = errors.Join(closeErr, f.finish(ctx, res))
+			}
 			if err := f.emit(s, res); err != nil {
 				return err
 			}
@@ -101,43 +124,43 @@ docs/certify.md, and netpolcheck certify for the conformance run.`,
 	f.selectionFlags.bind(cmd.Flags())
 	f.outputFlags.bind(cmd.Flags())
 	fl := cmd.Flags()
-	fl.StringVar(&f.cluster, "cluster", "local", "where to run: local (network namespaces on this host) or kube (any cluster by kubeconfig, its own CNI enforcing)")
-	fl.StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer for the local cluster: reference (the eBPF enforcer of this project) or none (every probe is allowed)")
+	fl.StringVar(&f.cluster, "cluster", "local", "where to run: local (network namespaces on this host), kube (any cluster by kubeconfig, its own CNI enforcing) or kind (a kind cluster with this project's enforcer)")
+	fl.StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer for the local and kind clusters: reference (the eBPF enforcer of this project) or none (every probe is allowed)")
 	fl.IntVar(&f.parallel, "parallel", 4, "scenarios run at once, each on its own namespaces")
-	fl.DurationVar(&f.converge, "converge", 10*time.Second, "how long a step may take to match the truth table")
+	fl.DurationVar(&f.converge, "converge", 10*time.Second, "how long a step may take to match the truth table (20s on kind, whose enforcer programs policies asynchronously)")
 	fl.DurationVar(&f.probeTimeout, "probe-timeout", 0, "timeout of one probe; a timed-out probe counts as blocked (default 250ms on the local cluster, 1s on others)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", local.DefaultConcurrency, "probes in flight at once per scenario")
 	f.kube.bind(fl)
+	f.kind.bind(fl, "keep the kind cluster after the run, also when it failed (kind)")
 	return cmd
 }
-
-// localProbeTimeout is the local cluster's probe timeout. A connection
-// between namespaces of this host answers within milliseconds, while every
-// blocked cell waits the whole timeout, so a short one makes runs faster
-// (measured: the built-in library in 44-50 s instead of 58-60 s). It is safe
-// because the runner probes again any cell that looks blocked but should be
-// allowed, up to --converge.
-const localProbeTimeout = 250 * time.Millisecond
 
 // defaultProbeTimeout is the probe timeout of a cluster when --probe-timeout is not given.
 func defaultProbeTimeout(cluster string) time.Duration {
 	if cluster == "local" {
-		return localProbeTimeout
+		return local.DefaultProbeTimeout
 	}
 	return probes.DefaultTimeout
 }
 
 // backend makes the cluster backend the flags ask for.
 func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error) {
+	if f.cluster != kindName {
+		if err := f.kind.refuse(f.cluster); err != nil {
+			return nil, "", err
+		}
+	}
 	switch f.cluster {
 	case kube.Name:
 		return f.kubeBackend(ctx)
+	case kindName:
+		return f.kindBackend(ctx, f.log)
 	case "local":
 		if err := f.kube.refuseKubeFlags(f.cluster); err != nil {
 			return nil, "", err
 		}
 	default:
-		return nil, "", badInput("--cluster %q: not one of local, kube", f.cluster)
+		return nil, "", badInput("--cluster %q: not one of local, kube, kind", f.cluster)
 	}
 	opts := local.Options{Concurrency: f.concurrency}
 	switch f.enforcer {
@@ -158,7 +181,7 @@ func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error
 // its own CNI, so --enforcer has no say and no enforcer is recorded.
 func (f *runFlags) kubeBackend(ctx context.Context) (clusters.Backend, string, error) {
 	if f.kube.flags.Changed("enforcer") {
-		return nil, "", badInput("--enforcer applies to the local cluster; a kube cluster enforces with its own CNI")
+		return nil, "", badInput("--enforcer applies to the local and kind clusters; a kube cluster enforces with its own CNI")
 	}
 	b, err := f.kube.backend(ctx, f.concurrency)
 	if err != nil {

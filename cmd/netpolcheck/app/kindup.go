@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/netpolcheck/netpolcheck/clusters/kind"
+	"github.com/netpolcheck/netpolcheck/clusters/kind/nodeimage"
+)
+
+// defaultKindName is the cluster kind up, run --cluster kind and certify's
+// documentation share, so that one command finds what the other made.
+const defaultKindName = "netpolcheck"
+
+// kindFlags describe the kind cluster of kind up and run --cluster kind.
+type kindFlags struct {
+	name       string
+	nodes      int
+	nodeImage  string
+	retain     bool
+	imagesFrom string
+	// flags is the command's flag set, to tell flags given from defaults.
+	flags *pflag.FlagSet
+}
+
+// bind adds the flags; retainUsage says what --retain means to the command.
+func (f *kindFlags) bind(fs *pflag.FlagSet, retainUsage string) {
+	f.flags = fs
+	fs.StringVar(&f.name, "name", defaultKindName, "name of the kind cluster (kind)")
+	fs.IntVar(&f.nodes, "nodes", 3, "nodes of the kind cluster, the first the control plane (kind)")
+	fs.StringVar(&f.nodeImage, "node-image", "", "kindest/node image of the nodes (kind); the offline "+nodeimage.DefaultNodeImage+" when empty, built when missing")
+	fs.BoolVar(&f.retain, "retain", false, retainUsage)
+	fs.StringVar(&f.imagesFrom, "images-from", "", "directory of prebuilt static probe and enforcer binaries to make the images from (kind); built from the source tree around the working directory when empty")
+}
+
+// kindOnly are the flags that mean nothing to other clusters.
+var kindOnly = []string{"name", "nodes", "node-image", "retain", "images-from"}
+
+// refuse rejects kind flags given for another cluster.
+func (f *kindFlags) refuse(cluster string) error {
+	for _, name := range kindOnly {
+		if f.flags.Changed(name) {
+			return badInput("--%s applies to --cluster kind, not %s", name, cluster)
+		}
+	}
+	return nil
+}
+
+// checkEnforcer accepts the enforcers a kind cluster can have.
+func checkEnforcer(enforcer string) error {
+	if enforcer != "reference" && enforcer != "none" {
+		return badInput("--enforcer %q: not one of reference, none", enforcer)
+	}
+	return nil
+}
+
+// imagesFor are the images a cluster with this enforcer needs.
+func imagesFor(enforcer string) []string {
+	if enforcer == "reference" {
+		return []string{probeImageName, enforcerImageName}
+	}
+	return []string{probeImageName}
+}
+
+// upCluster makes a kind cluster ready for netpolcheck: the node image
+// (built when it is the offline one and the source tree is at hand), the
+// project images (built before the cluster, so that a build error costs no
+// cluster), the nodes, the images on every node, and the reference enforcer
+// Ready on every node unless enforcer is none. When anything after the
+// nodes fails, the cluster's logs go into logDir (if given) and the cluster
+// is deleted unless retained. It returns the cluster and the probe image.
+func upCluster(ctx context.Context, log io.Writer, f *kindFlags, enforcer, logDir string) (*kind.Cluster, string, error) {
+	if err := checkEnforcer(enforcer); err != nil {
+		return nil, "", err
+	}
+	if f.nodes < 1 {
+		return nil, "", badInput("--nodes %d: must be at least 1", f.nodes)
+	}
+	imgs, err := projectImages(imagesFor(enforcer), imageTag())
+	if err != nil {
+		return nil, "", err
+	}
+	built, err := buildImages(ctx, log, f.imagesFrom, imgs)
+	if err != nil {
+		return nil, "", err
+	}
+	defer built.Close()
+	nodeImage, err := ensureNodeImage(ctx, log, f.nodeImage)
+	if err != nil {
+		return nil, "", err
+	}
+	probe := built.refs[probeImageName]
+	opts := []kind.Option{kind.WithNodes(f.nodes), kind.WithNodeImage(nodeImage), kind.WithRetain(f.retain),
+		kind.WithProbeImage(probe), kind.WithLog(log)}
+	if logDir != "" {
+		opts = append(opts, kind.WithLogDir(logDir))
+	}
+	c, err := kind.NewProvider(opts...).Up(ctx, f.name)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := prepareCluster(ctx, c, built, enforcer); err != nil {
+		return nil, "", errors.Join(err, abandon(c, log, logDir, f.retain))
+	}
+	return c, probe, nil
+}
+
+// prepareCluster loads the images and deploys the enforcer.
+func prepareCluster(ctx context.Context, c *kind.Cluster, built *builtImages, enforcer string) error {
+	if err := c.LoadImages(ctx, built.archives...); err != nil {
+		return err
+	}
+	if enforcer == "reference" {
+		return c.DeployEnforcer(ctx, built.refs[enforcerImageName], kind.DefaultEnforcerTimeout)
+	}
+	return nil
+}
+
+// abandon handles a cluster that cannot be used: its logs first, then its
+// deletion unless retained.
+func abandon(c *kind.Cluster, log io.Writer, logDir string, retain bool) error {
+	ctx := context.Background()
+	if logDir != "" {
+		if err := c.CollectLogs(ctx, logDir); err != nil {
+			fmt.Fprintf(log, "kind cluster %s: %v\n", c.Name(), err)
+		} else {
+			fmt.Fprintf(log, "kind cluster %s: logs in %s\n", c.Name(), logDir)
+		}
+	}
+	if retain {
+		fmt.Fprintf(log, "kind cluster %s: kept for debugging (--retain); netpolcheck kind down --name %s deletes it\n", c.Name(), c.Name())
+		return nil
+	}
+	return c.Down(ctx)
+}
+
+// ensureNodeImage returns the node image to use: the one given, or the
+// offline image, built (or found up to date, in well under a second) when
+// the source tree is at hand, or else used as docker has it.
+func ensureNodeImage(ctx context.Context, log io.Writer, given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("working directory: %w", err)
+	}
+	if root, ok := findModuleRoot(wd); ok {
+		start := time.Now()
+		cache := os.Getenv("NETPOLCHECK_KIND_CACHE")
+		res, err := nodeimage.Build(ctx, nodeimage.Options{
+			ModulesDir: filepath.Join(root, "hack", "kind", "modules"), Cache: nodeimage.Cache{Dir: cache}, Log: log,
+		})
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(log, "node image %s ready (%s)\n", res.Image, time.Since(start).Round(time.Millisecond))
+		return res.Image, nil
+	}
+	if err := exec.CommandContext(ctx, "docker", "image", "inspect", nodeimage.DefaultNodeImage).Run(); err != nil {
+		return "", badInput("node image %s is missing and %s is outside the source tree that builds it: run make kind-image in a clone, or give --node-image", nodeimage.DefaultNodeImage, wd)
+	}
+	return nodeimage.DefaultNodeImage, nil
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# make e2e-kind: netpolcheck on real kind clusters, end to end (docs/kind.md).
+#
+#   hack/e2e-kind.sh BINDIR
+#
+# BINDIR holds netpolcheck (make build). The offline node image must exist
+# (make kind-image) unless NODE_IMAGE names another. Steps:
+#   1. a 3-node cluster with the reference enforcer (kind up --retain), made once
+#   2. the whole built-in library on it (run --cluster kind): must pass
+#   3. certify on the same cluster: the same verdicts cell by cell
+#   4. the Ginkgo suite on it (E2E_GINKGO_FILTER): must pass
+#   5. kind down
+#   6. a cluster without enforcer (run --cluster kind --enforcer none, which
+#      makes and deletes it): must fail on exactly the cells the oracle blocks
+#   7. nothing of ours is left: containers, docker network, NAT rules, state
+# Reports go to E2E_OUT (out/e2e-kind). Every wait is bounded by timeout(1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=$(realpath "${1:?usage: hack/e2e-kind.sh BINDIR}")
+out=${E2E_OUT:-out/e2e-kind}
+name=${E2E_CLUSTER:-npc-e2e}
+none="$name-none"
+filter=${E2E_GINKGO_FILTER:-egress && !sctp}
+node_image=()
+[ -n "${NODE_IMAGE:-}" ] && node_image=(--node-image "$NODE_IMAGE")
+npc="$bin/netpolcheck"
+
+step() { echo "=== e2e-kind: $* ($(date +%T))" >&2; }
+fail() { echo "e2e-kind: FAIL: $*" >&2; exit 1; }
+
+# On any exit, delete both clusters unless E2E_KEEP=1 (for debugging).
+cleanup() {
+	local code=$?
+	if [ "${E2E_KEEP:-}" = 1 ] && [ $code -ne 0 ]; then
+		echo "e2e-kind: E2E_KEEP=1: clusters $name and $none kept" >&2
+		return
+	fi
+	for c in "$name" "$none"; do timeout 5m "$npc" kind down --name "$c" >/dev/null 2>&1 || true; done
+}
+trap cleanup EXIT
+
+rm -rf "$out"
+mkdir -p "$out"
+go build -o "$bin/compare-results" ./hack/kind/compare-results
+
+step "1. cluster $name: 3 nodes, reference enforcer"
+kubeconfig=$(timeout 15m "$npc" kind up --name "$name" --nodes 3 --retain "${node_image[@]}")
+probe=$(timeout 5m "$npc" kind load --name "$name" --images probe)
+echo "kubeconfig $kubeconfig, probe image $probe" >&2
+
+step "2. the built-in library: run --cluster kind on $name"
+timeout 45m "$npc" run --cluster kind --name "$name" --report-dir "$out/run" >"$out/run.txt" ||
+	fail "run exited $? (grids in $out/run.txt, logs in $out/run/kind-logs)"
+for f in results.json junit.xml report.html; do [ -s "$out/run/$f" ] || fail "run wrote no $f"; done
+
+step "3. certify on $name: the same verdicts"
+timeout 45m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --report-dir "$out/certify" >"$out/certify.txt" ||
+	fail "certify exited $? (grids in $out/certify.txt)"
+# certify has no external hosts on a kind cluster: it skips those cells.
+"$bin/compare-results" same --external-skipped "$out/run/results.json" "$out/certify/results.json"
+
+step "4. the Ginkgo suite on $name ($filter)"
+go test -c -o "$bin/conformance.test" ./clusters/conformance
+mkdir -p "$out/ginkgo"
+timeout 30m "$bin/conformance.test" --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 20s \
+	--ginkgo.label-filter "$filter" --ginkgo.junit-report "$out/ginkgo/junit.xml" >"$out/ginkgo.txt" 2>&1 ||
+	fail "the Ginkgo suite exited $? (output in $out/ginkgo.txt)"
+grep -E '^(Ran|SUCCESS|FAIL)' "$out/ginkgo.txt" >&2 || true
+
+step "5. kind down $name"
+timeout 5m "$npc" kind down --name "$name"
+
+step "6. cluster $none without enforcer: run must fail on exactly the blocked cells"
+code=0
+timeout 45m "$npc" run --cluster kind --name "$none" --nodes 3 --enforcer none --converge 2s "${node_image[@]}" \
+	--report-dir "$out/none" >"$out/none.txt" || code=$?
+[ $code -eq 1 ] || fail "run --enforcer none exited $code, want 1 (expectations failed)"
+"$bin/compare-results" no-enforcer "$out/none/results.json"
+[ -d "$out/none/kind-logs" ] || fail "the failed run exported no logs into $out/none/kind-logs"
+
+step "7. nothing left"
+for c in "$name" "$none"; do
+	left=$(docker ps -aq --filter "label=io.x-k8s.kind.cluster=$c")
+	[ -z "$left" ] || fail "nodes of $c left: $left"
+	left=$(docker ps -aq --filter "label=dev.netpolcheck.kind.external=$c")
+	[ -z "$left" ] || fail "external hosts of $c left: $left"
+	! iptables -w -t nat -S POSTROUTING 2>/dev/null | grep -q "netpolcheck-kind $c\"" || fail "NAT exemptions of $c left"
+	[ ! -e "${TMPDIR:-/tmp}/netpolcheck-kind-$c" ] || fail "state directory of $c left"
+done
+if [ -z "$(docker ps -aq --filter label=io.x-k8s.kind.cluster)" ]; then
+	! docker network inspect netpolcheck-kind >/dev/null 2>&1 || fail "docker network netpolcheck-kind left"
+else
+	echo "e2e-kind: other kind clusters run here; docker network netpolcheck-kind may stay for them" >&2
+fi
+step "PASS: reports in $out (run, certify, ginkgo, none)"

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/netpolcheck/netpolcheck/reports"
+)
+
+// cellKey names one cell of one step of one scenario.
+type cellKey struct {
+	scenario, step, from, to string
+	port                     int32
+	protocol                 string
+}
+
+func (k cellKey) String() string {
+	return fmt.Sprintf("%s / %s: %s -> %s %d/%s", k.scenario, k.step, k.from, k.to, k.port, k.protocol)
+}
+
+// external is true for an endpoint that is an external host: pods are "ns/pod".
+func (k cellKey) external() bool {
+	return !strings.Contains(k.from, "/") || !strings.Contains(k.to, "/")
+}
+
+// cellsOf indexes every cell of a run. Steps that dropped their cells
+// (--cells) cannot be compared, so they are problems.
+func cellsOf(r *reports.Results, which string) (map[cellKey]reports.Cell, []string) {
+	cells := map[cellKey]reports.Cell{}
+	var problems []string
+	for _, s := range r.Scenarios {
+		for i, st := range s.Steps {
+			step := fmt.Sprintf("%d %s", i+1, st.Name)
+			if st.CellsOmitted {
+				problems = append(problems, fmt.Sprintf("%s: %s / %s kept no cells", which, s.Name, step))
+			}
+			for _, c := range st.Cells {
+				cells[cellKey{s.Name, step, c.From, c.To, c.Port, c.Protocol}] = c
+			}
+		}
+	}
+	return cells, problems
+}
+
+// sortedKeys orders cells for stable output.
+func sortedKeys(cells map[cellKey]reports.Cell) []cellKey {
+	keys := make([]cellKey, 0, len(cells))
+	for k := range cells {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	return keys
+}
+
+// comparison counts what compareSame saw.
+type comparison struct {
+	cells, same, externalSkipped, loopback int
+}
+
+func (c comparison) String() string {
+	return fmt.Sprintf("%d cells: %d with the same expected and observed verdicts, %d skipped by the second run for want of external hosts, %d loopback cells observed differently (ignored, as upstream does)",
+		c.cells, c.same, c.externalSkipped, c.loopback)
+}
+
+// compareSame wants both runs to have the same cells with the same expected
+// and observed verdicts. Loopback cells carry no verdict: traffic from a pod
+// to itself never meets an enforcer, and a loaded pod answering itself after
+// the probe timeout is seen as blocked in one run and allowed in the other.
+func compareSame(a, b *reports.Results, externalSkipped bool) (comparison, []string) {
+	ac, problems := cellsOf(a, "first run")
+	bc, more := cellsOf(b, "second run")
+	problems = append(problems, more...)
+	var c comparison
+	for _, k := range sortedKeys(ac) {
+		x := ac[k]
+		y, ok := bc[k]
+		if !ok {
+			problems = append(problems, k.String()+": only in the first run")
+			continue
+		}
+		c.cells++
+		switch {
+		case x.Expected != y.Expected:
+			problems = append(problems, fmt.Sprintf("%s: expected %s, then %s", k, x.Expected, y.Expected))
+		case x.Observed == y.Observed:
+			c.same++
+		case externalSkipped && k.external() && y.Observed == "skipped":
+			c.externalSkipped++
+		case x.Loopback && y.Loopback:
+			c.loopback++
+		default:
+			problems = append(problems, fmt.Sprintf("%s: observed %s (%s), then %s (%s)", k, x.Observed, x.Detail, y.Observed, y.Detail))
+		}
+	}
+	for _, k := range sortedKeys(bc) {
+		if _, ok := ac[k]; !ok {
+			problems = append(problems, k.String()+": only in the second run")
+		}
+	}
+	return c, problems
+}
+
+// noEnforcerCheck counts what checkNoEnforcer saw.
+type noEnforcerCheck struct {
+	cells, mismatches, passed, ignored, skipped int
+}
+
+func (c noEnforcerCheck) String() string {
+	return fmt.Sprintf("%d cells: %d expected blocked and observed allowed (all of them), %d passed, %d loopback ignored, %d skipped",
+		c.cells, c.mismatches, c.passed, c.ignored, c.skipped)
+}
+
+// checkNoEnforcer wants the mismatches of a run without enforcer to be
+// exactly the cells the oracle blocks: nothing blocks them there.
+func checkNoEnforcer(r *reports.Results) (noEnforcerCheck, []string) {
+	cells, problems := cellsOf(r, "run")
+	for _, s := range r.Scenarios {
+		if s.Status == reports.Error {
+			problems = append(problems, fmt.Sprintf("%s: errored: %s", s.Name, s.Error))
+		}
+	}
+	var c noEnforcerCheck
+	for _, k := range sortedKeys(cells) {
+		cell := cells[k]
+		c.cells++
+		switch {
+		case cell.Verdict == "skipped":
+			c.skipped++
+		case cell.Expected == "blocked" && cell.Loopback && cell.Verdict == reports.Ignored:
+			c.ignored++
+		case cell.Expected == "blocked" && cell.Verdict == "fail" && cell.Observed == "allowed":
+			c.mismatches++
+		case cell.Expected == "allowed" && cell.Verdict == "pass":
+			c.passed++
+		default:
+			problems = append(problems, fmt.Sprintf("%s: expected %s, observed %s, verdict %s (%s)", k, cell.Expected, cell.Observed, cell.Verdict, cell.Detail))
+		}
+	}
+	if c.mismatches == 0 {
+		problems = append(problems, "no cell is expected blocked: the run tested nothing an enforcer does")
+	}
+	return c, problems
+}

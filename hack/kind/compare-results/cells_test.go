@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/netpolcheck/netpolcheck/reports"
+)
+
+// cell is a run cell; verdict follows from expected and observed unless given.
+func cell(from, to string, port int32, expected, observed string) reports.Cell {
+	c := reports.Cell{From: from, To: to, Port: port, Protocol: "TCP", Expected: expected, Observed: observed}
+	switch {
+	case observed == "skipped":
+		c.Verdict = "skipped"
+	case expected == observed:
+		c.Verdict = "pass"
+	default:
+		c.Verdict = "fail"
+	}
+	return c
+}
+
+func results(cells ...reports.Cell) *reports.Results {
+	return &reports.Results{Mode: "run", Scenarios: []reports.ScenarioResult{{
+		Name: "s", Status: reports.Pass,
+		Steps: []reports.StepResult{{Name: "deny x", Cells: cells, CellCount: len(cells)}},
+	}}}
+}
+
+func TestCompareSame(t *testing.T) {
+	base := []reports.Cell{
+		cell("x/a", "x/b", 80, "allowed", "allowed"),
+		cell("x/a", "x/b", 81, "blocked", "blocked"),
+		cell("outside", "x/a", 80, "blocked", "blocked"),
+		cell("x/a", "outside", 80, "allowed", "allowed"),
+	}
+	skippedOutside := []reports.Cell{base[0], base[1], cell("outside", "x/a", 80, "blocked", "skipped"), cell("x/a", "outside", 80, "allowed", "skipped")}
+	tests := []struct {
+		name            string
+		b               []reports.Cell
+		externalSkipped bool
+		want            comparison
+		problems        []string
+	}{
+		{"identical", base, false, comparison{cells: 4, same: 4}, nil},
+		{"external skipped, accepted", skippedOutside, true, comparison{cells: 4, same: 2, externalSkipped: 2}, nil},
+		{"external skipped, not accepted", skippedOutside, false, comparison{cells: 4, same: 2}, []string{
+			"s / 1 deny x: outside -> x/a 80/TCP: observed blocked (), then skipped ()",
+			"s / 1 deny x: x/a -> outside 80/TCP: observed allowed (), then skipped ()",
+		}},
+		{"a pod cell skipped is never accepted", []reports.Cell{base[0], cell("x/a", "x/b", 81, "blocked", "skipped"), base[2], base[3]}, true,
+			comparison{cells: 4, same: 3}, []string{"s / 1 deny x: x/a -> x/b 81/TCP: observed blocked (), then skipped ()"}},
+		{"observed differs", []reports.Cell{base[0], cell("x/a", "x/b", 81, "blocked", "allowed"), base[2], base[3]}, true,
+			comparison{cells: 4, same: 3}, []string{"s / 1 deny x: x/a -> x/b 81/TCP: observed blocked (), then allowed ()"}},
+		{"expected differs", []reports.Cell{base[0], cell("x/a", "x/b", 81, "allowed", "blocked"), base[2], base[3]}, false,
+			comparison{cells: 4, same: 3}, []string{"s / 1 deny x: x/a -> x/b 81/TCP: expected blocked, then allowed"}},
+		{"cells missing and extra", []reports.Cell{base[0], base[1], base[2], cell("x/b", "x/a", 80, "allowed", "allowed")}, false,
+			comparison{cells: 3, same: 3}, []string{
+				"s / 1 deny x: x/a -> outside 80/TCP: only in the first run",
+				"s / 1 deny x: x/b -> x/a 80/TCP: only in the second run",
+			}},
+	}
+	for _, tt := range tests {
+		got, problems := compareSame(results(base...), results(tt.b...), tt.externalSkipped)
+		if got != tt.want || !reflect.DeepEqual(problems, tt.problems) {
+			t.Errorf("%s: %+v, %q; want %+v, %q", tt.name, got, problems, tt.want, tt.problems)
+		}
+	}
+}
+
+func TestCompareSameIgnoresLoopbackObservations(t *testing.T) {
+	// Seen on kind: a loaded pod answered itself after the 1 s timeout in
+	// one run ("reply: no answer within 1s") and in time in the other.
+	slow := cell("x/a", "x/a", 80, "blocked", "blocked")
+	slow.Loopback = true
+	quick := cell("x/a", "x/a", 80, "blocked", "allowed")
+	quick.Loopback, quick.Verdict = true, reports.Ignored
+	other := cell("x/a", "x/b", 80, "allowed", "allowed")
+	got, problems := compareSame(results(other, slow), results(other, quick), false)
+	if want := (comparison{cells: 2, same: 1, loopback: 1}); got != want || problems != nil {
+		t.Errorf("%+v, %q; want %+v and no problems", got, problems, want)
+	}
+}
+
+func TestCompareSameRefusesOmittedCells(t *testing.T) {
+	b := results()
+	b.Scenarios[0].Steps[0].CellsOmitted = true
+	_, problems := compareSame(results(), b, false)
+	if want := []string{"second run: s / 1 deny x kept no cells"}; !reflect.DeepEqual(problems, want) {
+		t.Errorf("problems %q; want %q", problems, want)
+	}
+}
+
+func TestCheckNoEnforcer(t *testing.T) {
+	loopback := cell("x/a", "x/a", 80, "blocked", "allowed")
+	loopback.Loopback, loopback.Verdict = true, reports.Ignored
+	good := []reports.Cell{
+		cell("x/a", "x/b", 80, "allowed", "allowed"),
+		cell("x/a", "x/c", 80, "blocked", "allowed"),
+		cell("outside", "x/b", 80, "blocked", "allowed"),
+		cell("x/a", "x/b", 82, "allowed", "skipped"),
+		loopback,
+	}
+	tests := []struct {
+		name     string
+		cells    []reports.Cell
+		want     noEnforcerCheck
+		problems []string
+	}{
+		{"exactly the blocked cells fail", good, noEnforcerCheck{cells: 5, mismatches: 2, passed: 1, ignored: 1, skipped: 1}, nil},
+		{"a blocked cell still blocked", append(good[:4:4], cell("x/c", "x/b", 80, "blocked", "blocked")),
+			noEnforcerCheck{cells: 5, mismatches: 2, passed: 1, skipped: 1},
+			[]string{"s / 1 deny x: x/c -> x/b 80/TCP: expected blocked, observed blocked, verdict pass ()"}},
+		{"an allowed cell blocked", append(good[:4:4], cell("x/c", "x/b", 80, "allowed", "blocked")),
+			noEnforcerCheck{cells: 5, mismatches: 2, passed: 1, skipped: 1},
+			[]string{"s / 1 deny x: x/c -> x/b 80/TCP: expected allowed, observed blocked, verdict fail ()"}},
+		{"an errored probe", append(good[:4:4], reports.Cell{From: "x/c", To: "x/b", Port: 80, Protocol: "TCP", Expected: "blocked", Observed: "error", Verdict: "error", Detail: "exec failed"}),
+			noEnforcerCheck{cells: 5, mismatches: 2, passed: 1, skipped: 1},
+			[]string{"s / 1 deny x: x/c -> x/b 80/TCP: expected blocked, observed error, verdict error (exec failed)"}},
+		{"nothing blocked at all", good[:1], noEnforcerCheck{cells: 1, passed: 1},
+			[]string{"no cell is expected blocked: the run tested nothing an enforcer does"}},
+	}
+	for _, tt := range tests {
+		got, problems := checkNoEnforcer(results(tt.cells...))
+		if got != tt.want || !reflect.DeepEqual(problems, tt.problems) {
+			t.Errorf("%s: %+v, %q; want %+v, %q", tt.name, got, problems, tt.want, tt.problems)
+		}
+	}
+}
+
+func TestCheckNoEnforcerReportsErroredScenarios(t *testing.T) {
+	r := results(cell("x/a", "x/c", 80, "blocked", "allowed"))
+	r.Scenarios[0].Status, r.Scenarios[0].Error = reports.Error, "setup: probe pods not ready"
+	_, problems := checkNoEnforcer(r)
+	if want := []string{"s: errored: setup: probe pods not ready"}; !reflect.DeepEqual(problems, want) {
+		t.Errorf("problems %q; want %q", problems, want)
+	}
+}
+
+func writeResults(t *testing.T, r *reports.Results) string {
+	t.Helper()
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRun(t *testing.T) {
+	same := writeResults(t, results(cell("x/a", "x/b", 80, "allowed", "allowed")))
+	other := writeResults(t, results(cell("x/a", "x/b", 80, "allowed", "blocked")))
+	none := writeResults(t, results(cell("x/a", "x/b", 80, "blocked", "allowed")))
+	tests := []struct {
+		args           []string
+		stdout, stderr string
+		err            string
+	}{
+		{[]string{"same", same, same}, "1 cells: 1 with the same expected and observed verdicts, 0 skipped by the second run for want of external hosts, 0 loopback cells observed differently (ignored, as upstream does)\n", "", ""},
+		{[]string{"same", "--external-skipped", same, other}, "1 cells: 0 with the same expected and observed verdicts, 0 skipped by the second run for want of external hosts, 0 loopback cells observed differently (ignored, as upstream does)\n",
+			"  s / 1 deny x: x/a -> x/b 80/TCP: observed allowed (), then blocked ()\n", "1 problems"},
+		{[]string{"no-enforcer", none}, "1 cells: 1 expected blocked and observed allowed (all of them), 0 passed, 0 loopback ignored, 0 skipped\n", "", ""},
+		{[]string{"same", same}, "", "", errUsage.Error()},
+		{[]string{"no-enforcer"}, "", "", errUsage.Error()},
+		{[]string{"compare", same, same}, "", "", errUsage.Error()},
+		{nil, "", "", errUsage.Error()},
+		{[]string{"no-enforcer", "/nonexistent.json"}, "", "", "open /nonexistent.json: no such file or directory"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		err := run(tt.args, &stdout, &stderr)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if stdout.String() != tt.stdout || stderr.String() != tt.stderr || got != tt.err {
+			t.Errorf("run(%s): stdout %q, stderr %q, err %q; want %q, %q, %q",
+				strings.Join(tt.args, " "), stdout.String(), stderr.String(), got, tt.stdout, tt.stderr, tt.err)
+		}
+	}
+}
