@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vishvananda/netlink"
@@ -125,7 +126,11 @@ func runNetns(t testing.TB, run string) []string {
 }
 
 // rootNetwork renders the links and routes of the test's own namespace,
-// which must be the same before and after a cluster's life.
+// which must be the same before and after a cluster's life. Docker's own
+// links (veth*, br-*, docker*) and their routes, and IPv6 link-local and
+// multicast routes, are left out: containers started by other tests or
+// runs on this machine change them at any moment, and a local cluster never
+// makes links with those names.
 func rootNetwork(t testing.TB) []string {
 	t.Helper()
 	links, err := netlink.LinkList()
@@ -133,14 +138,23 @@ func rootNetwork(t testing.TB) []string {
 		t.Fatalf("list links: %v", err)
 	}
 	var out []string
+	foreign := map[int]bool{}
 	for _, l := range links {
-		out = append(out, "link "+l.Attrs().Name)
+		name := l.Attrs().Name
+		if strings.HasPrefix(name, "veth") || strings.HasPrefix(name, "br-") || strings.HasPrefix(name, "docker") {
+			foreign[l.Attrs().Index] = true
+			continue
+		}
+		out = append(out, "link "+name)
 	}
 	routes, err := netlink.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
 	if err != nil {
 		t.Fatalf("list routes: %v", err)
 	}
 	for _, r := range routes {
+		if foreign[r.LinkIndex] || (r.Dst != nil && r.Dst.IP.To4() == nil && (r.Dst.IP.IsLinkLocalUnicast() || r.Dst.IP.IsMulticast())) {
+			continue
+		}
 		out = append(out, "route "+r.String())
 	}
 	slices.Sort(out)
