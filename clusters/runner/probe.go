@@ -27,10 +27,15 @@ type probeCell struct {
 }
 
 // settled tells whether the cell needs no more probing: it matched the truth,
-// it is a loopback cell (ignored as upstream does), or it was skipped.
+// it is a loopback cell (ignored as upstream does) whose probe ran, or it was
+// skipped. A loopback probe that could not run (an exec that failed once on a
+// real cluster) is probed again like any other.
 func (p *probeCell) settled() bool {
-	if p.skip != "" || p.cell.Loopback {
+	if p.skip != "" {
 		return true
+	}
+	if p.cell.Loopback {
+		return p.result.Outcome != probes.Error
 	}
 	switch p.result.Outcome {
 	case probes.Allowed:

@@ -50,6 +50,9 @@ programs attached) unless --enforcer none. It prints the kubeconfig path on
 stdout; progress goes to stderr. A cluster of that name must not exist yet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkUpFlags(&f.kindFlags, f.enforcer); err != nil {
+				return err
+			}
 			// Said before minutes of building: up never takes over a cluster.
 			if exists, err := kind.NewProvider().Exists(f.name); err != nil || exists {
 				if err != nil {

@@ -26,6 +26,7 @@ func TestKindFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "kind", "--probe-image", "x/probe:1"}, "--probe-image applies to --cluster kube; --cluster kind decides it"},
 		{[]string{"run", "--cluster", "kind", "--external-host", "a=1.2.3.4"}, "--external-host applies to --cluster kube; --cluster kind decides it"},
 		{[]string{"run", "--cluster", "kind", "--enforcer", "maybe"}, `--enforcer "maybe": not one of reference, none`},
+		{[]string{"run", "--cluster", "kind", "--nodes", "0"}, "--nodes 0: must be at least 1"},
 		{[]string{"run", "--cluster", "kind", "--sctp", "maybe"}, `--sctp "maybe": not one of off, on, auto`},
 		{[]string{"run", "--cluster", "nowhere"}, `--cluster "nowhere": not one of local, kube, kind`},
 		{[]string{"kind", "up", "--enforcer", "cilium"}, `--enforcer "cilium": not one of reference, none`},

@@ -78,11 +78,8 @@ func imagesFor(enforcer string) []string {
 // nodes fails, the cluster's logs go into logDir (if given) and the cluster
 // is deleted unless retained. It returns the cluster and the probe image.
 func upCluster(ctx context.Context, log io.Writer, f *kindFlags, enforcer, logDir string) (*kind.Cluster, string, error) {
-	if err := checkEnforcer(enforcer); err != nil {
+	if err := checkUpFlags(f, enforcer); err != nil {
 		return nil, "", err
-	}
-	if f.nodes < 1 {
-		return nil, "", badInput("--nodes %d: must be at least 1", f.nodes)
 	}
 	imgs, err := projectImages(imagesFor(enforcer), imageTag())
 	if err != nil {
@@ -111,6 +108,18 @@ func upCluster(ctx context.Context, log io.Writer, f *kindFlags, enforcer, logDi
 		return nil, "", errors.Join(err, abandon(c, log, logDir, f.retain))
 	}
 	return c, probe, nil
+}
+
+// checkUpFlags rejects bad flags before anything asks docker, which may not
+// even run: a typo is exit 2, not a docker error.
+func checkUpFlags(f *kindFlags, enforcer string) error {
+	if err := checkEnforcer(enforcer); err != nil {
+		return err
+	}
+	if f.nodes < 1 {
+		return badInput("--nodes %d: must be at least 1", f.nodes)
+	}
+	return nil
 }
 
 // prepareCluster loads the images and deploys the enforcer.

@@ -42,7 +42,7 @@ func (f *runFlags) kindBackend(ctx context.Context, log io.Writer) (clusters.Bac
 			return nil, "", badInput("--%s applies to --cluster kube; --cluster kind decides it", name)
 		}
 	}
-	if err := checkEnforcer(f.enforcer); err != nil {
+	if err := checkUpFlags(&f.kind, f.enforcer); err != nil {
 		return nil, "", err
 	}
 	if _, err := f.kube.options(f.concurrency); err != nil {
