@@ -24,6 +24,11 @@ type Options struct {
 	Explain bool
 	// Cells says which steps keep their cells in the results.
 	Cells CellDetail
+	// FreshClusters gives every scenario a cluster set up for it alone. By
+	// default a scenario that ran to its end leaves its cluster to the next
+	// scenario with the same model, which first deletes every policy and
+	// restores the labels, as the upstream suite does between its tests.
+	FreshClusters bool
 }
 
 // CellDetail says which steps keep their cells in the results.

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -25,6 +26,10 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 		steps += len(s.Steps)
 	}
 	keepPassing := opts.keepPassingCells(steps)
+	var pool *clusterPool
+	if opts.Backend != nil && !opts.FreshClusters {
+		pool = newClusterPool(2 * opts.Parallel)
+	}
 	sem := make(chan struct{}, opts.Parallel)
 	var wg sync.WaitGroup
 	for i, s := range scns {
@@ -40,11 +45,17 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			res.Scenarios[i] = runScenario(ctx, s, opts, keepPassing, progress)
+			res.Scenarios[i] = runScenario(ctx, s, opts, keepPassing, progress, pool)
 			progress.scenarioDone(res.Scenarios[i])
 		}()
 	}
 	wg.Wait()
+	if pool != nil {
+		if err := teardownAll(ctx, pool.drain()); err != nil {
+			// No scenario owns these clusters any more; say it where the run is watched.
+			fmt.Fprintf(opts.Progress, "error: %v\n", err)
+		}
+	}
 	res.Duration = reports.Seconds(time.Since(res.Started).Seconds())
 	progress.summary(res)
 	return res
@@ -61,7 +72,7 @@ func ExitCode(r *reports.Results) int {
 	return 0
 }
 
-func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress) (res reports.ScenarioResult) {
+func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool) (res reports.ScenarioResult) {
 	began := time.Now()
 	res = reports.ScenarioResult{
 		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
@@ -69,7 +80,7 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 	}
 	defer func() { res.Duration = reports.Seconds(time.Since(began).Seconds()) }()
 
-	sc, err := start(ctx, s, opts, keepPassing, progress)
+	sc, err := start(ctx, s, opts, keepPassing, progress, pool)
 	if err != nil {
 		res.Status, res.Error = reports.Error, err.Error()
 		return res
@@ -97,6 +108,7 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 			return res
 		}
 	}
+	sc.complete = true
 	if skipped == len(s.Steps) && len(s.Steps) > 0 {
 		res.Status = reports.Skipped
 	}

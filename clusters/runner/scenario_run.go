@@ -23,16 +23,22 @@ type ScenarioRun struct {
 	keepPassing bool
 	// stepIndex is the step being run, for reproduce commands.
 	stepIndex int
+	// pool, when set, takes the cluster at Close if the scenario ran to its
+	// end without reshaping its model (modelKey is the key it came under).
+	pool     *clusterPool
+	modelKey string
+	complete bool
+	reshaped bool
 }
 
 // Start prepares a scenario: its state and, with opts.Backend, a cluster set
 // up with the scenario's model. Close it when done.
 func Start(ctx context.Context, s *scenarios.Scenario, opts Options) (*ScenarioRun, error) {
 	opts = opts.withDefaults()
-	return start(ctx, s, opts, opts.keepPassingCells(len(s.Steps)), newProgress(opts.Progress, 1))
+	return start(ctx, s, opts, opts.keepPassingCells(len(s.Steps)), newProgress(opts.Progress, 1), nil)
 }
 
-func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress) (*ScenarioRun, error) {
+func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool) (*ScenarioRun, error) {
 	st, err := scenarios.NewState(s)
 	if err != nil {
 		return nil, err
@@ -42,6 +48,21 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 		return sc, nil
 	}
 	sc.caps = opts.Backend.Capabilities()
+	initial := st.World()
+	if pool != nil && len(initial.Policies) == 0 {
+		sc.pool, sc.modelKey = pool, modelKey(initial)
+		if c := pool.take(sc.modelKey); c != nil {
+			if err := reuse(ctx, c, initial); err != nil {
+				if terr := c.cluster.Teardown(context.WithoutCancel(ctx)); terr != nil {
+					err = fmt.Errorf("%w (teardown: %v)", err, terr)
+				}
+				return nil, fmt.Errorf("reuse the cluster of an earlier scenario with this model: %w", err)
+			}
+			st.SetAddresses(c.addrs)
+			sc.cluster = c.cluster
+			return sc, nil
+		}
+	}
 	cl, err := opts.Backend.NewCluster(ctx, s.Name)
 	if err != nil {
 		return nil, fmt.Errorf("create cluster: %w", err)
@@ -70,10 +91,18 @@ func (sc *ScenarioRun) Step(ctx context.Context, i int) (reports.StepResult, err
 	return res, nil
 }
 
-// Close tears the scenario's cluster down, also when ctx is cancelled.
+// Close tears the scenario's cluster down, also when ctx is cancelled. In a
+// run that reuses clusters, a scenario that ran to its end parks its cluster
+// for the next scenario with the same model instead.
 func (sc *ScenarioRun) Close(ctx context.Context) error {
 	if sc.cluster == nil {
 		return nil
+	}
+	if sc.pool != nil && sc.complete && !sc.reshaped && ctx.Err() == nil {
+		w := sc.state.World()
+		evicted := sc.pool.park(&parked{cluster: sc.cluster, world: w, addrs: addressesOf(w), key: sc.modelKey})
+		sc.cluster = nil
+		return teardownAll(ctx, evicted)
 	}
 	if err := sc.cluster.Teardown(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("teardown: %w", err)

@@ -75,6 +75,11 @@ func (sc *ScenarioRun) apply(ctx context.Context, action scenarios.Action) error
 	if err != nil {
 		return err
 	}
+	switch change.Kind {
+	case scenarios.AddPod, scenarios.RemovePod, scenarios.AddNamespace, scenarios.RemoveNamespace:
+		// The cluster no longer holds the model it was set up with.
+		sc.reshaped = true
+	}
 	var addrs clusters.Addresses
 	if sc.cluster != nil {
 		if addrs, err = sc.cluster.Apply(ctx, change); err != nil {

@@ -15,8 +15,8 @@ const (
 	// Quick covers every pair of dimension values that can occur together,
 	// in few steps: for pull requests.
 	Quick Profile = "quick"
-	// Full is every valid combination under the cap of withinCap: for
-	// nightly runs and certification.
+	// Full is every valid combination that survives pruning: for nightly
+	// runs and certification.
 	Full Profile = "full"
 )
 
@@ -52,7 +52,7 @@ func selection(p Profile, prune bool) ([]combo, error) {
 	if p == Quick {
 		return pick(valid, quick), nil
 	}
-	full, err := fullIndexes(valid, keys, quick)
+	full, err := fullIndexes(valid, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -78,20 +78,13 @@ func quickIndexes(valid []combo, keys *truthKeys) ([]int, error) {
 	return picked, nil
 }
 
-// fullIndexes is every valid combo within the cap, plus the quick ones, with
-// pruning applied in enumeration order: a combo goes when an earlier kept one
-// has the same key. The result is in enumeration order.
-func fullIndexes(valid []combo, keys *truthKeys, quick []int) ([]int, error) {
-	inQuick := make(map[int]bool, len(quick))
-	for _, i := range quick {
-		inQuick[i] = true
-	}
+// fullIndexes is every valid combo, with pruning applied in enumeration
+// order: a combo goes when an earlier kept one has the same key. The result
+// is in enumeration order.
+func fullIndexes(valid []combo, keys *truthKeys) ([]int, error) {
 	seen := map[string]bool{}
 	var out []int
-	for i, c := range valid {
-		if !inQuick[i] && !withinCap(c) {
-			continue
-		}
+	for i := range valid {
 		if keys != nil {
 			k, err := keys.key(i)
 			if err != nil {

@@ -25,7 +25,7 @@ func TestProfileSizes(t *testing.T) {
 	}{
 		// quick: 70 is also the lower bound; see docs/generate.md.
 		{Quick, 41, 70},
-		{Full, 4309, 6623},
+		{Full, 7944, 13893},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.p), func(t *testing.T) {
@@ -195,7 +195,7 @@ func TestFullSimulates(t *testing.T) {
 		}
 		steps += len(tables)
 	}
-	if steps != 6623 {
-		t.Errorf("simulated %d steps, want 6623", steps)
+	if steps != 13893 {
+		t.Errorf("simulated %d steps, want 13893", steps)
 	}
 }

@@ -5,7 +5,7 @@ import (
 )
 
 // TestPruningByBruteForce re-checks pruning with none of its code: every
-// case of the full profile's pool (the cap plus quick) is simulated through
+// valid combination is simulated through
 // the scenarios API and compared, fingerprint against fingerprint, with the
 // kept cases of the same library tags. A dropped case must have a kept
 // look-alike; two kept cases must never be look-alikes.
@@ -25,14 +25,10 @@ func TestPruningByBruteForce(t *testing.T) {
 		}
 		keptPrints[key] = s.Name
 	}
-	inQuick := map[string]bool{}
-	for _, s := range profileCases(t, Quick) {
-		inQuick[s.Name] = true
-	}
 	var dropped []string
 	for _, c := range validCombos() {
 		s := newCase(c)
-		if kept[s.Name] || (!withinCap(c) && !inQuick[s.Name]) {
+		if kept[s.Name] {
 			continue
 		}
 		dropped = append(dropped, s.Name)

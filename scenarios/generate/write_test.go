@@ -17,7 +17,7 @@ func TestWriteFilesRoundTrip(t *testing.T) {
 	for _, p := range Profiles() {
 		t.Run(string(p), func(t *testing.T) {
 			if p == Full && testing.Short() {
-				t.Skip("-short: the full round trip writes and loads 4,309 files")
+				t.Skip("-short: the full round trip writes and loads 7,944 files")
 			}
 			cases := profileCases(t, p)
 			dir := t.TempDir()

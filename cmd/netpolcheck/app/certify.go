@@ -25,6 +25,7 @@ type certifyFlags struct {
 	outputFlags
 	kube         kubeFlags
 	parallel     int
+	fresh        bool
 	converge     time.Duration
 	probeTimeout time.Duration
 	concurrency  int
@@ -89,6 +90,7 @@ See docs/certify.md.`,
 			res := runner.Run(ctx, scns, runner.Options{
 				Backend: backend, Parallel: f.parallel, Converge: f.converge,
 				ProbeTimeout: f.probeTimeout, Progress: progress, Cells: runner.CellDetail(f.cells),
+				FreshClusters: f.fresh,
 			})
 			res.Version = version()
 			closeErr := backend.Close(context.WithoutCancel(ctx))
@@ -113,6 +115,7 @@ See docs/certify.md.`,
 	fl.Lookup("profile").Usage = "also run the generated cases of this profile: quick (pairwise) or full"
 	fl.Lookup("report-dir").Usage = "write results.json, junit.xml and report.html into this directory (" + defaultCertifyDir + " unless given)"
 	fl.IntVar(&f.parallel, "parallel", 4, "scenarios run at once, each on its own namespaces")
+	fl.BoolVar(&f.fresh, "fresh-clusters", false, "set up every scenario's namespaces and pods anew, instead of handing them to the next scenario with the same model once its policies are deleted and labels restored")
 	fl.DurationVar(&f.converge, "converge", 20*time.Second, "how long a step may take to match the truth table; CNIs program policies asynchronously")
 	fl.DurationVar(&f.probeTimeout, "probe-timeout", time.Second, "timeout of one probe; a timed-out probe counts as blocked")
 	fl.IntVar(&f.concurrency, "probe-concurrency", probes.DefaultConcurrency, "probes in flight at once inside each probe pod")

@@ -1,0 +1,160 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// A scenario's cluster outlives it when the next scenario has the same
+// model: the upstream suite likewise keeps its x/y/z pods across tests and
+// only removes the policies in between. Setting up a model (namespaces,
+// pods, an enforcer attaching to each) costs far more than a step: on kind,
+// pods start in seconds. Reusing also tests what a cluster must do anyway,
+// forget deleted policies and follow relabelled pods.
+
+// parked is a cluster left by a scenario that ran to its end, with the state
+// it was left in.
+type parked struct {
+	cluster clusters.Cluster
+	world   *scenarios.World
+	addrs   clusters.Addresses
+	key     string
+}
+
+// clusterPool holds parked clusters, at most limit of them: a run with many
+// models would otherwise keep one cluster per model to the end. Run allows
+// two per scenario in flight, so that scenarios alternating between two
+// models still find theirs.
+type clusterPool struct {
+	mu       sync.Mutex
+	limit    int
+	clusters []*parked // oldest first
+}
+
+func newClusterPool(limit int) *clusterPool { return &clusterPool{limit: max(limit, 1)} }
+
+// take removes and returns a parked cluster whose model has key, or nil.
+func (p *clusterPool) take(key string) *parked {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, c := range p.clusters {
+		if c.key == key {
+			p.clusters = slices.Delete(p.clusters, i, i+1)
+			return c
+		}
+	}
+	return nil
+}
+
+// park keeps c and returns the clusters that no longer fit, oldest first,
+// for the caller to tear down.
+func (p *clusterPool) park(c *parked) []*parked {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clusters = append(p.clusters, c)
+	var evicted []*parked
+	for len(p.clusters) > p.limit {
+		evicted = append(evicted, p.clusters[0])
+		p.clusters = p.clusters[1:]
+	}
+	return evicted
+}
+
+// drain empties the pool.
+func (p *clusterPool) drain() []*parked {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.clusters
+	p.clusters = nil
+	return out
+}
+
+// modelKey identifies what a cluster's setup created: namespaces, pods with
+// their ports and planned addresses, and external hosts. Labels and policies
+// are left out: a reset changes those.
+func modelKey(w *scenarios.World) string {
+	var b strings.Builder
+	for _, ns := range w.Namespaces {
+		fmt.Fprintf(&b, "ns %s\n", ns.Name)
+	}
+	for _, p := range w.Pods {
+		fmt.Fprintf(&b, "pod %s %s", p.ID(), p.IP)
+		for _, port := range p.Ports {
+			fmt.Fprintf(&b, " %s:%s", port.Name, port)
+		}
+		b.WriteByte('\n')
+	}
+	for _, h := range w.ExternalHosts {
+		fmt.Fprintf(&b, "host %s %s", h.Name, h.IP)
+		for _, port := range h.Ports {
+			fmt.Fprintf(&b, " %s:%s", port.Name, port)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// resetChanges turns a parked cluster's world into a scenario's initial
+// one, whose model is the same: every policy deleted, then labels restored.
+func resetChanges(from, to *scenarios.World) []scenarios.Change {
+	var changes []scenarios.Change
+	for _, p := range from.Policies {
+		changes = append(changes, scenarios.Change{Kind: scenarios.DeletePolicy, PolicyKey: p.Namespace + "/" + p.Name})
+	}
+	for i, ns := range to.Namespaces {
+		if !maps.Equal(ns.Labels, from.Namespaces[i].Labels) {
+			changes = append(changes, scenarios.Change{Kind: scenarios.LabelNamespace, Namespace: &to.Namespaces[i]})
+		}
+	}
+	for i, pod := range to.Pods {
+		if !maps.Equal(pod.Labels, from.Pods[i].Labels) {
+			changes = append(changes, scenarios.Change{Kind: scenarios.LabelPod, Pod: &to.Pods[i]})
+		}
+	}
+	return changes
+}
+
+// reuse resets a parked cluster to w, the initial world of the scenario
+// about to run, and waits until its enforcer, if it reports, has the reset
+// in force.
+func reuse(ctx context.Context, c *parked, w *scenarios.World) error {
+	for _, change := range resetChanges(c.world, w) {
+		if _, err := c.cluster.Apply(ctx, change); err != nil {
+			return fmt.Errorf("reset %s: %w", change.Kind, err)
+		}
+	}
+	if s, ok := c.cluster.(clusters.Syncer); ok {
+		if err := s.Sync(ctx); err != nil {
+			return fmt.Errorf("reset: wait for enforcement: %w", err)
+		}
+	}
+	return nil
+}
+
+// addressesOf is the address of every pod of w, as Setup reported them.
+func addressesOf(w *scenarios.World) clusters.Addresses {
+	addrs := make(clusters.Addresses, len(w.Pods))
+	for _, p := range w.Pods {
+		addrs[p.ID()] = p.IP
+	}
+	return addrs
+}
+
+// teardownAll tears parked clusters down, also when ctx is cancelled.
+func teardownAll(ctx context.Context, cs []*parked) error {
+	var errs []error
+	for _, c := range cs {
+		if err := c.cluster.Teardown(context.WithoutCancel(ctx)); err != nil {
+			errs = append(errs, fmt.Errorf("teardown of a parked cluster: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,208 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+// recordingCluster logs what is done to it, for the reuse tests.
+type recordingCluster struct {
+	id    int
+	log   *[]string
+	mu    *sync.Mutex
+	fails scenarios.ChangeKind // Apply of this kind fails
+}
+
+func (c *recordingCluster) note(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	*c.log = append(*c.log, fmt.Sprintf("c%d ", c.id)+fmt.Sprintf(format, args...))
+}
+
+func (c *recordingCluster) Setup(_ context.Context, w *scenarios.World) (clusters.Addresses, error) {
+	c.note("setup %d pods", len(w.Pods))
+	addrs := clusters.Addresses{}
+	for i, p := range w.Pods {
+		addrs[p.ID()] = fmt.Sprintf("10.9.%d.%d", c.id, i+1)
+	}
+	return addrs, nil
+}
+
+func (c *recordingCluster) Apply(_ context.Context, ch scenarios.Change) (clusters.Addresses, error) {
+	switch ch.Kind {
+	case scenarios.DeletePolicy:
+		c.note("delete %s", ch.PolicyKey)
+	case scenarios.ApplyPolicy:
+		c.note("apply %s/%s", ch.Policy.Namespace, ch.Policy.Name)
+	case scenarios.LabelPod:
+		c.note("label %s %v", ch.Pod.ID(), ch.Pod.Labels)
+	case scenarios.LabelNamespace:
+		c.note("label %s %v", ch.Namespace.Name, ch.Namespace.Labels)
+	}
+	if ch.Kind == c.fails {
+		return nil, errors.New("refused")
+	}
+	return nil, nil
+}
+
+func (c *recordingCluster) Probe(_ context.Context, jobs []probes.Job) ([]probes.Result, error) {
+	out := make([]probes.Result, len(jobs))
+	for i, j := range jobs {
+		c.note("probe %s>%s", j.From, j.Host)
+		out[i] = probes.Result{Job: j, Outcome: truthful(j, 0)}
+	}
+	return out, nil
+}
+
+func (c *recordingCluster) Teardown(context.Context) error {
+	c.note("teardown")
+	return nil
+}
+
+// recordingBackend numbers the clusters it makes.
+type recordingBackend struct {
+	mu    sync.Mutex
+	log   []string
+	made  int
+	fails scenarios.ChangeKind
+}
+
+func (b *recordingBackend) Name() string                        { return "recording" }
+func (b *recordingBackend) Capabilities() clusters.Capabilities { return clusters.Capabilities{} }
+func (b *recordingBackend) Close(context.Context) error         { return nil }
+func (b *recordingBackend) NewCluster(context.Context, string) (clusters.Cluster, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.made++
+	return &recordingCluster{id: b.made, log: &b.log, mu: &b.mu, fails: b.fails}, nil
+}
+
+// lifecycle is the log without probes, which only show addresses.
+func (b *recordingBackend) lifecycle() []string {
+	var out []string
+	for _, l := range b.log {
+		if !strings.Contains(l, " probe ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// relabelled is two-pods whose second step relabels x/a and namespace x.
+func relabelled(t *testing.T) *scenarios.Scenario {
+	t.Helper()
+	s := twoPods(t, "allow")
+	s.Name = "two-pods-relabelled"
+	s.Steps = append(s.Steps, scenarios.Step{Name: "relabel", Actions: []scenarios.Action{
+		scenarios.SetPodLabels("x/a", map[string]string{"role": "client"}),
+		scenarios.SetNamespaceLabels("x", map[string]string{"team": "blue"}),
+	}})
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// threePods has another model: x/a, x/b and x/c.
+func threePods(t *testing.T) *scenarios.Scenario {
+	t.Helper()
+	s, err := scenarios.New("three-pods").Source(scenarios.SourceGenerated).Tags("ingress").
+		DefaultPorts(scenarios.Port{Port: 80, Protocol: scenarios.TCP}).
+		Namespace("x", map[string]string{"ns": "x"},
+			scenarios.PodNamed("a", map[string]string{"pod": "a"}),
+			scenarios.PodNamed("b", map[string]string{"pod": "b"}),
+			scenarios.PodNamed("c", map[string]string{"pod": "c"})).
+		Step("deny b", scenarios.Apply(denyIngressTo("b"))).
+		Expect("allow", scenarios.DenyRule("*", "x/b", "")).
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRunReusesClustersOfTheSameModel(t *testing.T) {
+	scns := func(t *testing.T) []*scenarios.Scenario {
+		return []*scenarios.Scenario{relabelled(t), twoPods(t, "allow"), threePods(t), twoPods(t, "allow")}
+	}
+	tests := []struct {
+		name  string
+		fresh bool
+		fails scenarios.ChangeKind
+		want  []string
+	}{
+		{"reused", false, "", []string{
+			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 label x/a map[pod:a role:client]", "c1 label x map[kubernetes.io/metadata.name:x ns:x team:blue]",
+			// The second scenario starts from the model's own labels and no policy.
+			"c1 delete x/deny-b", "c1 label x map[kubernetes.io/metadata.name:x ns:x]", "c1 label x/a map[pod:a]", "c1 apply x/deny-b",
+			"c2 setup 3 pods", "c2 apply x/deny-b",
+			"c1 delete x/deny-b", "c1 apply x/deny-b",
+			// The pool is emptied oldest parked first.
+			"c2 teardown", "c1 teardown",
+		}},
+		{"fresh", true, "", []string{
+			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 label x/a map[pod:a role:client]", "c1 label x map[kubernetes.io/metadata.name:x ns:x team:blue]", "c1 teardown",
+			"c2 setup 2 pods", "c2 apply x/deny-b", "c2 teardown",
+			"c3 setup 3 pods", "c3 apply x/deny-b", "c3 teardown",
+			"c4 setup 2 pods", "c4 apply x/deny-b", "c4 teardown",
+		}},
+		// A scenario that stopped half way leaves a cluster in an unknown
+		// state: it is torn down, never handed on.
+		{"errored", false, scenarios.LabelPod, []string{
+			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 label x/a map[pod:a role:client]", "c1 teardown",
+			"c2 setup 2 pods", "c2 apply x/deny-b",
+			"c3 setup 3 pods", "c3 apply x/deny-b",
+			"c2 delete x/deny-b", "c2 apply x/deny-b",
+			"c3 teardown", "c2 teardown",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &recordingBackend{fails: tt.fails}
+			res := Run(context.Background(), scns(t), Options{Backend: b, Parallel: 1, FreshClusters: tt.fresh})
+			got := b.lifecycle()
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("cluster log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			for i, s := range res.Scenarios {
+				want := reports.Pass
+				if i == 0 && tt.fails != "" {
+					want = reports.Error
+				}
+				if s.Status != want {
+					t.Errorf("%s: %s (%s), want %s", s.Name, s.Status, s.Error, want)
+				}
+			}
+		})
+	}
+}
+
+func TestClusterPoolEvictsTheOldest(t *testing.T) {
+	p := newClusterPool(2)
+	a, b, c := &parked{key: "m1"}, &parked{key: "m2"}, &parked{key: "m1"}
+	if ev := p.park(a); len(ev) != 0 {
+		t.Fatalf("evicted %v from a pool of one", ev)
+	}
+	p.park(b)
+	if ev := p.park(c); len(ev) != 1 || ev[0] != a {
+		t.Fatalf("evicted %v, want the oldest only", ev)
+	}
+	if got := p.take("m1"); got != c {
+		t.Errorf("take(m1) = %v, want the one still parked", got)
+	}
+	if got := p.take("m1"); got != nil {
+		t.Errorf("second take(m1) = %v, want nil", got)
+	}
+	if got := p.drain(); len(got) != 1 || got[0] != b {
+		t.Errorf("drain = %v, want m2's", got)
+	}
+}
