@@ -5,6 +5,8 @@
 #
 # BINDIR holds netpolcheck (make build). The offline node image must exist
 # (make kind-image) unless NODE_IMAGE names another. Steps:
+#   0. the kind path's own end-to-end tests (clusters/kind/e2e, on
+#      e2e-framework), on a cluster of their own, npc-suite, made and deleted
 #   1. a 3-node cluster with the reference enforcer (kind up --retain), made once
 #   2. the whole built-in library on it (run --cluster kind): must pass
 #   3. certify on the same cluster: the same verdicts cell by cell
@@ -20,6 +22,9 @@ cd "$(dirname "$0")/.."
 bin=$(realpath "${1:?usage: hack/e2e-kind.sh BINDIR}")
 out=${E2E_OUT:-out/e2e-kind}
 name=${E2E_CLUSTER:-npc-e2e}
+# The suite's clusters (clusterName and its -fail twin in clusters/kind/e2e),
+# deleted by the suite itself unless go test timed out.
+suite=npc-suite
 none="$name-none"
 filter=${E2E_GINKGO_FILTER:-egress && !sctp}
 node_image=()
@@ -36,13 +41,19 @@ cleanup() {
 		echo "e2e-kind: E2E_KEEP=1: clusters $name and $none kept" >&2
 		return
 	fi
-	for c in "$name" "$none"; do timeout 5m "$npc" kind down --name "$c" >/dev/null 2>&1 || true; done
+	for c in "$suite" "$suite-fail" "$name" "$none"; do timeout 5m "$npc" kind down --name "$c" >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
 
 rm -rf "$out"
 mkdir -p "$out"
 go build -o "$bin/compare-results" ./hack/kind/compare-results
+
+step "0. the kind path's own tests: go test ./clusters/kind/e2e (cluster $suite)"
+NETPOLCHECK_E2E_KIND=1 NETPOLCHECK_KIND_NODE_IMAGE="${NODE_IMAGE:-}" NETPOLCHECK_E2E_KIND_LOG_DIR="$out/suite-logs" \
+	timeout 25m go test -count=1 -timeout 20m -v ./clusters/kind/e2e/ >"$out/suite.txt" 2>&1 ||
+	fail "the kind e2e tests exited $? (output in $out/suite.txt, logs in $out/suite-logs)"
+grep -E '^(--- |ok |FAIL)' "$out/suite.txt" >&2 || true
 
 step "1. cluster $name: 3 nodes, reference enforcer"
 kubeconfig=$(timeout 15m "$npc" kind up --name "$name" --nodes 3 --retain "${node_image[@]}")
