@@ -63,6 +63,8 @@ func (c *Controller) Run(ctx context.Context) error {
 		return errors.New("run controller: already running")
 	}
 	defer c.running.Unlock()
+	defer c.publish(func(s *Status) { s.Phase = PhaseStopped })
+	c.publish(func(s *Status) { s.Phase = PhaseStarting })
 	ctx, cancel := context.WithCancel(ctx)
 	factory := informers.NewSharedInformerFactory(c.client, 0)
 	// Shutdown waits for the informers, which stop once ctx is cancelled.

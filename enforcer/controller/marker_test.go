@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,5 +86,22 @@ func TestWriteSyncMarker(t *testing.T) {
 	ns, _ = client.CoreV1().Namespaces().Get(ctx, SyncNamespace, metav1.GetOptions{})
 	if ns.Annotations["keep"] != "me" || markerOf(ns.Annotations) != 41 {
 		t.Errorf("namespace annotations = %v, want keep=me and marker 41", ns.Annotations)
+	}
+}
+
+func TestStatusString(t *testing.T) {
+	tests := []struct {
+		s    Status
+		want string
+	}{
+		{Status{}, "marker 0 in force at generation 0, 0 endpoints"},
+		{Status{Phase: PhaseStarting}, "marker 0 in force at generation 0, 0 endpoints, controller waiting for the informers' caches"},
+		{Status{Marker: 3, Generation: 7, Endpoints: 2, Phase: PhaseIdle, Pending: []string{"x/a: no route"}, Err: errors.New("attach: busy")},
+			"marker 3 in force at generation 7, 2 endpoints, controller idle, pending: x/a: no route, last sync failed: attach: busy"},
+	}
+	for _, tt := range tests {
+		if got := tt.s.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
 	}
 }

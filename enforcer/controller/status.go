@@ -20,12 +20,26 @@ type Status struct {
 	Pending []string
 	// Err is why the last sync failed, nil when it succeeded.
 	Err error
+	// Phase is what the controller was doing when the status was published,
+	// so that a sync that never comes says where the controller stands.
+	Phase string
 }
+
+// The phases of Status.Phase.
+const (
+	PhaseStarting = "waiting for the informers' caches"
+	PhaseSyncing  = "syncing"
+	PhaseIdle     = "idle"
+	PhaseStopped  = "stopped"
+)
 
 // String summarises the status for error messages.
 func (s Status) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "marker %d in force at generation %d, %d endpoints", s.Marker, s.Generation, s.Endpoints)
+	if s.Phase != "" {
+		fmt.Fprintf(&b, ", controller %s", s.Phase)
+	}
 	if len(s.Pending) > 0 {
 		fmt.Fprintf(&b, ", pending: %s", strings.Join(s.Pending, "; "))
 	}

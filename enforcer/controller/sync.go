@@ -13,6 +13,7 @@ import (
 // local pod waits for its device.
 func (c *Controller) sync() (again bool) {
 	dirtySince := c.metrics.syncStarted(time.Now())
+	c.publish(func(s *Status) { s.Phase = fmt.Sprintf("%s since %s", PhaseSyncing, time.Now().Format("15:04:05.000")) })
 	snap, err := c.snapshot()
 	var (
 		tables *compile.Tables
@@ -28,6 +29,7 @@ func (c *Controller) sync() (again bool) {
 	c.metrics.syncEnded(now, dirtySince, tables, gen, err)
 
 	c.publish(func(s *Status) {
+		s.Phase = PhaseIdle
 		s.Err = err
 		if gen != 0 {
 			s.Generation = gen

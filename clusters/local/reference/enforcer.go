@@ -120,7 +120,13 @@ func (e *Enforcer) syncMarker(ctx context.Context) error {
 	if err := controller.WriteSyncMarker(ctx, e.client, n); err != nil {
 		return fmt.Errorf("reference enforcer: %w", err)
 	}
-	s, err := e.ctrl.WaitFor(ctx, func(s controller.Status) bool { return s.Marker >= n && len(s.Pending) == 0 })
+	s, err := e.ctrl.WaitFor(ctx, func(s controller.Status) bool {
+		return s.Marker >= n && len(s.Pending) == 0 || s.Phase == controller.PhaseStopped
+	})
+	if err == nil && s.Phase == controller.PhaseStopped {
+		// Waiting on would only end in the timeout, minutes later under load.
+		return fmt.Errorf("reference enforcer: controller stopped before marker %d was in force: %s", n, s)
+	}
 	if err != nil {
 		return fmt.Errorf("reference enforcer: changes up to marker %d not in force after %v: %s", n, e.opts.SyncTimeout, s)
 	}
