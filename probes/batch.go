@@ -13,8 +13,9 @@ const DefaultConcurrency = 32
 
 // RunBatch runs jobs with at most concurrency of them at once (at least one)
 // and returns their results in job order. run is Run unless the caller wraps
-// it, for instance to enter a network namespace first; nil means Run. A
-// cancelled ctx makes the remaining jobs come back quickly as Error.
+// it; nil means Run. A cancelled ctx makes the remaining jobs come back
+// quickly as Error. Callers that probe from other network namespaces want
+// RunBatchIn, which holds no thread in a namespace while probes wait.
 func RunBatch(ctx context.Context, jobs []Job, concurrency int, run func(context.Context, Job) Result) []Result {
 	if run == nil {
 		run = Run

@@ -34,5 +34,8 @@
 // Serve and Run create their sockets on the calling goroutine's OS thread
 // before they block. A caller that locks its thread and enters a network
 // namespace thus serves and probes inside that namespace, while the goroutines
-// that wait on the sockets may run on any thread.
+// that wait on the sockets may run on any thread. Start and Finish split a
+// probe at that line, and RunBatchIn uses the split to probe from many
+// namespaces with one namespace hop per source: the thread in a namespace
+// only creates sockets, and the waiting happens on ordinary goroutines.
 package probes

@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -14,39 +15,88 @@ import (
 
 const ipprotoSCTP = unix.IPPROTO_SCTP
 
-// exchangeTCP connects and swaps the request line for the identity. With an IP
-// literal, net.Dialer creates the socket on the calling goroutine.
-func exchangeTCP(ctx context.Context, to netip.AddrPort, from string) (string, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", to.String())
-	if err != nil {
-		return "", inPhase("connect", err)
-	}
-	defer conn.Close()
-	// Closing on timeout or cancel unblocks the write and read below.
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	return exchangeStream(conn, from)
-}
+// Each protocol has a start, which makes the socket on the calling thread
+// and never waits, and a finish, which waits on the runtime's poller from any
+// thread. A socket stays in the network namespace it was made in, so only the
+// start has to run inside the source's namespace.
 
-// exchangeRawStream does what exchangeTCP does over a raw stream socket of the
-// given protocol, SCTP in practice.
-func exchangeRawStream(ctx context.Context, protocol int, to netip.AddrPort, from string) (string, error) {
+// startStream opens a TCP or SCTP socket and starts connecting it. The phase
+// tells a socket that could not be made (EPROTONOSUPPORT for a kernel without
+// SCTP) from a connect the kernel refused at once (no route).
+func startStream(protocol int, to netip.AddrPort) (*os.File, error) {
 	f, err := startConnect(protocol, to)
 	if err != nil {
 		var syscallErr *os.SyscallError
 		if errors.As(err, &syscallErr) && syscallErr.Syscall == "socket" {
-			return "", inPhase("socket", syscallErr.Err)
+			return nil, inPhase("socket", syscallErr.Err)
 		}
-		return "", inPhase("connect", err)
+		return nil, inPhase("connect", err)
 	}
-	defer f.Close()
+	return f, nil
+}
+
+// finishStream waits for the connection startStream began and swaps the
+// request line for the identity. It leaves closing f to the caller, but
+// closes it early when ctx ends, which unblocks whatever is waiting.
+func finishStream(ctx context.Context, f *os.File, from string) (string, error) {
 	stop := context.AfterFunc(ctx, func() { _ = f.Close() })
 	defer stop()
 	if err := waitConnected(f); err != nil {
 		return "", inPhase("connect", err)
 	}
+	if err := refuseSelfConnect(f); err != nil {
+		return "", inPhase("connect", err)
+	}
 	return exchangeStream(f, from)
+}
+
+// refuseSelfConnect turns a TCP simultaneous open with itself into the
+// refusal it stands for. Dialling a free port of a local address can pick
+// that same port as the source; nothing listens there, or the kernel could
+// not have picked it, so the probe would otherwise read its own request back
+// as an answer. net.Dialer makes the same check.
+func refuseSelfConnect(f *os.File) error {
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var self bool
+	err = raw.Control(func(fd uintptr) {
+		local, errLocal := unix.Getsockname(int(fd))
+		peer, errPeer := unix.Getpeername(int(fd))
+		self = errLocal == nil && errPeer == nil && sameSockaddr(local, peer)
+	})
+	if err != nil {
+		return err
+	}
+	if self {
+		return os.NewSyscallError("connect", unix.ECONNREFUSED)
+	}
+	return nil
+}
+
+func sameSockaddr(a, b unix.Sockaddr) bool {
+	switch a := a.(type) {
+	case *unix.SockaddrInet4:
+		b, ok := b.(*unix.SockaddrInet4)
+		return ok && a.Port == b.Port && a.Addr == b.Addr
+	case *unix.SockaddrInet6:
+		b, ok := b.(*unix.SockaddrInet6)
+		return ok && a.Port == b.Port && a.Addr == b.Addr
+	default:
+		return false
+	}
+}
+
+// exchangeRawStream starts and finishes a stream probe in one go, on the
+// calling thread's namespace.
+func exchangeRawStream(ctx context.Context, protocol int, to netip.AddrPort, from string) (string, error) {
+	f, err := startStream(protocol, to)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return finishStream(ctx, f, from)
 }
 
 func exchangeStream(conn streamConn, from string) (string, error) {
@@ -60,20 +110,47 @@ func exchangeStream(conn streamConn, from string) (string, error) {
 	return identity, inPhase("reply", err)
 }
 
+// startDatagram opens a UDP socket connected to the target. Connecting sends
+// nothing, but it fixes the source address by the namespace's routes, fails
+// at once without a route, and makes the kernel report an ICMP port
+// unreachable as ECONNREFUSED on the next read or write.
+func startDatagram(to netip.AddrPort) (*net.UDPConn, error) {
+	family, sa := sockaddr(to)
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err != nil {
+		return nil, inPhase("socket", err)
+	}
+	// As net.Dialer does for datagram sockets, so that the two behave alike.
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BROADCAST, 1); err != nil {
+		_ = unix.Close(fd)
+		return nil, inPhase("socket", os.NewSyscallError("setsockopt", err))
+	}
+	if err := unix.Connect(fd, sa); err != nil {
+		_ = unix.Close(fd)
+		return nil, inPhase("connect", os.NewSyscallError("connect", err))
+	}
+	// net.FileConn works on a duplicate, so the original is closed either way.
+	f := os.NewFile(uintptr(fd), "udp "+to.String())
+	conn, err := net.FileConn(f)
+	_ = f.Close()
+	if err != nil {
+		return nil, inPhase("socket", err)
+	}
+	udp, ok := conn.(*net.UDPConn)
+	if !ok {
+		_ = conn.Close()
+		return nil, inPhase("socket", fmt.Errorf("datagram socket came back as %T", conn))
+	}
+	return udp, nil
+}
+
 // resendInterval is how often a UDP request is sent again while no reply has
 // come, so that one lost datagram does not read as a block.
 const resendInterval = 250 * time.Millisecond
 
-// exchangeUDP sends the request with a fresh nonce until a reply carrying it
-// comes back. The socket is connected, so an ICMP port unreachable surfaces as
-// ECONNREFUSED on the next read or write.
-func exchangeUDP(ctx context.Context, to netip.AddrPort, from string) (string, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "udp", to.String())
-	if err != nil {
-		return "", inPhase("connect", err)
-	}
-	defer conn.Close()
+// finishDatagram sends the request with a fresh nonce until a reply carrying
+// it comes back. Like finishStream it closes conn early when ctx ends.
+func finishDatagram(ctx context.Context, conn *net.UDPConn, from string) (string, error) {
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	nonce := newNonce()

@@ -9,13 +9,11 @@ import (
 )
 
 // Run carries out one job and classifies what happened; it never returns
-// Skipped. The socket is created on the calling goroutine's OS thread before
-// Run blocks, so a caller that locked its thread and entered a network
-// namespace probes from that namespace.
+// Skipped. It is Start followed by Finish: the socket is created on the
+// calling goroutine's OS thread before Run blocks, so a caller that locked its
+// thread and entered a network namespace probes from that namespace.
 func Run(ctx context.Context, job Job) Result {
-	start := time.Now()
-	outcome, detail := attempt(ctx, job)
-	return Result{Job: job, Outcome: outcome, Detail: detail, Elapsed: time.Since(start)}
+	return Start(ctx, job).Finish(ctx)
 }
 
 // target is a validated job.
@@ -53,31 +51,6 @@ func parseTarget(job Job) (target, error) {
 		timeout = DefaultTimeout
 	}
 	return target{addr: netip.AddrPortFrom(addr.Unmap(), uint16(job.Port)), protocol: protocol, timeout: timeout}, nil
-}
-
-func attempt(ctx context.Context, job Job) (Outcome, string) {
-	t, err := parseTarget(job)
-	if err != nil {
-		return Error, "bad job: " + err.Error()
-	}
-	if err := ctx.Err(); err != nil {
-		return Error, "interrupted before starting: " + err.Error()
-	}
-	probeCtx, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
-	var identity string
-	switch t.protocol {
-	case TCP:
-		identity, err = exchangeTCP(probeCtx, t.addr, job.From)
-	case UDP:
-		identity, err = exchangeUDP(probeCtx, t.addr, job.From)
-	case SCTP:
-		identity, err = exchangeRawStream(probeCtx, ipprotoSCTP, t.addr, job.From)
-	}
-	if err != nil {
-		return classify(ctx, probeCtx, t, err)
-	}
-	return judge(identity, job.Expect)
 }
 
 // judge compares the identity that answered with the one expected. A wrong

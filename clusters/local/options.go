@@ -18,8 +18,16 @@ import (
 // the enforcer logged its drop.
 const DefaultProbeTimeout = 250 * time.Millisecond
 
-// DefaultConcurrency bounds how many probes run at once when Options leaves it zero.
-const DefaultConcurrency = 32
+// DefaultConcurrency bounds how many probes are in flight at once when
+// Options leaves it zero. A probe holds no thread while it waits (see
+// Probe), so this bounds open sockets only, and a round takes about
+// ceil(blocked jobs / concurrency) probe timeouts. The rounds of the
+// generated profiles are 468 jobs (9 pods and 2 external hosts give 117
+// source and destination pairs, × 2 ports × TCP and UDP): 512 starts such a
+// round in one wave, so that it takes about one timeout. With --parallel 8
+// that is at most 4,096 probe sockets; Go lifts the soft open-file limit to
+// the hard one at start, and common hard limits are far higher.
+const DefaultConcurrency = 512
 
 // Options configure a Backend. The zero value is ready to use.
 type Options struct {

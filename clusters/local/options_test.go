@@ -12,7 +12,7 @@ func TestOptionsWithDefaults(t *testing.T) {
 		want    Options
 		wantErr string
 	}{
-		{name: "zero", in: Options{}, want: Options{Concurrency: 32, PodCIDR: "192.168.0.0/16"}},
+		{name: "zero", in: Options{}, want: Options{Concurrency: 512, PodCIDR: "192.168.0.0/16"}},
 		{name: "kept", in: Options{Concurrency: 4, RunID: "run1", PodCIDR: "10.4.0.0/16"}, want: Options{Concurrency: 4, RunID: "run1", PodCIDR: "10.4.0.0/16"}},
 		{name: "negative concurrency", in: Options{Concurrency: -1}, wantErr: "concurrency -1 is negative"},
 		{name: "bad run ID", in: Options{RunID: "a-b"}, wantErr: `run ID "a-b" may hold only lower-case letters and digits`},

@@ -8,32 +8,47 @@ import (
 )
 
 // Probe runs each job from inside its source's namespace, at most
-// Options.Concurrency at a time, and returns the results in the jobs' order.
-// A job whose source is neither a pod nor an external host of the cluster
-// gets an Error result.
+// Options.Concurrency in flight at a time, and returns the results in the
+// jobs' order. A job whose source is neither a pod nor an external host of
+// the cluster gets an Error result.
+//
+// Only socket creation needs the source's namespace: a thread enters it once
+// per source to start that source's probes, and the waiting happens on
+// ordinary goroutines, so no OS thread stays locked while probes time out.
 func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.phase != phaseReady {
 		return nil, fmt.Errorf("probe local cluster %s: not set up", c.scenario)
 	}
-	return probes.RunBatch(ctx, jobs, c.b.opts.Concurrency, c.probeOne), nil
+	results := make([]probes.Result, len(jobs))
+	// Jobs from unknown sources are answered here, so that their detail
+	// names the source plainly; the others go to the batch.
+	var known []probes.Job
+	var at []int
+	for i, job := range jobs {
+		if _, ok := c.endpoints[job.From]; !ok {
+			results[i] = probes.Result{Job: job, Outcome: probes.Error, Detail: fmt.Sprintf("unknown source %q", job.From)}
+			continue
+		}
+		known = append(known, job)
+		at = append(at, i)
+	}
+	for k, r := range probes.RunBatchIn(ctx, known, c.b.opts.Concurrency, c.enterSource) {
+		results[at[k]] = r
+	}
+	return results, nil
 }
 
-// probeOne runs a job on a thread inside the source's namespace, so that the
-// probe's socket is created there and routed by the source's routes.
-func (c *Cluster) probeOne(ctx context.Context, job probes.Job) probes.Result {
-	ep, ok := c.endpoints[job.From]
+// enterSource runs start on a thread inside the namespace of the endpoint
+// named from, so that the sockets start creates are routed by its routes.
+func (c *Cluster) enterSource(from string, start func()) error {
+	ep, ok := c.endpoints[from]
 	if !ok {
-		return probes.Result{Job: job, Outcome: probes.Error, Detail: fmt.Sprintf("unknown source %q", job.From)}
+		return fmt.Errorf("unknown source %q", from)
 	}
-	var res probes.Result
-	err := inNetns(ep.ns, func() error {
-		res = probes.Run(ctx, job)
+	return inNetns(ep.ns, func() error {
+		start()
 		return nil
 	})
-	if err != nil {
-		return probes.Result{Job: job, Outcome: probes.Error, Detail: fmt.Sprintf("enter netns of %s: %v", job.From, err)}
-	}
-	return res
 }
