@@ -107,24 +107,15 @@ func finishFeatures(out []FeatureResult) []FeatureResult {
 }
 
 // protocolStatus is how a step went for its cells of one protocol: the worst
-// of their verdicts, an ignored loopback cell counting as a pass. A step whose
-// cells were left out (it passed in a large run) or that has none of them
-// keeps its own status.
+// of their verdicts, an ignored loopback cell counting as a pass. A step
+// whose cells were left out (it passed in a large run) is judged by its
+// per-protocol counts; one with neither keeps its own status.
 func protocolStatus(st *StepResult, protocol string) Status {
-	var t Tally
-	for _, c := range st.Cells {
-		if c.Protocol != protocol {
-			continue
-		}
-		switch v := Status(c.Verdict); v {
-		case Pass, Fail, Error, Skipped:
-			t.add(v)
-		case Ignored:
-			t.add(Pass)
-		default:
-			t.add(Error)
-		}
+	tallies := st.ProtocolCells
+	if len(st.Cells) > 0 {
+		tallies = TallyByProtocol(st.Cells)
 	}
+	t := tallies[protocol]
 	switch {
 	case t.Total() == 0:
 		return st.Status
@@ -136,6 +127,25 @@ func protocolStatus(st *StepResult, protocol string) Status {
 		return Pass
 	}
 	return Skipped
+}
+
+// TallyByProtocol counts run cells' verdicts per protocol, an ignored
+// loopback cell counting as a pass and an unknown verdict as an error.
+func TallyByProtocol(cells []Cell) map[string]Tally {
+	out := map[string]Tally{}
+	for _, c := range cells {
+		t := out[c.Protocol]
+		switch v := Status(c.Verdict); v {
+		case Pass, Fail, Error, Skipped:
+			t.add(v)
+		case Ignored:
+			t.add(Pass)
+		default:
+			t.add(Error)
+		}
+		out[c.Protocol] = t
+	}
+	return out
 }
 
 // stepFacts is what a step exercises.

@@ -52,6 +52,11 @@ func TestFeatures(t *testing.T) {
 			// Cells left out of a passing step: its status stands for every protocol.
 			{Name: "udp only", Status: Pass, Policies: []string{ingressOnly}, Ports: []string{"53/UDP"}, CellsOmitted: true},
 		}},
+		{Name: "s4", Steps: []StepResult{
+			// Cells left out, counts kept: SCTP was never probed, so it did not pass.
+			{Name: "sctp skipped", Status: Pass, Policies: []string{ingressOnly}, Ports: []string{"80/TCP", "80/SCTP"}, CellsOmitted: true,
+				ProtocolCells: map[string]Tally{"TCP": {Passed: 4}, "SCTP": {Skipped: 2}}},
+		}},
 		{Name: "s3", Steps: []StepResult{
 			// Not a policy: the runner's rendering error is ignored.
 			step("broken", Pass, []string{"# x/p: cannot render"}, []string{"80/TCP"}),
@@ -59,7 +64,7 @@ func TestFeatures(t *testing.T) {
 	}}
 	got := Features(r)
 	want := []FeatureResult{
-		{Name: "ingress", Status: Fail, Steps: Tally{Passed: 3, Failed: 1, Errored: 1}, Failed: []string{"s1/relabel", "s1/update egress"}},
+		{Name: "ingress", Status: Fail, Steps: Tally{Passed: 4, Failed: 1, Errored: 1}, Failed: []string{"s1/relabel", "s1/update egress"}},
 		{Name: "egress", Status: Error, Steps: Tally{Passed: 2, Errored: 1}, Failed: []string{"s1/update egress"}},
 		{Name: "ip-block", Status: Error, Steps: Tally{Passed: 2, Errored: 1}, Failed: []string{"s1/update egress"}},
 		{Name: "except", Status: Pass, Steps: Tally{Passed: 1}},
@@ -67,7 +72,7 @@ func TestFeatures(t *testing.T) {
 		{Name: "end-port", Status: Pass, Steps: Tally{Passed: 1}},
 		// The relabel step failed on TCP only; its UDP cells passed.
 		{Name: "udp", Status: Pass, Steps: Tally{Passed: 3}},
-		{Name: "sctp", Status: Skipped, Steps: Tally{Skipped: 1}},
+		{Name: "sctp", Status: Skipped, Steps: Tally{Skipped: 2}},
 		{Name: "update", Status: Error, Steps: Tally{Errored: 1}, Failed: []string{"s1/update egress"}},
 		{Name: "delete", Status: Pass, Steps: Tally{Passed: 1}},
 		{Name: "relabel", Status: Fail, Steps: Tally{Failed: 1}, Failed: []string{"s1/relabel"}},

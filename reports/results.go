@@ -69,6 +69,10 @@ type StepResult struct {
 	// CellsOmitted says Cells was left out because the step passed in a run
 	// too large to keep every cell (netpolcheck run --cells all keeps them).
 	CellsOmitted bool `json:"cellsOmitted,omitempty"`
+	// ProtocolCells counts the cells' verdicts per protocol ("TCP", ...), in
+	// runs, kept also when Cells is omitted: the feature table must tell a
+	// protocol whose every cell was skipped from one that passed.
+	ProtocolCells map[string]Tally `json:"protocolCells,omitempty"`
 	// Converge is the time from applying the step to the last mismatch going away (runs only).
 	Converge Seconds `json:"convergeSeconds,omitempty"`
 	Retries  int     `json:"retries,omitempty"`

@@ -180,6 +180,7 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 		}
 		res.Cells = append(res.Cells, cell)
 	}
+	res.ProtocolCells = reports.TallyByProtocol(res.Cells)
 	for reason := range skipped {
 		res.Skipped = append(res.Skipped, reason)
 	}
