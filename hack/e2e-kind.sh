@@ -47,6 +47,9 @@ trap cleanup EXIT
 
 rm -rf "$out"
 mkdir -p "$out"
+# A run that was killed (CI timeout, reboot) may have left its clusters; they
+# are ours by name, and kind up refuses a name that exists.
+for c in "$name" "$none" "$suite" "$suite-fail"; do timeout 5m "$npc" kind down --name "$c" >/dev/null; done
 go build -o "$bin/compare-results" ./hack/kind/compare-results
 
 step "0. the kind path's own tests: go test ./clusters/kind/e2e (cluster $suite)"
