@@ -36,10 +36,13 @@ type parked struct {
 type clusterPool struct {
 	mu       sync.Mutex
 	limit    int
-	clusters []*parked // oldest first
+	clusters []*parked      // oldest first
+	claimed  map[string]int // external host address -> scenarios setting up with it
 }
 
-func newClusterPool(limit int) *clusterPool { return &clusterPool{limit: max(limit, 1)} }
+func newClusterPool(limit int) *clusterPool {
+	return &clusterPool{limit: max(limit, 1), claimed: map[string]int{}}
+}
 
 // take removes and returns a parked cluster whose model has key, or nil.
 func (p *clusterPool) take(key string) *parked {
@@ -54,11 +57,59 @@ func (p *clusterPool) take(key string) *parked {
 	return nil
 }
 
+// claimHosts records that a scenario is about to set up w, and removes and
+// returns the parked clusters holding one of w's external host addresses,
+// for the caller to tear down. One address answers with one identity, so
+// backends give an address to one cluster at a time (kind's external hosts
+// are containers): a parked cluster keeping it would make the scenario wait
+// for ever. Until unclaimHosts, park refuses clusters holding those
+// addresses too, for a scenario already waiting for one.
+func (p *clusterPool) claimHosts(w *scenarios.World) []*parked {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, h := range w.ExternalHosts {
+		p.claimed[h.IP]++
+	}
+	var out []*parked
+	p.clusters = slices.DeleteFunc(p.clusters, func(c *parked) bool {
+		if p.holdsClaimed(c) {
+			out = append(out, c)
+			return true
+		}
+		return false
+	})
+	return out
+}
+
+// unclaimHosts ends a claimHosts once the scenario's setup has returned.
+func (p *clusterPool) unclaimHosts(w *scenarios.World) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, h := range w.ExternalHosts {
+		if p.claimed[h.IP]--; p.claimed[h.IP] <= 0 {
+			delete(p.claimed, h.IP)
+		}
+	}
+}
+
+func (p *clusterPool) holdsClaimed(c *parked) bool {
+	for _, h := range c.world.ExternalHosts {
+		if p.claimed[h.IP] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // park keeps c and returns the clusters that no longer fit, oldest first,
-// for the caller to tear down.
+// for the caller to tear down; c itself when a scenario waits for one of
+// its external host addresses.
 func (p *clusterPool) park(c *parked) []*parked {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.holdsClaimed(c) {
+		return []*parked{c}
+	}
 	p.clusters = append(p.clusters, c)
 	var evicted []*parked
 	for len(p.clusters) > p.limit {

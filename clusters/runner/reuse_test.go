@@ -20,6 +20,10 @@ type recordingCluster struct {
 	log   *[]string
 	mu    *sync.Mutex
 	fails scenarios.ChangeKind // Apply of this kind fails
+	// hosts gives each external host address to one cluster at a time, as
+	// kind does; held are the addresses this cluster holds.
+	hosts *sync.Map
+	held  []string
 }
 
 func (c *recordingCluster) note(format string, args ...any) {
@@ -30,6 +34,13 @@ func (c *recordingCluster) note(format string, args ...any) {
 
 func (c *recordingCluster) Setup(_ context.Context, w *scenarios.World) (clusters.Addresses, error) {
 	c.note("setup %d pods", len(w.Pods))
+	for _, h := range w.ExternalHosts {
+		if owner, taken := c.hosts.LoadOrStore(h.IP, c.id); taken {
+			// A real backend would wait here for ever.
+			return nil, fmt.Errorf("address %s held by c%d", h.IP, owner)
+		}
+		c.held = append(c.held, h.IP)
+	}
 	addrs := clusters.Addresses{}
 	for i, p := range w.Pods {
 		addrs[p.ID()] = fmt.Sprintf("10.9.%d.%d", c.id, i+1)
@@ -65,6 +76,10 @@ func (c *recordingCluster) Probe(_ context.Context, jobs []probes.Job) ([]probes
 
 func (c *recordingCluster) Teardown(context.Context) error {
 	c.note("teardown")
+	for _, ip := range c.held {
+		c.hosts.Delete(ip)
+	}
+	c.held = nil
 	return nil
 }
 
@@ -74,6 +89,7 @@ type recordingBackend struct {
 	log   []string
 	made  int
 	fails scenarios.ChangeKind
+	hosts sync.Map
 }
 
 func (b *recordingBackend) Name() string                        { return "recording" }
@@ -83,7 +99,7 @@ func (b *recordingBackend) NewCluster(context.Context, string) (clusters.Cluster
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.made++
-	return &recordingCluster{id: b.made, log: &b.log, mu: &b.mu, fails: b.fails}, nil
+	return &recordingCluster{id: b.made, log: &b.log, mu: &b.mu, fails: b.fails, hosts: &b.hosts}, nil
 }
 
 // lifecycle is the log without probes, which only show addresses.
@@ -186,9 +202,61 @@ func TestRunReusesClustersOfTheSameModel(t *testing.T) {
 	}
 }
 
+// withHost gives a scenario the external host "partner" at 203.0.113.7.
+func withHost(t *testing.T, s *scenarios.Scenario) *scenarios.Scenario {
+	t.Helper()
+	s.Model.ExternalHosts = append(s.Model.ExternalHosts, scenarios.ExternalHost{Name: "partner", IP: "203.0.113.7"})
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Two models sharing an external host address: the parked cluster of one
+// must go before the other sets up, or the other waits for the address.
+func TestRunTearsDownParkedClustersHoldingAWantedHost(t *testing.T) {
+	b := &recordingBackend{}
+	scns := []*scenarios.Scenario{withHost(t, twoPods(t, "allow")), withHost(t, threePods(t)), withHost(t, twoPods(t, "allow"))}
+	res := Run(context.Background(), scns, Options{Backend: b, Parallel: 1})
+	want := []string{
+		"c1 setup 2 pods", "c1 apply x/deny-b", "c1 teardown",
+		"c2 setup 3 pods", "c2 apply x/deny-b", "c2 teardown",
+		"c3 setup 2 pods", "c3 apply x/deny-b", "c3 teardown",
+	}
+	if got := b.lifecycle(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("cluster log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, s := range res.Scenarios {
+		if s.Status != reports.Pass {
+			t.Errorf("%s: %s (%s), want pass", s.Name, s.Status, s.Error)
+		}
+	}
+}
+
+func TestClusterPoolRefusesAClaimedHost(t *testing.T) {
+	host := []scenarios.ExternalHost{{Name: "partner", IP: "203.0.113.7"}}
+	p := newClusterPool(4)
+	waiting := &scenarios.World{ExternalHosts: host}
+	if got := p.claimHosts(waiting); len(got) != 0 {
+		t.Fatalf("claim in an empty pool returned %v", got)
+	}
+	holder := &parked{key: "m1", world: &scenarios.World{ExternalHosts: host}}
+	if ev := p.park(holder); len(ev) != 1 || ev[0] != holder {
+		t.Errorf("park of a cluster holding a claimed address evicted %v, want the cluster itself", ev)
+	}
+	p.unclaimHosts(waiting)
+	if ev := p.park(holder); len(ev) != 0 {
+		t.Errorf("park after the claim ended evicted %v, want nothing", ev)
+	}
+	if got := p.claimHosts(waiting); len(got) != 1 || got[0] != holder {
+		t.Errorf("claim returned %v, want the parked holder", got)
+	}
+}
+
 func TestClusterPoolEvictsTheOldest(t *testing.T) {
 	p := newClusterPool(2)
-	a, b, c := &parked{key: "m1"}, &parked{key: "m2"}, &parked{key: "m1"}
+	w := &scenarios.World{}
+	a, b, c := &parked{key: "m1", world: w}, &parked{key: "m2", world: w}, &parked{key: "m1", world: w}
 	if ev := p.park(a); len(ev) != 0 {
 		t.Fatalf("evicted %v from a pool of one", ev)
 	}

@@ -62,6 +62,11 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 			sc.cluster = c.cluster
 			return sc, nil
 		}
+		conflicting := pool.claimHosts(initial)
+		defer pool.unclaimHosts(initial)
+		if err := teardownAll(ctx, conflicting); err != nil {
+			return nil, err
+		}
 	}
 	cl, err := opts.Backend.NewCluster(ctx, s.Name)
 	if err != nil {
