@@ -49,6 +49,12 @@ type Capabilities struct {
 	// ExternalHosts is false when the backend cannot emulate external hosts.
 	ExternalHosts       bool   `json:"externalHosts"`
 	ExternalHostsReason string `json:"externalHostsReason,omitempty"`
+	// ExternalHostsExclusive says an external host address belongs to one
+	// scenario's cluster at a time (kind's hosts are containers on one
+	// network): scenarios using the same address wait for each other, so
+	// the runner never parks such a cluster for reuse, which would keep the
+	// address from the scenarios waiting for it.
+	ExternalHostsExclusive bool `json:"externalHostsExclusive,omitempty"`
 }
 
 // Syncer is implemented by clusters whose enforcer can tell when the changes

@@ -98,12 +98,12 @@ func claimRunID(ctx context.Context, client kubernetes.Interface, run string) (s
 
 // staticCapabilities are what the options alone decide.
 func staticCapabilities(opts Options) clusters.Capabilities {
-	caps := clusters.Capabilities{SCTP: opts.SCTP == SCTPOn, ExternalHosts: true}
+	caps := clusters.Capabilities{SCTP: opts.SCTP == SCTPOn, ExternalHosts: true, ExternalHostsExclusive: true}
 	if opts.SCTP == SCTPOff {
 		caps.SCTPReason = "not requested (--sctp)"
 	}
 	if opts.ExternalHosts == nil && len(opts.StaticHosts) == 0 {
-		caps.ExternalHosts = false
+		caps.ExternalHosts, caps.ExternalHostsExclusive = false, false
 		caps.ExternalHostsReason = "this cluster has none (give --external-host NAME=IP for a probe server pods can reach)"
 	}
 	return caps

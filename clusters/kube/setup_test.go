@@ -122,9 +122,9 @@ func TestCapabilities(t *testing.T) {
 			ExternalHostsReason: "this cluster has none (give --external-host NAME=IP for a probe server pods can reach)",
 		}},
 		{"sctp on, static hosts", func(o *Options) { o.SCTP = SCTPOn; o.StaticHosts = []StaticHost{{"h", "192.0.2.1"}} },
-			clusters.Capabilities{SCTP: true, ExternalHosts: true}},
+			clusters.Capabilities{SCTP: true, ExternalHosts: true, ExternalHostsExclusive: true}},
 		{"provider", func(o *Options) { o.ExternalHosts = noHosts{} },
-			clusters.Capabilities{SCTPReason: "not requested (--sctp)", ExternalHosts: true}},
+			clusters.Capabilities{SCTPReason: "not requested (--sctp)", ExternalHosts: true, ExternalHostsExclusive: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

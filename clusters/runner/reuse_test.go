@@ -90,10 +90,11 @@ type recordingBackend struct {
 	made  int
 	fails scenarios.ChangeKind
 	hosts sync.Map
+	caps  clusters.Capabilities
 }
 
 func (b *recordingBackend) Name() string                        { return "recording" }
-func (b *recordingBackend) Capabilities() clusters.Capabilities { return clusters.Capabilities{} }
+func (b *recordingBackend) Capabilities() clusters.Capabilities { return b.caps }
 func (b *recordingBackend) Close(context.Context) error         { return nil }
 func (b *recordingBackend) NewCluster(context.Context, string) (clusters.Cluster, error) {
 	b.mu.Lock()
@@ -230,6 +231,24 @@ func TestRunTearsDownParkedClustersHoldingAWantedHost(t *testing.T) {
 		if s.Status != reports.Pass {
 			t.Errorf("%s: %s (%s), want pass", s.Name, s.Status, s.Error)
 		}
+	}
+}
+
+// Where an external host address is exclusive, a cluster holding one is
+// never parked: scenarios waiting for the address would wait for it as long
+// as it stays parked. Clusters without hosts are still handed on.
+func TestRunDoesNotParkExclusiveHosts(t *testing.T) {
+	b := &recordingBackend{caps: clusters.Capabilities{ExternalHosts: true, ExternalHostsExclusive: true}}
+	scns := []*scenarios.Scenario{withHost(t, twoPods(t, "allow")), withHost(t, twoPods(t, "allow")), threePods(t), threePods(t)}
+	Run(context.Background(), scns, Options{Backend: b, Parallel: 1})
+	want := []string{
+		"c1 setup 2 pods", "c1 apply x/deny-b", "c1 teardown",
+		"c2 setup 2 pods", "c2 apply x/deny-b", "c2 teardown",
+		"c3 setup 3 pods", "c3 apply x/deny-b",
+		"c3 delete x/deny-b", "c3 apply x/deny-b", "c3 teardown",
+	}
+	if got := b.lifecycle(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("cluster log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

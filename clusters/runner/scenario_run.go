@@ -49,7 +49,7 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 	}
 	sc.caps = opts.Backend.Capabilities()
 	initial := st.World()
-	if pool != nil && len(initial.Policies) == 0 {
+	if pool != nil && len(initial.Policies) == 0 && !(sc.caps.ExternalHostsExclusive && len(initial.ExternalHosts) > 0) {
 		sc.pool, sc.modelKey = pool, modelKey(initial)
 		if c := pool.take(sc.modelKey); c != nil {
 			if err := reuse(ctx, c, initial); err != nil {
