@@ -199,13 +199,18 @@ func addressesOf(w *scenarios.World) clusters.Addresses {
 	return addrs
 }
 
-// teardownAll tears parked clusters down, also when ctx is cancelled.
+// teardownAll tears parked clusters down at once, also when ctx is
+// cancelled: a kind namespace takes tens of seconds to go.
 func teardownAll(ctx context.Context, cs []*parked) error {
-	var errs []error
-	for _, c := range cs {
-		if err := c.cluster.Teardown(context.WithoutCancel(ctx)); err != nil {
-			errs = append(errs, fmt.Errorf("teardown of a parked cluster: %w", err))
-		}
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Go(func() {
+			if err := c.cluster.Teardown(context.WithoutCancel(ctx)); err != nil {
+				errs[i] = fmt.Errorf("teardown of a parked cluster: %w", err)
+			}
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,7 +104,9 @@ func (b *recordingBackend) NewCluster(context.Context, string) (clusters.Cluster
 	return &recordingCluster{id: b.made, log: &b.log, mu: &b.mu, fails: b.fails, hosts: &b.hosts}, nil
 }
 
-// lifecycle is the log without probes, which only show addresses.
+// lifecycle is the log without probes, which only show addresses. The
+// parked clusters are torn down at once at the end of a run, so the final
+// teardowns are sorted.
 func (b *recordingBackend) lifecycle() []string {
 	var out []string
 	for _, l := range b.log {
@@ -111,6 +114,11 @@ func (b *recordingBackend) lifecycle() []string {
 			out = append(out, l)
 		}
 	}
+	last := len(out)
+	for last > 0 && strings.HasSuffix(out[last-1], " teardown") {
+		last--
+	}
+	slices.Sort(out[last:])
 	return out
 }
 
@@ -163,8 +171,7 @@ func TestRunReusesClustersOfTheSameModel(t *testing.T) {
 			"c1 delete x/deny-b", "c1 label x map[kubernetes.io/metadata.name:x ns:x]", "c1 label x/a map[pod:a]", "c1 apply x/deny-b",
 			"c2 setup 3 pods", "c2 apply x/deny-b",
 			"c1 delete x/deny-b", "c1 apply x/deny-b",
-			// The pool is emptied oldest parked first.
-			"c2 teardown", "c1 teardown",
+			"c1 teardown", "c2 teardown",
 		}},
 		{"fresh", true, "", []string{
 			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 label x/a map[pod:a role:client]", "c1 label x map[kubernetes.io/metadata.name:x ns:x team:blue]", "c1 teardown",
@@ -179,7 +186,7 @@ func TestRunReusesClustersOfTheSameModel(t *testing.T) {
 			"c2 setup 2 pods", "c2 apply x/deny-b",
 			"c3 setup 3 pods", "c3 apply x/deny-b",
 			"c2 delete x/deny-b", "c2 apply x/deny-b",
-			"c3 teardown", "c2 teardown",
+			"c2 teardown", "c3 teardown",
 		}},
 	}
 	for _, tt := range tests {
