@@ -246,7 +246,7 @@ func TestIntegrationDaemon(t *testing.T) {
 	for {
 		code, body := fetch(t, base+"/readyz")
 		if code == http.StatusOK {
-			if want := "ready: marker 0 in force at generation 1, 1 endpoints\n"; body != want {
+			if want := "ready: marker 0 in force at generation 1, 1 endpoints, controller idle\n"; body != want {
 				t.Errorf("/readyz = %q, want %q", body, want)
 			}
 			break
