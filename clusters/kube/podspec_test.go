@@ -41,11 +41,17 @@ func TestProbePodSpec(t *testing.T) {
 					{Name: "dns", ContainerPort: 53, Protocol: corev1.ProtocolUDP},
 					{ContainerPort: 132, Protocol: corev1.ProtocolSCTP},
 				},
+				StartupProbe: &corev1.Probe{
+					ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{
+						"/probe", "connect", "--to", "127.0.0.1", "--port", "80", "--protocol", "TCP", "--expect", "x/a", "--timeout", "1s",
+					}}},
+					PeriodSeconds: 1, TimeoutSeconds: 3, FailureThreshold: 120,
+				},
 				ReadinessProbe: &corev1.Probe{
 					ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{
 						"/probe", "connect", "--to", "127.0.0.1", "--port", "80", "--protocol", "TCP", "--expect", "x/a", "--timeout", "1s",
 					}}},
-					PeriodSeconds: 1, TimeoutSeconds: 3, FailureThreshold: 3,
+					PeriodSeconds: 30, TimeoutSeconds: 3, FailureThreshold: 3,
 				},
 				Resources: corev1.ResourceRequirements{
 					Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("5m"), corev1.ResourceMemory: resource.MustParse("16Mi")},

@@ -130,7 +130,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 	fl.StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer for the local and kind clusters: reference (the eBPF enforcer of this project) or none (every probe is allowed)")
 	fl.IntVar(&f.parallel, "parallel", 4, "scenarios run at once, each on its own namespaces")
 	fl.BoolVar(&f.fresh, "fresh-clusters", false, "set up every scenario's namespaces and pods anew, instead of handing them to the next scenario with the same model once its policies are deleted and labels restored")
-	fl.DurationVar(&f.converge, "converge", 10*time.Second, "how long a step may take to match the truth table (20s on kind, whose enforcer programs policies asynchronously)")
+	fl.DurationVar(&f.converge, "converge", 10*time.Second, "how long a step may take to match the truth table (30s on kind, whose enforcer programs policies asynchronously)")
 	fl.DurationVar(&f.probeTimeout, "probe-timeout", 0, "timeout of one probe; a timed-out probe counts as blocked (default 250ms on the local cluster, 1s on others)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", local.DefaultConcurrency, "probes in flight at once per scenario")
 	f.kube.bind(fl)

@@ -22,9 +22,11 @@ const kindName = "kind"
 // kindConverge is --converge on kind unless given, as certify's: the
 // enforcer programs a policy a moment after the API server has it, and on a
 // loaded machine one probe round of a large step alone can take over 10 s
-// (measured: 12.5 s for 198 cells at load average 38), which would leave no
-// time to probe a lagging cell again.
-const kindConverge = 20 * time.Second
+// (measured: 12.5 s for 198 cells at load average 38, and 21 s for 324
+// cells while every probe pod ran an exec readiness probe each second),
+// which would leave no time to probe a lagging cell again. A longer bound
+// costs nothing on steps that pass.
+const kindConverge = 30 * time.Second
 
 // kindRefused are the kube flags that --cluster kind decides itself: the
 // cluster, the probe image it loads, and its own external hosts.
