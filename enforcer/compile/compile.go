@@ -11,30 +11,37 @@ func Compile(in Input) (*Tables, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	policies, err := compilePolicies(c, in.Policies)
+	policies, err := compilePolicies(c, sortPolicies(in.Policies))
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
+	return assemble(in, locals, skipped, policies, nil), nil
+}
 
+// assemble gives each local endpoint its rule sets and lays the tables
+// out: rule sets numbered in the order endpoints first use them, classes
+// in the order rule sets first use them.
+func assemble(in Input, locals []*pod, skipped []SkippedEndpoint, policies []*policy, memory *ruleMemory) *Tables {
 	t := &Tables{Skipped: skipped}
 	sets := map[string]RuleSet{}
-	var laidOut [][]prefixPorts
-	number := func(b *ruleSetBuilder) RuleSet {
-		if b == nil {
+	var laidOut []*layout
+	number := func(l *layout) RuleSet {
+		if l == nil {
 			return NotIsolated
 		}
-		entries := b.build()
-		key := ruleSetKey(entries)
-		if id, ok := sets[key]; ok {
+		if id, ok := sets[l.key]; ok {
 			return id
 		}
-		laidOut = append(laidOut, entries)
+		laidOut = append(laidOut, l)
 		id := RuleSet(len(laidOut))
-		sets[key] = id
+		sets[l.key] = id
 		return id
 	}
 
-	rules := newRuleCache(policies, number)
+	rules := newRuleCache(policies, number, memory)
+	if len(locals) > 0 {
+		t.Endpoints = make([]Endpoint, 0, len(locals))
+	}
 	for i, ep := range locals {
 		rs := rules.forEndpoint(ep)
 		t.Endpoints = append(t.Endpoints, Endpoint{
@@ -49,14 +56,13 @@ func Compile(in Input) (*Tables, error) {
 
 	classes := map[string]Class{}
 	var classPorts []portSet
-	for i, entries := range laidOut {
-		for _, e := range entries {
-			key := e.ports.key()
-			class, ok := classes[key]
+	for i, l := range laidOut {
+		for _, e := range l.entries {
+			class, ok := classes[e.class]
 			if !ok {
 				classPorts = append(classPorts, e.ports)
 				class = Class(len(classPorts))
-				classes[key] = class
+				classes[e.class] = class
 			}
 			t.Peers = append(t.Peers, Peer{RuleSet: RuleSet(i + 1), Prefix: e.prefix, Class: class})
 		}
@@ -64,5 +70,5 @@ func Compile(in Input) (*Tables, error) {
 	for i, ports := range classPorts {
 		t.Ports = append(t.Ports, ports.entries(Class(i+1))...)
 	}
-	return t, nil
+	return t
 }

@@ -13,4 +13,9 @@
 // Endpoints with identical rule sets share one, and so do prefixes with
 // identical classes, which keeps the tables small when thousands of pods are
 // selected alike.
+//
+// Compile is one-shot. A Compiler gives the same tables and keeps what it
+// compiled between calls, keyed by the content it came from, so that a
+// controller recompiling the cluster on every change pays mostly for what
+// changed.
 package compile

@@ -1,10 +1,11 @@
 package compile
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"sort"
-	"strconv"
+	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -37,6 +38,9 @@ type pod struct {
 	labels    labels.Set
 	ip        netip.Addr
 	ports     []corev1.ContainerPort
+	// kind is kindKey, made once: rules are shared by kind, and a
+	// Compiler compares clusters by it.
+	kind string
 }
 
 // cluster indexes the input for matching.
@@ -51,10 +55,21 @@ type cluster struct {
 	// namespaces they can match instead of at every pod.
 	byNamespace   map[string][]*pod
 	podNamespaces []string
+	// selectors parse the policies' selectors.
+	selectors *selectors
+	// peers are the peers resolved against this index, by appendPeerKey.
+	peers map[string]peerSet
 }
 
 func indexCluster(in Input) *cluster {
-	c := &cluster{namespaces: map[string]labels.Set{}, byKey: map[string]*pod{}}
+	c := &cluster{
+		namespaces: make(map[string]labels.Set, len(in.Namespaces)),
+		pods:       make([]*pod, 0, len(in.Pods)),
+		byKey:      make(map[string]*pod, len(in.Pods)),
+		selectors:  newSelectors(),
+		peers:      map[string]peerSet{},
+	}
+	var scratch []byte
 	for _, ns := range in.Namespaces {
 		if ns == nil {
 			continue
@@ -87,10 +102,12 @@ func indexCluster(in Input) *cluster {
 			ip:        ip,
 			ports:     ports,
 		}
+		scratch = entry.appendKind(scratch[:0])
+		entry.kind = string(scratch)
 		c.pods = append(c.pods, entry)
 		c.byKey[entry.key] = entry
 	}
-	sort.Slice(c.pods, func(i, j int) bool { return c.pods[i].key < c.pods[j].key })
+	slices.SortFunc(c.pods, func(a, b *pod) int { return strings.Compare(a.key, b.key) })
 	c.byNamespace = map[string][]*pod{}
 	for _, p := range c.pods {
 		if _, ok := c.byNamespace[p.namespace]; !ok {
@@ -98,35 +115,26 @@ func indexCluster(in Input) *cluster {
 		}
 		c.byNamespace[p.namespace] = append(c.byNamespace[p.namespace], p)
 	}
-	sort.Strings(c.podNamespaces)
+	slices.Sort(c.podNamespaces)
 	return c
 }
 
 // kindKey is everything an endpoint's rules depend on: its namespace and
-// labels (which policies select it) and its container ports. Quoting
-// keeps it unambiguous.
-func (p *pod) kindKey() string {
-	var b []byte
-	b = strconv.AppendQuote(b, p.namespace)
-	keys := make([]string, 0, len(p.labels))
-	for k := range p.labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b = strconv.AppendQuote(append(b, ' '), k)
-		b = strconv.AppendQuote(append(b, '='), p.labels[k])
-	}
-	return string(p.appendPortsKey(b))
+// labels (which policies select it) and its container ports.
+func (p *pod) kindKey() string { return string(p.appendKind(nil)) }
+
+func (p *pod) appendKind(b []byte) []byte {
+	return p.appendPortsKey(appendLabels(appendString(b, p.namespace), p.labels))
 }
 
 // appendPortsKey appends the container ports, which decide what named
 // ports mean when the endpoint is the destination.
 func (p *pod) appendPortsKey(b []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(p.ports)))
 	for _, cp := range p.ports {
-		b = strconv.AppendQuote(append(b, ' '), cp.Name)
-		b = strconv.AppendQuote(append(b, '/'), string(cp.Protocol))
-		b = strconv.AppendInt(append(b, '/'), int64(cp.ContainerPort), 10)
+		b = appendString(b, cp.Name)
+		b = appendString(b, string(cp.Protocol))
+		b = binary.AppendVarint(b, int64(cp.ContainerPort))
 	}
 	return b
 }
@@ -175,11 +183,11 @@ func localEndpoints(c *cluster, local map[string]int) ([]*pod, []SkippedEndpoint
 		}
 		keys = append(keys, key)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 
-	var endpoints []*pod
+	endpoints := make([]*pod, 0, len(keys))
 	var skipped []SkippedEndpoint
-	owner := map[netip.Addr]string{}
+	owner := make(map[netip.Addr]string, len(keys))
 	for _, key := range keys {
 		p, ok := c.byKey[key]
 		if !ok {

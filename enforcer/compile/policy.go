@@ -3,7 +3,8 @@ package compile
 import (
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
+	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -12,6 +13,9 @@ import (
 // policy is a NetworkPolicy with its selectors parsed and its peers
 // resolved, which do not depend on the endpoint being compiled.
 type policy struct {
+	// serial names the compiled policy in cache keys: its place in the
+	// sorted input for Compile, unique for the life of a Compiler.
+	serial          uint64
 	namespace       string
 	podSelector     labels.Selector
 	ingress, egress bool
@@ -24,43 +28,60 @@ type rule struct {
 	ports rulePorts
 }
 
-func compilePolicies(c *cluster, in []*networkingv1.NetworkPolicy) ([]policy, error) {
+// sortPolicies lists the policies by namespace and name, leaving out nils,
+// so that errors and serials do not depend on the input's order.
+func sortPolicies(in []*networkingv1.NetworkPolicy) []*networkingv1.NetworkPolicy {
 	sorted := make([]*networkingv1.NetworkPolicy, 0, len(in))
 	for _, np := range in {
 		if np != nil {
 			sorted = append(sorted, np)
 		}
 	}
-	sort.Slice(sorted, func(i, j int) bool {
-		if sorted[i].Namespace != sorted[j].Namespace {
-			return sorted[i].Namespace < sorted[j].Namespace
+	slices.SortFunc(sorted, func(a, b *networkingv1.NetworkPolicy) int {
+		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+			return c
 		}
-		return sorted[i].Name < sorted[j].Name
+		return strings.Compare(a.Name, b.Name)
 	})
+	return sorted
+}
 
-	out := make([]policy, 0, len(sorted))
-	for _, np := range sorted {
+// compilePolicies compiles sorted policies, numbering them from 1.
+func compilePolicies(c *cluster, sorted []*networkingv1.NetworkPolicy) ([]*policy, error) {
+	out := make([]*policy, 0, len(sorted))
+	for i, np := range sorted {
 		p, err := compilePolicy(c, np)
 		if err != nil {
-			return nil, fmt.Errorf("policy %s/%s: %w", np.Namespace, np.Name, err)
+			return nil, err
 		}
+		p.serial = uint64(i + 1)
 		out = append(out, p)
 	}
 	return out, nil
 }
 
-func compilePolicy(c *cluster, np *networkingv1.NetworkPolicy) (policy, error) {
-	sel, err := selector(&np.Spec.PodSelector)
+// compilePolicy compiles one policy against the cluster; its error names
+// the policy.
+func compilePolicy(c *cluster, np *networkingv1.NetworkPolicy) (*policy, error) {
+	p, err := compileSpec(c, np)
 	if err != nil {
-		return policy{}, fmt.Errorf("podSelector: %w", err)
+		return nil, fmt.Errorf("policy %s/%s: %w", np.Namespace, np.Name, err)
 	}
-	p := policy{namespace: np.Namespace, podSelector: sel}
+	return p, nil
+}
+
+func compileSpec(c *cluster, np *networkingv1.NetworkPolicy) (*policy, error) {
+	sel, err := c.selectors.parse(&np.Spec.PodSelector)
+	if err != nil {
+		return nil, fmt.Errorf("podSelector: %w", err)
+	}
+	p := &policy{namespace: np.Namespace, podSelector: sel}
 	p.ingress, p.egress = policyTypes(np)
 	if p.ingress {
 		for i, r := range np.Spec.Ingress {
 			compiled, err := compileRule(c, np.Namespace, r.From, r.Ports)
 			if err != nil {
-				return policy{}, fmt.Errorf("ingress rule %d: %w", i, err)
+				return nil, fmt.Errorf("ingress rule %d: %w", i, err)
 			}
 			p.ingressRules = append(p.ingressRules, compiled)
 		}
@@ -69,7 +90,7 @@ func compilePolicy(c *cluster, np *networkingv1.NetworkPolicy) (policy, error) {
 		for i, r := range np.Spec.Egress {
 			compiled, err := compileRule(c, np.Namespace, r.To, r.Ports)
 			if err != nil {
-				return policy{}, fmt.Errorf("egress rule %d: %w", i, err)
+				return nil, fmt.Errorf("egress rule %d: %w", i, err)
 			}
 			p.egressRules = append(p.egressRules, compiled)
 		}

@@ -9,29 +9,55 @@ import (
 type portRange struct{ lo, hi uint16 }
 
 // portSet is what a class admits: every protocol and port, or per protocol
-// a sorted list of disjoint, non-adjacent port ranges.
+// a sorted list of disjoint, non-adjacent port ranges. The lists are never
+// changed once made, only replaced, so copies of a set may share them.
 type portSet struct {
 	any    bool
-	ranges map[Protocol][]portRange
+	ranges [len(protocols)][]portRange
+}
+
+// protocols are the protocols a port set keeps apart, ascending: an array
+// slot each, which spares a map per set on the hot path of Compile.
+var protocols = [...]Protocol{TCP, UDP, SCTP}
+
+// slot is the protocol's place in portSet.ranges; parsePorts and resolve
+// only ever produce these three protocols.
+func slot(p Protocol) (int, bool) {
+	switch p {
+	case TCP:
+		return 0, true
+	case UDP:
+		return 1, true
+	case SCTP:
+		return 2, true
+	}
+	return 0, false
 }
 
 func anyPort() portSet { return portSet{any: true} }
 
-func (s portSet) empty() bool { return !s.any && len(s.ranges) == 0 }
+func (s portSet) empty() bool {
+	if s.any {
+		return false
+	}
+	for _, r := range s.ranges {
+		if len(r) > 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // add admits lo..hi on protocol, merging with what is already admitted.
 func (s *portSet) add(protocol Protocol, lo, hi uint16) {
-	if s.any {
+	i, ok := slot(protocol)
+	if s.any || !ok {
 		return
 	}
-	if s.ranges == nil {
-		s.ranges = map[Protocol][]portRange{}
-	}
-	s.ranges[protocol] = unionRanges(s.ranges[protocol], []portRange{{lo, hi}})
+	s.ranges[i] = unionRanges(s.ranges[i], []portRange{{lo, hi}})
 }
 
-// union admits everything other admits too. It never shares other's
-// slices, so that adding to one set later cannot change the other.
+// union admits everything other admits too.
 func (s *portSet) union(other portSet) {
 	if other.any {
 		*s = anyPort()
@@ -40,19 +66,34 @@ func (s *portSet) union(other portSet) {
 	if s.any {
 		return
 	}
-	for protocol, ranges := range other.ranges {
-		if s.ranges == nil {
-			s.ranges = map[Protocol][]portRange{}
+	for i, ranges := range other.ranges {
+		if len(ranges) > 0 {
+			s.ranges[i] = unionRanges(s.ranges[i], ranges)
 		}
-		s.ranges[protocol] = unionRanges(s.ranges[protocol], ranges)
 	}
+}
+
+// equal tells whether two sets admit the same.
+func (s portSet) equal(other portSet) bool {
+	if s.any || other.any {
+		return s.any == other.any
+	}
+	for i := range s.ranges {
+		if !slices.Equal(s.ranges[i], other.ranges[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // unionRanges merges two sorted lists of disjoint, non-adjacent ranges in
 // one pass. It returns have itself when add brings nothing new, which is
-// the common case when many rules admit the same ports, and a new slice
-// otherwise.
+// the common case when many rules admit the same ports, add itself when
+// have is empty, and a new slice otherwise.
 func unionRanges(have, add []portRange) []portRange {
+	if len(have) == 0 {
+		return add
+	}
 	if covers(have, add) {
 		return have
 	}
@@ -92,25 +133,26 @@ func covers(have, add []portRange) bool {
 	return true
 }
 
-func (s portSet) protocols() []Protocol {
-	out := make([]Protocol, 0, len(s.ranges))
-	for p := range s.ranges {
-		out = append(out, p)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // key is a canonical text of the set: equal sets share a class.
 func (s portSet) key() string {
 	if s.any {
 		return "any"
 	}
-	var b []byte
-	for _, protocol := range s.protocols() {
-		b = strconv.AppendUint(b, uint64(protocol), 10)
+	return string(s.appendKey(nil))
+}
+
+// appendKey appends the set's key to b.
+func (s portSet) appendKey(b []byte) []byte {
+	if s.any {
+		return append(b, "any"...)
+	}
+	for i, ranges := range s.ranges {
+		if len(ranges) == 0 {
+			continue
+		}
+		b = strconv.AppendUint(b, uint64(protocols[i]), 10)
 		b = append(b, ':')
-		for _, r := range s.ranges[protocol] {
+		for _, r := range ranges {
 			b = strconv.AppendUint(b, uint64(r.lo), 10)
 			b = append(b, '-')
 			b = strconv.AppendUint(b, uint64(r.hi), 10)
@@ -118,7 +160,7 @@ func (s portSet) key() string {
 		}
 		b = append(b, ';')
 	}
-	return string(b)
+	return b
 }
 
 // entries lays the set out as the class's port map entries.
@@ -127,10 +169,10 @@ func (s portSet) entries(class Class) []PortPrefix {
 		return []PortPrefix{{Class: class, Protocol: AnyProtocol}}
 	}
 	var out []PortPrefix
-	for _, protocol := range s.protocols() {
-		for _, r := range s.ranges[protocol] {
+	for i, ranges := range s.ranges {
+		for _, r := range ranges {
 			for _, p := range rangePrefixes(r.lo, r.hi) {
-				out = append(out, PortPrefix{Class: class, Protocol: protocol, Port: p.port, Bits: p.bits})
+				out = append(out, PortPrefix{Class: class, Protocol: protocols[i], Port: p.port, Bits: p.bits})
 			}
 		}
 	}

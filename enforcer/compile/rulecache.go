@@ -1,6 +1,8 @@
 package compile
 
-import "strconv"
+import (
+	"encoding/binary"
+)
 
 // ruleCache compiles each distinct endpoint rule set once. Endpoints of one
 // kind (namespace, labels and container ports alike, such as the replicas
@@ -8,52 +10,115 @@ import "strconv"
 // that the same policies select and whose ports read the same share them
 // too, since labels no policy looks at change nothing.
 type ruleCache struct {
-	policies []policy
 	// inNamespace indexes policies by namespace: a policy selects pods of
 	// its own namespace only.
-	inNamespace map[string][]int
+	inNamespace map[string][]*policy
 	byKind      map[string]ruleSets
 	bySelection map[string]ruleSets
-	number      func(*ruleSetBuilder) RuleSet
+	number      func(*layout) RuleSet
+	// memory carries matches and layouts from one compile to the next; nil
+	// for a one-shot Compile.
+	memory *ruleMemory
+	// signatures name the compiled policies of each namespace, for memory.
+	signatures map[string]string
 }
 
 // ruleSets are an endpoint's rule sets, numbered.
 type ruleSets struct{ ingress, egress RuleSet }
 
-func newRuleCache(policies []policy, number func(*ruleSetBuilder) RuleSet) *ruleCache {
+// layout is a rule set laid out, with the text that numbering shares it
+// by; nil stands for an endpoint no policy isolates.
+type layout struct {
+	entries []prefixPorts
+	key     string
+}
+
+func newRuleCache(policies []*policy, number func(*layout) RuleSet, memory *ruleMemory) *ruleCache {
 	rc := &ruleCache{
-		policies:    policies,
-		inNamespace: map[string][]int{},
+		inNamespace: map[string][]*policy{},
 		byKind:      map[string]ruleSets{},
 		bySelection: map[string]ruleSets{},
 		number:      number,
+		memory:      memory,
 	}
-	for i, p := range policies {
-		rc.inNamespace[p.namespace] = append(rc.inNamespace[p.namespace], i)
+	for _, p := range policies {
+		rc.inNamespace[p.namespace] = append(rc.inNamespace[p.namespace], p)
+	}
+	if memory != nil {
+		rc.signatures = make(map[string]string, len(rc.inNamespace))
+		for ns, ps := range rc.inNamespace {
+			var b []byte
+			for _, p := range ps {
+				b = binary.AppendUvarint(b, p.serial)
+			}
+			rc.signatures[ns] = string(b)
+		}
 	}
 	return rc
 }
 
 // forEndpoint returns the endpoint's rule sets, numbering them on first use.
 func (rc *ruleCache) forEndpoint(ep *pod) ruleSets {
-	kind := ep.kindKey()
-	if rs, ok := rc.byKind[kind]; ok {
+	if rs, ok := rc.byKind[ep.kind]; ok {
 		return rs
 	}
-	var selecting []*policy
-	key := ep.appendPortsKey(nil)
-	for _, i := range rc.inNamespace[ep.namespace] {
-		if rc.policies[i].podSelector.Matches(ep.labels) {
-			selecting = append(selecting, &rc.policies[i])
-			key = strconv.AppendInt(append(key, '#'), int64(i), 10)
+	selecting, key := rc.selecting(ep)
+	rs, ok := rc.bySelection[key]
+	if !ok {
+		var laidOut [2]*layout
+		if rc.memory != nil {
+			laidOut, ok = rc.memory.layouts.get(key)
+		}
+		if !ok {
+			ingress, egress := endpointRules(selecting, ep)
+			laidOut = [2]*layout{layOut(ingress), layOut(egress)}
+			if rc.memory != nil {
+				rc.memory.layouts.put(key, laidOut)
+			}
+		}
+		rs = ruleSets{rc.number(laidOut[0]), rc.number(laidOut[1])}
+		rc.bySelection[key] = rs
+	}
+	rc.byKind[ep.kind] = rs
+	return rs
+}
+
+// selecting finds the policies that select the endpoint, and a key that
+// names them and the endpoint's ports: all that its rules depend on.
+func (rc *ruleCache) selecting(ep *pod) ([]*policy, string) {
+	candidates := rc.inNamespace[ep.namespace]
+	var sig string
+	if rc.memory != nil {
+		sig = rc.signatures[ep.namespace]
+		if m, ok := rc.memory.matches.get(ep.kind); ok && m.signature == sig {
+			selecting := make([]*policy, len(m.positions))
+			for i, at := range m.positions {
+				selecting[i] = candidates[at]
+			}
+			return selecting, m.key
 		}
 	}
-	rs, ok := rc.bySelection[string(key)]
-	if !ok {
-		ingress, egress := endpointRules(selecting, ep)
-		rs = ruleSets{rc.number(ingress), rc.number(egress)}
-		rc.bySelection[string(key)] = rs
+	var selecting []*policy
+	var positions []int
+	key := ep.appendPortsKey(nil)
+	for i, p := range candidates {
+		if p.podSelector.Matches(ep.labels) {
+			selecting = append(selecting, p)
+			positions = append(positions, i)
+			key = binary.AppendUvarint(key, p.serial)
+		}
 	}
-	rc.byKind[kind] = rs
-	return rs
+	if rc.memory != nil {
+		rc.memory.matches.put(ep.kind, match{signature: sig, positions: positions, key: string(key)})
+	}
+	return selecting, string(key)
+}
+
+// layOut lays a rule set out; a nil builder stays nil.
+func layOut(b *ruleSetBuilder) *layout {
+	if b == nil {
+		return nil
+	}
+	entries := b.build()
+	return &layout{entries: entries, key: ruleSetKey(entries)}
 }

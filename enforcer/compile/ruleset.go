@@ -3,17 +3,16 @@ package compile
 import (
 	"net/netip"
 	"slices"
-	"strings"
 )
 
 // ruleSetBuilder gathers, for one endpoint and direction, which ports each
 // remote prefix may use, then lays it out for longest-prefix matching.
 type ruleSetBuilder struct {
-	ports map[netip.Prefix]*portSet
+	ports map[netip.Prefix]portSet
 }
 
 func newRuleSetBuilder() *ruleSetBuilder {
-	return &ruleSetBuilder{ports: map[netip.Prefix]*portSet{}}
+	return &ruleSetBuilder{ports: map[netip.Prefix]portSet{}}
 }
 
 // admit lets every address in prefixes use ports.
@@ -22,19 +21,18 @@ func (b *ruleSetBuilder) admit(prefixes []netip.Prefix, ports portSet) {
 		return
 	}
 	for _, p := range prefixes {
-		set, ok := b.ports[p]
-		if !ok {
-			set = &portSet{}
-			b.ports[p] = set
-		}
+		set := b.ports[p]
 		set.union(ports)
+		b.ports[p] = set
 	}
 }
 
-// prefixPorts is one entry of a laid-out rule set.
+// prefixPorts is one entry of a laid-out rule set; class is the key of
+// its ports, by which classes are shared.
 type prefixPorts struct {
 	prefix netip.Prefix
 	ports  portSet
+	class  string
 }
 
 // build lays the rule set out in address order. A prefix's ports include
@@ -54,11 +52,7 @@ func (b *ruleSetBuilder) build() []prefixPorts {
 		}
 	}
 
-	type laidOut struct {
-		ports portSet
-		key   string
-	}
-	effective := make(map[netip.Prefix]laidOut, len(b.ports))
+	effective := make(map[netip.Prefix]portSet, len(b.ports))
 	for p, own := range b.ports {
 		var set portSet
 		for _, bits := range lengths {
@@ -66,19 +60,19 @@ func (b *ruleSetBuilder) build() []prefixPorts {
 				break
 			}
 			if enclosing, ok := b.ports[netip.PrefixFrom(p.Addr(), bits).Masked()]; ok {
-				set.union(*enclosing)
+				set.union(enclosing)
 			}
 		}
-		set.union(*own)
-		effective[p] = laidOut{set, set.key()}
+		set.union(own)
+		effective[p] = set
 	}
 
-	var out []prefixPorts
-	for p, e := range effective {
-		if parent, ok := b.nearestEnclosing(p, lengths); ok && effective[parent].key == e.key {
+	out := make([]prefixPorts, 0, len(effective))
+	for p, set := range effective {
+		if parent, ok := b.nearestEnclosing(p, lengths); ok && effective[parent].equal(set) {
 			continue
 		}
-		out = append(out, prefixPorts{prefix: p, ports: e.ports})
+		out = append(out, prefixPorts{prefix: p, ports: set, class: set.key()})
 	}
 	slices.SortFunc(out, func(x, y prefixPorts) int { return prefixCompare(x.prefix, y.prefix) })
 	return out
@@ -109,13 +103,12 @@ func prefixCompare(a, b netip.Prefix) int {
 // ruleSetKey is a canonical text of a laid-out rule set: endpoints whose
 // rule sets read the same share one.
 func ruleSetKey(entries []prefixPorts) string {
-	var b strings.Builder
-	b.WriteString("isolated;")
+	b := []byte("isolated;")
 	for _, e := range entries {
-		b.WriteString(e.prefix.String())
-		b.WriteByte('=')
-		b.WriteString(e.ports.key())
-		b.WriteByte('|')
+		b = e.prefix.AppendTo(b)
+		b = append(b, '=')
+		b = append(b, e.class...)
+		b = append(b, '|')
 	}
-	return b.String()
+	return string(b)
 }

@@ -1,23 +1,13 @@
 package compile
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
-
-// selector converts a label selector; a nil one selects nothing, as
-// apimachinery defines, so callers pass nil only where the API means "unset".
-func selector(s *metav1.LabelSelector) (labels.Selector, error) {
-	sel, err := metav1.LabelSelectorAsSelector(s)
-	if err != nil {
-		return nil, fmt.Errorf("label selector: %w", err)
-	}
-	return sel, nil
-}
 
 // policyTypes applies the API's defaulting: a policy without policyTypes
 // always isolates for ingress, and for egress only if it has egress rules.
@@ -55,6 +45,14 @@ func rulePeers(c *cluster, namespace string, peers []networkingv1.NetworkPolicyP
 	if len(peers) == 0 {
 		return everyone(c), nil
 	}
+	if len(peers) == 1 {
+		// Peer sets are never changed once made: the memoized one serves.
+		set, err := peerAddresses(c, namespace, &peers[0], withPods)
+		if err != nil {
+			return peerSet{}, fmt.Errorf("peer 0: %w", err)
+		}
+		return set, nil
+	}
 	var set peerSet
 	seen := map[string]bool{}
 	for i := range peers {
@@ -73,7 +71,45 @@ func rulePeers(c *cluster, namespace string, peers []networkingv1.NetworkPolicyP
 	return set, nil
 }
 
+// peerAddresses resolves one peer. Policies name the same peers over and
+// over (a namespace by name, pods of one app), so each distinct peer is
+// resolved once per cluster index.
 func peerAddresses(c *cluster, namespace string, peer *networkingv1.NetworkPolicyPeer, withPods bool) (peerSet, error) {
+	key := string(appendPeerKey(nil, namespace, peer, withPods))
+	if set, ok := c.peers[key]; ok {
+		return set, nil
+	}
+	set, err := resolvePeer(c, namespace, peer, withPods)
+	if err != nil {
+		return peerSet{}, err
+	}
+	c.peers[key] = set
+	return set, nil
+}
+
+// appendPeerKey appends a text that two peers share exactly when they
+// resolve alike: the policy's namespace counts only for a pod selector
+// alone.
+func appendPeerKey(b []byte, namespace string, peer *networkingv1.NetworkPolicyPeer, withPods bool) []byte {
+	if withPods {
+		b = append(b, 'p')
+	}
+	if peer.PodSelector != nil && peer.NamespaceSelector == nil && peer.IPBlock == nil {
+		b = appendString(append(b, 'i'), namespace)
+	}
+	b = appendSelectorKey(b, peer.PodSelector)
+	b = appendSelectorKey(b, peer.NamespaceSelector)
+	if block := peer.IPBlock; block != nil {
+		b = appendString(append(b, 'b'), block.CIDR)
+		b = binary.AppendUvarint(b, uint64(len(block.Except)))
+		for _, e := range block.Except {
+			b = appendString(b, e)
+		}
+	}
+	return b
+}
+
+func resolvePeer(c *cluster, namespace string, peer *networkingv1.NetworkPolicyPeer, withPods bool) (peerSet, error) {
 	if peer.IPBlock != nil {
 		if peer.PodSelector != nil || peer.NamespaceSelector != nil {
 			return peerSet{}, fmt.Errorf("ipBlock cannot be combined with selectors")
@@ -87,7 +123,7 @@ func peerAddresses(c *cluster, namespace string, peer *networkingv1.NetworkPolic
 	// An unset pod selector beside a namespace selector means every pod.
 	podSel := labels.Everything()
 	if peer.PodSelector != nil {
-		sel, err := selector(peer.PodSelector)
+		sel, err := c.selectors.parse(peer.PodSelector)
 		if err != nil {
 			return peerSet{}, fmt.Errorf("podSelector: %w", err)
 		}
@@ -95,7 +131,7 @@ func peerAddresses(c *cluster, namespace string, peer *networkingv1.NetworkPolic
 	}
 	var nsSel labels.Selector
 	if peer.NamespaceSelector != nil {
-		sel, err := selector(peer.NamespaceSelector)
+		sel, err := c.selectors.parse(peer.NamespaceSelector)
 		if err != nil {
 			return peerSet{}, fmt.Errorf("namespaceSelector: %w", err)
 		}

@@ -12,6 +12,8 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 )
 
 // Controller watches the cluster and keeps one node's datapath enforcing it.
@@ -33,6 +35,11 @@ type Controller struct {
 	statusChanged chan struct{}
 
 	metrics metricsState
+
+	// compiler keeps what the last sync compiled, so that a change to one
+	// policy does not compile the whole cluster again. Only the worker
+	// uses it.
+	compiler compile.Compiler
 
 	running sync.Mutex
 }

@@ -1,6 +1,6 @@
 // Package controller keeps a node's reference datapath in line with the
 // cluster: client-go informers over namespaces, pods and network policies
-// feed compile.Compile, and the result goes to the datapath with the pods of
+// feed a compile.Compiler, and the result goes to the datapath with the pods of
 // this node attached. The same controller runs in-process for the local
 // cluster (fed by a fake clientset) and in the enforcer DaemonSet (fed by the
 // API server).

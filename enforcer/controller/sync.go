@@ -50,7 +50,7 @@ func (c *Controller) sync() (again bool) {
 // its pod's rules in the generation in force. A generation that went in
 // force with an error is returned with it.
 func (c *Controller) enforce(in compile.Input) (*compile.Tables, uint32, error) {
-	tables, err := compile.Compile(in)
+	tables, err := c.compiler.Compile(in)
 	if err != nil {
 		return nil, 0, err
 	}

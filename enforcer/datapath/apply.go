@@ -30,17 +30,19 @@ func (d *Datapath) Apply(t *compile.Tables) (uint32, error) {
 	if err != nil {
 		return 0, fmt.Errorf("apply generation %d: %w", next, err)
 	}
-	if err := d.write(e); err != nil {
-		if cleanup := d.remove(e); cleanup != nil {
-			err = errors.Join(err, cleanup)
+	if d.leftovers {
+		// A failed write left entries of this very generation number;
+		// written over, the ones the new tables lack would stay in force.
+		if err := sweepExcept(&d.objs, d.generation); err != nil {
+			return 0, fmt.Errorf("apply generation %d: %w", next, err)
 		}
-		return 0, fmt.Errorf("apply generation %d: %w", next, err)
+		d.leftovers = false
+	}
+	if err := d.write(e); err != nil {
+		return 0, fmt.Errorf("apply generation %d: %w", next, d.abandon(e, err))
 	}
 	if err := d.objs.State.Update(uint32(0), next, ebpf.UpdateExist); err != nil {
-		if cleanup := d.remove(e); cleanup != nil {
-			err = errors.Join(err, cleanup)
-		}
-		return 0, fmt.Errorf("apply generation %d: switch: %w", next, err)
+		return 0, fmt.Errorf("apply generation %d: switch: %w", next, d.abandon(e, err))
 	}
 
 	old, stale := d.generation, d.applied
@@ -63,25 +65,59 @@ func (d *Datapath) Apply(t *compile.Tables) (uint32, error) {
 
 func (d *Datapath) write(e *entries) error {
 	m := d.objs.PolicyMaps
-	if err := updateAll(m.Ports, e.portKeys, func(int) any { return uint32(1) }); err != nil {
+	if err := updateAll(m.Ports, e.portKeys, e.portValues()); err != nil {
 		return err
 	}
-	if err := updateAll(m.Peers, e.peerKeys, func(i int) any { return &e.peers[i] }); err != nil {
+	if err := updateAll(m.Peers, e.peerKeys, e.peers); err != nil {
 		return err
 	}
-	if err := updateAll(m.Devices, e.deviceKeys, func(i int) any { return &e.devices[i] }); err != nil {
+	if err := updateAll(m.Devices, e.deviceKeys, e.devices); err != nil {
 		return err
 	}
-	return updateAll(m.Endpoints, e.endpointKeys, func(i int) any { return &e.endpoints[i] })
+	return updateAll(m.Endpoints, e.endpointKeys, e.endpoints)
 }
 
-func updateAll[K any](m *ebpf.Map, keys []K, value func(int) any) error {
+// updateAll writes new entries in batches, one system call for thousands
+// of keys: on large tables the per-key calls were half of Apply. A kernel
+// without batch operations gets one call per key.
+func updateAll[K, V any](m *ebpf.Map, keys []K, values []V) error {
+	if len(keys) != len(values) {
+		return fmt.Errorf("write map %s: %d keys for %d values", mapName(m), len(keys), len(values))
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	// Batches take no BPF_NOEXIST, so nothing here would notice a key
+	// written twice: encode rejects repeated keys, and Apply sweeps the
+	// leftovers of a failed write before it writes again.
+	n, err := m.BatchUpdate(keys, values, nil)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ebpf.ErrNotSupported):
+		return updateEach(m, keys, values)
+	default:
+		return fmt.Errorf("write map %s entry %d: %w", mapName(m), n, err)
+	}
+}
+
+func updateEach[K, V any](m *ebpf.Map, keys []K, values []V) error {
 	for i := range keys {
-		if err := m.Update(&keys[i], value(i), ebpf.UpdateNoExist); err != nil {
+		if err := m.Update(&keys[i], &values[i], ebpf.UpdateNoExist); err != nil {
 			return fmt.Errorf("write map %s entry %d: %w", mapName(m), i, err)
 		}
 	}
 	return nil
+}
+
+// abandon removes the entries of a generation that did not go in force,
+// and remembers to sweep before the next write if that fails too.
+func (d *Datapath) abandon(e *entries, err error) error {
+	if cleanup := d.remove(e); cleanup != nil {
+		d.leftovers = true
+		return errors.Join(err, cleanup)
+	}
+	return err
 }
 
 // remove deletes the entries of one generation, endpoints first so that no

@@ -116,7 +116,7 @@ func TestIntegrationApplyRejectsBadTables(t *testing.T) {
 			"apply generation 2: class 1: port prefix length 17 over 16"},
 		{"two endpoints on one address", compile.Tables{Endpoints: []compile.Endpoint{
 			{Pod: "x/a", IP: xa, Ifindex: 5, Identity: 1}, {Pod: "x/b", IP: xa, Ifindex: 6, Identity: 2}}},
-			"apply generation 2: write map endpoints entry 1: update: key already exists"},
+			"apply generation 2: endpoint x/b: address 192.168.0.1 also belongs to endpoint x/a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,9 @@ type Datapath struct {
 	// next Apply sweep the maps instead of deleting known keys.
 	generation uint32
 	applied    *entries
+	// leftovers says that entries of a generation that never went in force
+	// may still be in the maps: the next Apply sweeps them first.
+	leftovers bool
 	// names maps identities to pods for the generation in force and the one
 	// before, so that drops in flight during a switch are still named.
 	names, previousNames map[uint32]string

@@ -89,7 +89,52 @@ func encode(t *compile.Tables, generation uint32) (*entries, error) {
 		}
 		e.portKeys = append(e.portKeys, key)
 	}
+	if err := e.checkUnique(t); err != nil {
+		return nil, err
+	}
 	return e, nil
+}
+
+// checkUnique rejects tables that give one key twice: the maps are written
+// in batches, which would keep the last value without a word.
+func (e *entries) checkUnique(t *compile.Tables) error {
+	if i, j, ok := repeated(e.endpointKeys); ok {
+		return fmt.Errorf("endpoint %s: address %v also belongs to endpoint %s", t.Endpoints[j].Pod, t.Endpoints[j].IP, t.Endpoints[i].Pod)
+	}
+	if i, j, ok := repeated(e.deviceKeys); ok {
+		return fmt.Errorf("endpoint %s: ifindex %d also belongs to endpoint %s", t.Endpoints[j].Pod, t.Endpoints[j].Ifindex, t.Endpoints[i].Pod)
+	}
+	if _, j, ok := repeated(e.peerKeys); ok {
+		return fmt.Errorf("rule set %d: prefix %v listed twice", t.Peers[j].RuleSet, t.Peers[j].Prefix.Masked())
+	}
+	if _, j, ok := repeated(e.portKeys); ok {
+		p := t.Ports[j]
+		return fmt.Errorf("class %d: protocol %d port %d/%d listed twice", p.Class, p.Protocol, p.Port, p.Bits)
+	}
+	return nil
+}
+
+// repeated finds the first key equal to an earlier one: j, and the
+// earlier one, i.
+func repeated[K comparable](keys []K) (i, j int, ok bool) {
+	first := make(map[K]int, len(keys))
+	for j, k := range keys {
+		if i, ok := first[k]; ok {
+			return i, j, true
+		}
+		first[k] = j
+	}
+	return 0, 0, false
+}
+
+// portValues are the values of the port entries: a port entry only says
+// that its key admits, so every value is the same.
+func (e *entries) portValues() []bpf.PolicyPortValue {
+	values := make([]bpf.PolicyPortValue, len(e.portKeys))
+	for i := range values {
+		values[i].Allowed = 1
+	}
+	return values
 }
 
 func portKey(p compile.PortPrefix, generation uint32) (bpf.PolicyPortKey, error) {

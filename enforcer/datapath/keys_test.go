@@ -81,6 +81,25 @@ func TestEncodeErrors(t *testing.T) {
 			"class 1: a rule for every protocol cannot name port 80/16"},
 		{"class zero", compile.Tables{Ports: []compile.PortPrefix{{Protocol: compile.TCP}}},
 			"port prefix {Class:0 Protocol:6 Port:0 Bits:0}: class must not be 0"},
+		{"two endpoints on one address", compile.Tables{Endpoints: []compile.Endpoint{
+			{Pod: "x/a", IP: netip.MustParseAddr("10.0.0.1"), Ifindex: 3, Identity: 1},
+			{Pod: "x/b", IP: netip.MustParseAddr("10.0.0.2"), Ifindex: 4, Identity: 2},
+			{Pod: "x/c", IP: netip.MustParseAddr("10.0.0.1"), Ifindex: 5, Identity: 3}}},
+			"endpoint x/c: address 10.0.0.1 also belongs to endpoint x/a"},
+		{"two endpoints behind one device", compile.Tables{Endpoints: []compile.Endpoint{
+			{Pod: "x/a", IP: netip.MustParseAddr("10.0.0.1"), Ifindex: 3, Identity: 1},
+			{Pod: "x/b", IP: netip.MustParseAddr("10.0.0.2"), Ifindex: 3, Identity: 2}}},
+			"endpoint x/b: ifindex 3 also belongs to endpoint x/a"},
+		{"one prefix twice, once unmasked", compile.Tables{Peers: []compile.Peer{
+			{RuleSet: 1, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Class: 1},
+			{RuleSet: 2, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Class: 1},
+			{RuleSet: 1, Prefix: netip.MustParsePrefix("10.1.2.3/8"), Class: 2}}},
+			"rule set 1: prefix 10.0.0.0/8 listed twice"},
+		{"one port prefix twice", compile.Tables{Ports: []compile.PortPrefix{
+			{Class: 1, Protocol: compile.TCP, Port: 80, Bits: 16},
+			{Class: 1, Protocol: compile.UDP, Port: 80, Bits: 16},
+			{Class: 1, Protocol: compile.TCP, Port: 80, Bits: 16}}},
+			"class 1: protocol 6 port 80/16 listed twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
