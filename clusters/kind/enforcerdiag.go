@@ -3,14 +3,13 @@ package kind
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netpolcheck/netpolcheck/clusters/kind/internal/run"
+	"github.com/netpolcheck/netpolcheck/clusters/kube"
 )
 
 // Limits of what an enforcer diagnosis shows per pod.
@@ -71,16 +70,7 @@ func eventsOf(all []corev1.Event, kind, name string) []corev1.Event {
 			out = append(out, e)
 		}
 	}
-	last := func(e corev1.Event) time.Time {
-		switch {
-		case !e.LastTimestamp.IsZero():
-			return e.LastTimestamp.Time
-		case !e.EventTime.IsZero():
-			return e.EventTime.Time
-		}
-		return e.FirstTimestamp.Time
-	}
-	slices.SortStableFunc(out, func(a, b corev1.Event) int { return last(a).Compare(last(b)) })
+	kube.SortEvents(out)
 	if len(out) > diagEvents {
 		out = out[len(out)-diagEvents:]
 	}

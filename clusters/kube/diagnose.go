@@ -119,7 +119,7 @@ func (c *Cluster) podEvents(ctx context.Context, lp *livePod) ([]string, error) 
 			picked = append(picked, e)
 		}
 	}
-	sortEvents(picked)
+	SortEvents(picked)
 	if len(picked) > maxEvents {
 		picked = picked[len(picked)-maxEvents:]
 	}
@@ -134,8 +134,10 @@ func (c *Cluster) podEvents(ctx context.Context, lp *livePod) ([]string, error) 
 	return out, nil
 }
 
-// sortEvents orders events by when they last happened, stably.
-func sortEvents(events []corev1.Event) {
+// SortEvents orders events by when they last happened (last timestamp, else
+// event time, else first timestamp), stably. Every diagnosis of pods that
+// did not start reads them in that order.
+func SortEvents(events []corev1.Event) {
 	last := func(e corev1.Event) time.Time {
 		switch {
 		case !e.LastTimestamp.IsZero():
