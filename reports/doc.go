@@ -16,4 +16,7 @@
 // Runs also get a feature table (Features): for each NetworkPolicy feature,
 // ingress to relabel, whether every step exercising it passed, read from the
 // steps' policies, ports and cells, so that it needs nothing but the results.
+// Runs of generated cases also get a dimension table (Dimensions): the cases
+// grouped by their "name=value" tags, and the values every failing case
+// shares, so that a report says "named ports on egress fail".
 package reports

@@ -25,6 +25,8 @@ type FeatureResult struct {
 	Steps Tally `json:"steps"`
 	// Failed names the steps that failed or errored for it, as "scenario/step".
 	Failed []string `json:"failed,omitempty"`
+	// SkipReasons say why steps were skipped for it, each reason once.
+	SkipReasons []string `json:"skipReasons,omitempty"`
 }
 
 // feature decides which steps exercise a feature and how a step went for it.
@@ -77,7 +79,11 @@ func Features(r *Results) []FeatureResult {
 					status = protocolStatus(st, f.protocol)
 				}
 				out[k].Steps.add(status)
-				if status != Pass && status != Skipped {
+				switch status {
+				case Pass:
+				case Skipped:
+					out[k].SkipReasons = appendNew(out[k].SkipReasons, stepSkipReasons(st)...)
+				default:
 					out[k].Failed = append(out[k].Failed, sc.Name+"/"+st.Name)
 				}
 			}
@@ -85,6 +91,25 @@ func Features(r *Results) []FeatureResult {
 		}
 	}
 	return finishFeatures(out)
+}
+
+// stepSkipReasons are why a step, or some of its cells, were skipped.
+func stepSkipReasons(st *StepResult) []string {
+	out := st.Skipped
+	if st.Status == Skipped && st.Error != "" {
+		out = append(slices.Clip(out), st.Error)
+	}
+	return out
+}
+
+// appendNew appends the values list lacks.
+func appendNew(list []string, values ...string) []string {
+	for _, v := range values {
+		if !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+	}
+	return list
 }
 
 func finishFeatures(out []FeatureResult) []FeatureResult {

@@ -19,7 +19,7 @@ var (
 )
 
 // WriteHTML writes r as one self-contained page: inline CSS and script, and r
-// itself as JSON (with a run's feature table) from which the script builds the page. Scenario details and
+// itself as JSON (with a run's feature and dimension tables) from which the script builds the page. Scenario details and
 // their matrices are built only when a scenario is opened, which keeps large
 // runs fast; the first failing scenario is opened at load.
 func WriteHTML(w io.Writer, r *Results) error {
@@ -28,7 +28,7 @@ func WriteHTML(w io.Writer, r *Results) error {
 	}
 	// encoding/json escapes <, > and & as \u003c and so on, so no scenario
 	// name or policy can close the script element that carries the data.
-	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r)})
+	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r), Dimensions: htmlDimensions(r)})
 	if err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
@@ -70,7 +70,8 @@ func WriteHTML(w io.Writer, r *Results) error {
 // feature table, computed here so that the page and the other reports agree.
 type htmlData struct {
 	*Results
-	Features []FeatureResult `json:"features,omitempty"`
+	Features   []FeatureResult `json:"features,omitempty"`
+	Dimensions *DimensionTable `json:"dimensions,omitempty"`
 }
 
 func htmlFeatures(r *Results) []FeatureResult {
@@ -81,4 +82,11 @@ func htmlFeatures(r *Results) []FeatureResult {
 		return fs
 	}
 	return nil
+}
+
+func htmlDimensions(r *Results) *DimensionTable {
+	if r.Mode != modeRun {
+		return nil
+	}
+	return Dimensions(r)
 }

@@ -70,15 +70,22 @@ type (
 // WriteJUnit writes r as JUnit XML: a testsuite per scenario, a testcase per
 // step. A scenario that errored or was skipped before any of its steps could
 // say so gets one more testcase, "(scenario)", so that CI shows why. A run's
-// feature table goes into properties of the root element.
+// feature and dimension tables go into properties of the root element.
 func WriteJUnit(w io.Writer, r *Results) error {
 	if r == nil {
 		return errors.New("write junit: no results")
 	}
 	doc := junitSuites{Name: "netpolcheck", Time: junitTime(r.Duration)}
 	if r.Mode == modeRun {
+		props := &junitProperties{}
 		if fs := Features(r); anyCovered(fs) {
-			doc.Properties = featureProperties(fs)
+			props.Properties = featureProperties(fs)
+		}
+		if table := Dimensions(r); table != nil {
+			props.Properties = append(props.Properties, dimensionProperties(table)...)
+		}
+		if len(props.Properties) > 0 {
+			doc.Properties = props
 		}
 	}
 	for _, sc := range r.Scenarios {
@@ -191,13 +198,39 @@ func junitTime(s Seconds) string { return fmt.Sprintf("%.3f", float64(s)) }
 
 // featureProperties are feature.<name> = status, and for covered features
 // feature.<name>.steps = the tally, for CI tools that chart properties.
-func featureProperties(fs []FeatureResult) *junitProperties {
-	p := &junitProperties{}
+func featureProperties(fs []FeatureResult) []junitProperty {
+	var p []junitProperty
 	for _, f := range fs {
-		p.Properties = append(p.Properties, junitProperty{Name: "feature." + f.Name, Value: string(f.Status)})
+		p = append(p, junitProperty{Name: "feature." + f.Name, Value: string(f.Status)})
 		if f.Steps.Total() > 0 {
-			p.Properties = append(p.Properties, junitProperty{Name: "feature." + f.Name + ".steps", Value: tallyWords(f.Steps)})
+			p = append(p, junitProperty{Name: "feature." + f.Name + ".steps", Value: tallyWords(f.Steps)})
 		}
+		if len(f.SkipReasons) > 0 {
+			p = append(p, junitProperty{Name: "feature." + f.Name + ".skipped", Value: strings.Join(f.SkipReasons, "; ")})
+		}
+	}
+	return p
+}
+
+// dimensionProperties are dimension.<name>=<value> = status and
+// dimension.<name>=<value>.cases = the tally, then one "suspect" property per
+// set of values with which every case failed.
+func dimensionProperties(table *DimensionTable) []junitProperty {
+	var p []junitProperty
+	for _, d := range table.Dimensions {
+		for _, v := range d.Values {
+			key := "dimension." + d.Name + "=" + v.Value
+			p = append(p, junitProperty{Name: key, Value: string(v.Status)}, junitProperty{Name: key + ".cases", Value: tallyWords(v.Cases)})
+			if len(v.SkipReasons) > 0 {
+				p = append(p, junitProperty{Name: key + ".skipped", Value: strings.Join(v.SkipReasons, "; ")})
+			}
+		}
+	}
+	if table.Widespread {
+		p = append(p, junitProperty{Name: "suspect", Value: "none: failures are widespread (over half the cases)"})
+	}
+	for _, s := range table.Suspects {
+		p = append(p, junitProperty{Name: "suspect", Value: strings.Join(s.Values, " + ") + ": all " + plural(s.Cases, "case", "cases") + " failed"})
 	}
 	return p
 }

@@ -15,6 +15,17 @@ type Results struct {
 	Started   time.Time        `json:"started"`
 	Duration  Seconds          `json:"durationSeconds"`
 	Scenarios []ScenarioResult `json:"scenarios"`
+	// DimensionOrder is the canonical order of the dimensions of generated
+	// cases and of their values, so that the dimension table lists them the
+	// same way in every run; dimensions and values it lacks follow in the
+	// order the run met them.
+	DimensionOrder []DimensionOrder `json:"dimensionOrder,omitempty"`
+}
+
+// DimensionOrder is one dimension's name and its values, in order.
+type DimensionOrder struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
 }
 
 // Seconds is a duration written to JSON as fractional seconds.

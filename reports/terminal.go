@@ -18,7 +18,8 @@ type TerminalOptions struct {
 
 // WriteTerminal writes the human report of r: a line per scenario, the grids
 // and wrong cells of every step that went wrong (of every step with Verbose),
-// skip reasons, for runs the feature table, and a summary line naming the failures.
+// skip reasons, for runs the feature and dimension tables, and a summary line
+// naming the failures.
 func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 	if r == nil {
 		return errors.New("write terminal report: no results")
@@ -36,6 +37,9 @@ func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 	if r.Mode == modeRun {
 		if fs := Features(r); anyCovered(fs) {
 			t.features(fs)
+		}
+		if table := Dimensions(r); table != nil {
+			t.dimensions(table)
 		}
 	}
 	t.summary(r.Summarize())

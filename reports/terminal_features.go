@@ -23,6 +23,9 @@ func (t *terminalReport) features(fs []FeatureResult) {
 		if len(f.Failed) > 0 {
 			detail += "; not passed: " + firstNames(f.Failed, maxFeatureSteps)
 		}
+		if len(f.SkipReasons) > 0 {
+			detail += "; skipped: " + strings.Join(f.SkipReasons, "; ")
+		}
 		rows = append(rows, []styled{{label, color}, {f.Name, ""}, {detail, ""}})
 	}
 	t.table("  ", rows)

@@ -73,6 +73,7 @@
       counts("scenarios", tally(scenarios)),
       counts("steps", tally(steps)),
       featureTable(results.features),
+      dimensionTable(results.dimensions),
       el("p", { class: "legend" }, simulate
         ? "Matrices: . allowed, X blocked, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
         : "Matrices: . allowed, X blocked, E error, S skipped, ? no cell; comparison: . match, X mismatch (red). Click a cell for its explanation."));
@@ -91,7 +92,41 @@
         el("td", null, f.name),
         el("td", null, f.status === "not covered" ? el("span", { class: "badge s-none" }, "not covered") : badge(f.status)),
         el("td", null, words(f.steps) || "no selected step exercises it"),
-        el("td", null, (f.failed || []).join(", "))))));
+        el("td", null, (f.failed || []).join(", "), skipNote(f.skipReasons))))));
+  }
+
+  // skipNote says why a feature or dimension value was skipped.
+  function skipNote(reasons) {
+    return reasons && reasons.length ? el("span", { class: "skip-reason" }, "skipped: " + reasons.join("; ")) : null;
+  }
+
+  // dimensionTable groups generated cases by their dimension tags: which
+  // values (direction=egress, port=named, ...) pass on this cluster, and the
+  // values every failing case shares. Clicking a value filters by its tag.
+  function dimensionTable(table) {
+    if (!table || !table.dimensions || !table.dimensions.length) return null;
+    const words = (t) => ["passed", "failed", "errored", "skipped"]
+      .filter((k) => t && t[k]).map((k) => t[k] + " " + k).join(", ");
+    const rows = table.dimensions.flatMap((d) => (d.values || []).map((v, i) => el("tr", null,
+      // The first row's name cell spans the dimension's rows.
+      i ? null : el("td", { rowspan: d.values.length }, d.name),
+      el("td", null, el("a", { href: "#", class: "tag-filter", "data-tag": d.name + "=" + v.value }, v.value)),
+      el("td", null, badge(v.status)),
+      el("td", null, words(v.cases)),
+      el("td", null, (v.failed || []).slice(0, 10).join(", ") + ((v.failed || []).length > 10 ? " and " + (v.failed.length - 10) + " more" : ""),
+        skipNote(v.skipReasons)))));
+    const suspects = table.widespread
+      ? el("p", { class: "suspects" }, "Failures are widespread (over half the cases), so no value stands out.")
+      : (table.suspects || []).length
+        ? el("div", { class: "suspects", id: "suspects" }, el("p", null, "Failing together (every case with these values failed):"),
+          el("ul", null, table.suspects.map((s) => el("li", null, s.values.join(" + ") + ": all " + plural(s.cases, "case", "cases") + " failed"))))
+        : null;
+    return el("section", { id: "dimensions" },
+      el("table", { class: "features dimensions" },
+        el("caption", null, "Dimensions: a value passes when every case having it passes"),
+        el("thead", null, el("tr", null, ["dimension", "value", "status", "cases", "not passed"].map((h) => el("th", null, h)))),
+        el("tbody", null, rows)),
+      suspects);
   }
 
   function renderFilters() {
@@ -321,6 +356,16 @@
   renderFilters();
   renderScenarios();
   applyFilters();
+  // A dimension value in the summary shows the cases carrying its tag.
+  document.getElementById("summary").addEventListener("click", (event) => {
+    const link = event.target.closest("a.tag-filter");
+    if (!link) return;
+    event.preventDefault();
+    filter.tag = link.dataset.tag;
+    document.getElementById("tag-filter").value = filter.tag;
+    applyFilters();
+    document.getElementById("filters").scrollIntoView();
+  });
   // Open the first failing (else errored) scenario, so the page shows a problem at once.
   const first = scenarios.findIndex((s) => s.status === "fail");
   const open = first >= 0 ? first : scenarios.findIndex((s) => knownStatus(s.status) === "error");

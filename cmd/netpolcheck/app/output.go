@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/spf13/pflag"
 
 	"github.com/netpolcheck/netpolcheck/clusters/runner"
 	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+	"github.com/netpolcheck/netpolcheck/scenarios/generate"
 )
 
 // outputFlags say how results are shown and where the reports go.
@@ -42,6 +45,7 @@ func (f *outputFlags) validate() error {
 
 // emit writes the results to stdout and the report directory.
 func (f *outputFlags) emit(s streams, r *reports.Results) error {
+	addDimensionOrder(r)
 	if f.reportDir != "" {
 		if err := reports.WriteAll(f.reportDir, r); err != nil {
 			return fmt.Errorf("write reports: %w", err)
@@ -68,4 +72,16 @@ func isTerminal(w any) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// addDimensionOrder records the generator's order of dimensions and values
+// in results with generated cases, so that their dimension table lists them
+// in it, also when rendered again by `netpolcheck report`.
+func addDimensionOrder(r *reports.Results) {
+	if r == nil || len(r.DimensionOrder) > 0 || !slices.ContainsFunc(r.Scenarios, func(sc reports.ScenarioResult) bool { return sc.Source == scenarios.SourceGenerated }) {
+		return
+	}
+	for _, d := range generate.Dimensions() {
+		r.DimensionOrder = append(r.DimensionOrder, reports.DimensionOrder{Name: d.Name, Values: d.Values})
+	}
 }

@@ -3,6 +3,8 @@ package app
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/netpolcheck/netpolcheck/reports"
@@ -73,5 +75,42 @@ func TestIntegrationRunWithAndWithoutEnforcer(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A run of generated cases reports them by dimension value in every report,
+// in the generator's order, and `netpolcheck report` renders the same table.
+func TestIntegrationRunReportsDimensions(t *testing.T) {
+	if testing.Short() || os.Geteuid() != 0 {
+		t.Skip("needs root and network namespaces (skipped under -short or without root)")
+	}
+	dir := t.TempDir()
+	args := []string{"run", "-q", "--profile", "quick", "--focus", "^gen-(ingress-all-ns-same|egress-podsel-pod-same)-", "--report-dir", dir}
+	stdout, stderr, code := run(t, args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+	table := stdout[strings.Index(stdout, "dimensions ("):]
+	for _, want := range []string{
+		"  direction  ingress ", "             egress ",
+		"  protocol   tcp ", "             sctp ", " SKIP  1 case: 1 skipped; skipped: SCTP",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the terminal table lacks %q:\n%s", want, table)
+		}
+	}
+	if !(strings.Index(table, "direction ") < strings.Index(table, "target ") && strings.Index(table, "target ") < strings.Index(table, "step ")) {
+		t.Errorf("dimensions are not in the generator's order:\n%s", table)
+	}
+	junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(junit), `<property name="dimension.direction=ingress" value="pass">`) {
+		t.Error("junit.xml has no dimension properties")
+	}
+	again, stderr, code := run(t, "report", filepath.Join(dir, "results.json"), "--out", t.TempDir())
+	if code != ExitOK || !strings.Contains(again, table) {
+		t.Errorf("report (exit %d, %s) does not render the same dimension table:\n%s", code, stderr, again)
 	}
 }
