@@ -285,7 +285,7 @@ func (g *dimensionGrouping) suspects() ([]Suspect, bool) {
 	}
 	type count struct{ cases, bad int }
 	single := make([]count, n)
-	pair := map[[2]int]count{}
+	pair := make([]count, n*n) // [a*n+b], a < b: dense, as n is a few dozen
 	for _, c := range g.cases {
 		for i, a := range c.values {
 			s := single[a]
@@ -295,12 +295,11 @@ func (g *dimensionGrouping) suspects() ([]Suspect, bool) {
 			}
 			single[a] = s
 			for _, b := range c.values[i+1:] {
-				p := pair[[2]int{a, b}]
+				p := &pair[a*n+b]
 				p.cases++
 				if c.bad {
 					p.bad++
 				}
-				pair[[2]int{a, b}] = p
 			}
 		}
 	}
@@ -311,8 +310,8 @@ func (g *dimensionGrouping) suspects() ([]Suspect, bool) {
 			out = append(out, Suspect{Values: []string{tags[id]}, Cases: c.cases})
 		}
 	}
-	for ids, c := range pair {
-		a, b := ids[0], ids[1]
+	for k, c := range pair {
+		a, b := k/n, k%n
 		if !allBad(c) || allBad(single[a]) || allBad(single[b]) || dimensionOf(tags[a]) == dimensionOf(tags[b]) {
 			continue
 		}
