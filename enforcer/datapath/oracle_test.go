@@ -3,9 +3,11 @@ package datapath
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
@@ -26,51 +28,69 @@ const oracleWorlds = 100
 // TestIntegrationDatapathAgreesWithOracle is the differential test of the two
 // implementations of NetworkPolicy: for random worlds, every cell of the
 // truth oracle's table (scenarios/truth) is sent as a packet through the
-// enforcer's compiled tables and eBPF programs, egress at the source and
-// ingress at the destination, and the verdicts must agree. The two share no
-// matching code, so a disagreement is a bug in one of them; the failure
-// names the world's seed, the cell and the oracle's account of it.
+// enforcer's compiled tables and eBPF programs, and each side's verdict must
+// be the oracle's for that side: the egress program at the source, the
+// ingress program at the destination. The two share no matching code, so a
+// disagreement is a bug in one of them; the failure names the world's seed,
+// the cell and the oracle's account of it. In every other world the pods of
+// odd index are on another node: the enforcer knows them only as peers, and
+// their own sides are not checked here.
 func TestIntegrationDatapathAgreesWithOracle(t *testing.T) {
 	requireKernel(t)
-	var cells, allowed int
+	var total oracleCounts
 	for seed := int64(1); seed <= oracleWorlds; seed++ {
 		w := truth.GenerateWorld(seed, 8+int(seed*7%64), 1+int(seed%5), 4+int(seed*13%56))
 		// A subtest per world, so that each world's datapath and bpffs
 		// are gone before the next.
 		t.Run(fmt.Sprintf("seed-%d", seed), func(t *testing.T) {
+			in := inputOf(w, seed%2 == 0)
 			d := openTest(t)
-			applyPolicies(t, d, inputOf(w))
-			n, a, wrong := compareWithOracle(t, d, w)
+			applyPolicies(t, d, in)
+			counts, wrong := compareWithOracle(t, d, w, in.Local)
 			if len(wrong) > 0 {
-				t.Fatalf("%d of %d cells disagree; the first:\n%s", len(wrong), n, wrong[0])
+				t.Fatalf("%d of %d sides disagree; the first:\n%s", len(wrong), counts.sides, wrong[0])
 			}
-			cells, allowed = cells+n, allowed+a
+			total.add(counts)
 		})
 	}
-	if allowed == 0 || allowed == cells {
-		t.Fatalf("%d cells, %d allowed: the worlds exercise nothing", cells, allowed)
+	if total.allowed == 0 || total.allowed == total.sides {
+		t.Fatalf("%+v: the worlds exercise nothing", total)
 	}
-	t.Logf("%d worlds, %d cells, %d allowed: the enforcer agrees with the oracle on every one", oracleWorlds, cells, allowed)
+	t.Logf("%d worlds, %d cells, %d sides checked (%d allowed): the enforcer agrees with the oracle on every one",
+		oracleWorlds, total.cells, total.sides, total.allowed)
 }
 
 // The comparison can fail: an enforcer that lost one policy disagrees.
 func TestIntegrationDatapathOracleComparisonCatchesALostPolicy(t *testing.T) {
 	requireKernel(t)
 	w := truth.GenerateWorld(3, 30, 3, 12)
-	in := inputOf(w)
+	in := inputOf(w, false)
 	in.Policies = in.Policies[:len(in.Policies)-1]
 	d := openTest(t)
 	applyPolicies(t, d, in)
-	if _, _, wrong := compareWithOracle(t, d, w); len(wrong) == 0 {
+	if _, wrong := compareWithOracle(t, d, w, in.Local); len(wrong) == 0 {
 		t.Fatal("an enforcer missing a policy agreed with the oracle on every cell")
 	}
 }
 
-// compareWithOracle sends every cell of w's truth table through d: counts
-// the cells compared and allowed, and describes those where d disagrees.
-func compareWithOracle(t *testing.T, d *Datapath, w *scenarios.World) (cells, allowed int, wrong []string) {
+// oracleCounts are what a comparison covered: cells, the sides of them
+// checked (a local pod's egress or ingress), and the sides allowed.
+type oracleCounts struct{ cells, sides, allowed int }
+
+func (c *oracleCounts) add(o oracleCounts) {
+	c.cells, c.sides, c.allowed = c.cells+o.cells, c.sides+o.sides, c.allowed+o.allowed
+}
+
+// compareWithOracle sends every cell of w's truth table through d and
+// compares each local pod's side with the oracle's verdict for that side,
+// read from the tables of w with only egress, or only ingress, policies.
+func compareWithOracle(t *testing.T, d *Datapath, w *scenarios.World, local map[string]int) (oracleCounts, []string) {
 	t.Helper()
 	table := truth.Compute(w)
+	egress := truth.Compute(oneDirection(w, networkingv1.PolicyTypeEgress))
+	ingress := truth.Compute(oneDirection(w, networkingv1.PolicyTypeIngress))
+	var counts oracleCounts
+	var wrong []string
 	sport := uint16(20000) // above every policy port, unique per cell: no flow meets another's conntrack entry
 	for c := range table.Cells() {
 		if c.Loopback {
@@ -78,6 +98,11 @@ func compareWithOracle(t *testing.T, d *Datapath, w *scenarios.World) (cells, al
 		}
 		src, dst := table.Endpoints[c.Source], table.Endpoints[table.Targets[c.Target].Endpoint]
 		port := table.Targets[c.Target].Port
+		egressAllowed := egress.Allowed(c.Source, c.Target)
+		ingressAllowed := ingress.Allowed(c.Source, c.Target)
+		if c.Allowed != (egressAllowed && ingressAllowed) {
+			t.Fatalf("%s -> %s %d/%s: the oracle allows %v, its sides %v and %v", src.ID, dst.ID, port.Port, port.Protocol, c.Allowed, egressAllowed, ingressAllowed)
+		}
 		if sport == 0 {
 			t.Fatal("more cells than source ports")
 		}
@@ -86,29 +111,66 @@ func compareWithOracle(t *testing.T, d *Datapath, w *scenarios.World) (cells, al
 			Protocol: packetProtocol(t, port.Protocol), SrcPort: sport, DstPort: uint16(port.Port),
 		})
 		sport++
-		got := true
-		if src.Pod != nil {
-			got = runAt(t, d, atEgress, frame) == bpf.VerdictNext
-		}
-		if got && dst.Pod != nil {
-			got = runAt(t, d, atIngress, frame) == bpf.VerdictNext
-		}
-		cells++
-		if got {
-			allowed++
-		}
-		if got != c.Allowed {
-			exp, _ := truth.Explain(w, src.ID, dst.ID, port.Port, port.Protocol)
-			wrong = append(wrong, fmt.Sprintf("%s -> %s %d/%s: enforcer allowed=%v, oracle allowed=%v\noracle: %s",
-				src.ID, dst.ID, port.Port, port.Protocol, got, c.Allowed, exp))
+		counts.cells++
+		for _, side := range []struct {
+			hook string
+			end  truth.Endpoint
+			want bool
+		}{{atEgress, src, egressAllowed}, {atIngress, dst, ingressAllowed}} {
+			if side.end.Pod == nil {
+				continue // an external host: no policy selects it
+			}
+			if _, ok := local[side.end.ID]; !ok {
+				continue // another node enforces it
+			}
+			got := runAt(t, d, side.hook, frame) == bpf.VerdictNext
+			counts.sides++
+			if got {
+				counts.allowed++
+			}
+			if got != side.want {
+				exp, _ := truth.Explain(w, src.ID, dst.ID, port.Port, port.Protocol)
+				wrong = append(wrong, fmt.Sprintf("%s -> %s %d/%s at the %s hook: enforcer allowed=%v, oracle allowed=%v\noracle: %s",
+					src.ID, dst.ID, port.Port, port.Protocol, side.hook, got, side.want, exp))
+			}
 		}
 	}
-	return cells, allowed, wrong
+	return counts, wrong
 }
 
-// inputOf is what a node running every pod of w would give the compiler:
-// every pod is local, so that both sides of each cell are enforced here.
-func inputOf(w *scenarios.World) compile.Input {
+// oneDirection is w with only the policies' isolation of one direction: a
+// policy that isolates for it keeps those rules alone, the others go. Its
+// truth table is the oracle's verdict for that side of every cell.
+func oneDirection(w *scenarios.World, keep networkingv1.PolicyType) *scenarios.World {
+	out := *w
+	out.Policies = nil
+	for _, p := range w.Policies {
+		types := p.Spec.PolicyTypes
+		if len(types) == 0 {
+			// The API server's defaulting: Ingress, and Egress with egress rules.
+			types = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
+			if len(p.Spec.Egress) > 0 {
+				types = append(types, networkingv1.PolicyTypeEgress)
+			}
+		}
+		if !slices.Contains(types, keep) {
+			continue
+		}
+		q := p.DeepCopy()
+		q.Spec.PolicyTypes = []networkingv1.PolicyType{keep}
+		if keep == networkingv1.PolicyTypeEgress {
+			q.Spec.Ingress = nil
+		} else {
+			q.Spec.Egress = nil
+		}
+		out.Policies = append(out.Policies, q)
+	}
+	return &out
+}
+
+// inputOf is what a node would give the compiler for w: every pod is
+// local, or with halfRemote only those of even index.
+func inputOf(w *scenarios.World, halfRemote bool) compile.Input {
 	in := compile.Input{Policies: w.Policies, Local: map[string]int{}}
 	for _, ns := range w.Namespaces {
 		in.Namespaces = append(in.Namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns.Name, Labels: ns.Labels}})
@@ -125,7 +187,9 @@ func inputOf(w *scenarios.World) compile.Input {
 		})
 		// Devices that do not exist, as in testInput: test runs arrive on
 		// the loopback device, which no endpoint owns.
-		in.Local[p.Namespace+"/"+p.Name] = 1000 + i
+		if !halfRemote || i%2 == 0 {
+			in.Local[p.Namespace+"/"+p.Name] = 1000 + i
+		}
 	}
 	return in
 }
