@@ -49,6 +49,9 @@ type Suspect struct {
 	Cases  int      `json:"cases"`
 }
 
+// TagsFlag is the --tags flag that selects the suspect's cases again.
+func (s Suspect) TagsFlag() string { return "--tags " + strings.Join(s.Values, "+") }
+
 // protocolDimension is the dimension whose values are judged by the cells
 // of their own protocol: a case of protocol=sctp whose SCTP cells were all
 // skipped tested the SCTP rule not at all, even if its TCP cells passed.

@@ -211,7 +211,7 @@ func TestTerminalDimensions(t *testing.T) {
 		"  direction  ingress  PASS  2 cases: 2 passed\n",
 		"             egress   FAIL  4 cases: 2 passed, 2 failed; not passed: egress-named, egress-named-udp\n",
 		"             sctp     SKIP  1 case: 1 skipped; skipped: " + sctpReason + "\n",
-		"failing together (every case with these values failed):\n  direction=egress + port=named  all 2 cases failed\n",
+		"failing together (every case with these values failed; select them again with --tags):\n  direction=egress + port=named  all 2 cases failed  --tags direction=egress+port=named\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the terminal report lacks %q:\n%s", want, out)
@@ -259,7 +259,7 @@ func TestIntegrationHTMLDimensionsInChromium(t *testing.T) {
 		`<caption>Dimensions: a value passes when every case having it passes</caption>`,
 		`<tr><td rowspan="2">direction</td><td><a href="#" class="tag-filter" data-tag="direction=ingress">ingress</a></td><td><span class="badge s-pass">pass</span></td><td>2 passed</td><td></td></tr>`,
 		`<tr><td><a href="#" class="tag-filter" data-tag="direction=egress">egress</a></td><td><span class="badge s-fail">fail</span></td><td>2 passed, 2 failed</td><td>egress-named, egress-named-udp</td></tr>`,
-		`<li>direction=egress + port=named: all 2 cases failed</li>`,
+		`<li>direction=egress + port=named: all 2 cases failed <code>--tags direction=egress+port=named</code></li>`,
 		`<span class="skip-reason">skipped: ` + sctpReason + `</span>`,
 	} {
 		if !strings.Contains(dom, want) {

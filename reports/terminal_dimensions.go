@@ -35,10 +35,10 @@ func (t *terminalReport) dimensions(table *DimensionTable) {
 		t.line("", "failures are widespread (over half the cases), so no value stands out")
 	case len(table.Suspects) > 0:
 		t.line("", "")
-		t.line("", "failing together (every case with these values failed):")
+		t.line("", "failing together (every case with these values failed; select them again with --tags):")
 		rows = rows[:0]
 		for _, s := range table.Suspects {
-			rows = append(rows, []styled{{strings.Join(s.Values, " + "), colorRed}, {"all " + plural(s.Cases, "case", "cases") + " failed", ""}})
+			rows = append(rows, []styled{{strings.Join(s.Values, " + "), colorRed}, {"all " + plural(s.Cases, "case", "cases") + " failed", ""}, {s.TagsFlag(), ""}})
 		}
 		t.table("  ", rows)
 	}

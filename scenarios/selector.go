@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Selector picks scenarios for a command. A scenario is selected when its
@@ -12,7 +13,9 @@ import (
 type Selector struct {
 	// Focus and Skip are regular expressions on scenario names.
 	Focus, Skip []string
-	// Tags and ExcludeTags are exact tag names.
+	// Tags and ExcludeTags are exact tag names. An entry joining tags with
+	// "+" stands for a scenario having all of them: "direction=egress+port=named"
+	// picks the cases that combine the two, as reports name them.
 	Tags, ExcludeTags []string
 }
 
@@ -35,10 +38,10 @@ func (s Selector) Select(in []*Scenario) ([]*Scenario, error) {
 		if anyMatch(skip, sc.Name) {
 			continue
 		}
-		if len(s.Tags) > 0 && !slices.ContainsFunc(s.Tags, func(t string) bool { return slices.Contains(sc.Tags, t) }) {
+		if len(s.Tags) > 0 && !slices.ContainsFunc(s.Tags, func(t string) bool { return hasTags(sc, t) }) {
 			continue
 		}
-		if slices.ContainsFunc(s.ExcludeTags, func(t string) bool { return slices.Contains(sc.Tags, t) }) {
+		if slices.ContainsFunc(s.ExcludeTags, func(t string) bool { return hasTags(sc, t) }) {
 			continue
 		}
 		out = append(out, sc)
@@ -60,4 +63,14 @@ func compileAll(exprs []string, flag string) ([]*regexp.Regexp, error) {
 
 func anyMatch(res []*regexp.Regexp, name string) bool {
 	return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(name) })
+}
+
+// hasTags says whether sc carries every tag of entry, tags joined by "+".
+func hasTags(sc *Scenario, entry string) bool {
+	for _, t := range strings.Split(entry, "+") {
+		if !slices.Contains(sc.Tags, t) {
+			return false
+		}
+	}
+	return true
 }

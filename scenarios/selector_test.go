@@ -22,6 +22,10 @@ func TestSelect(t *testing.T) {
 		{"exclude tags", Selector{ExcludeTags: []string{"basic"}}, []string{"ipblock-except", "sctp-ports"}},
 		{"tags and exclusions", Selector{Tags: []string{"egress"}, ExcludeTags: []string{"ipblock"}}, []string{"deny-all-egress"}},
 		{"nothing", Selector{Tags: []string{"udp"}}, []string{}},
+		{"all tags of a group", Selector{Tags: []string{"egress+basic"}}, []string{"deny-all-egress"}},
+		{"a group or a tag", Selector{Tags: []string{"egress+basic", "sctp"}}, []string{"deny-all-egress", "sctp-ports"}},
+		{"a group no scenario completes", Selector{Tags: []string{"ingress+ipblock"}}, []string{}},
+		{"exclude a group", Selector{ExcludeTags: []string{"egress+basic"}}, []string{"deny-all-ingress", "ipblock-except", "sctp-ports"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -179,5 +179,19 @@ func TestDimensionTableLocatesPlantedBug(t *testing.T) {
 	if !slices.Contains(top, "port=named") || !(slices.Contains(top, "direction=egress") || slices.Contains(top, "direction=both")) {
 		t.Errorf("first suspect %v, want port=named with an egress direction", top)
 	}
+	// The list's --tags entry selects exactly the cases it counts, all failed.
+	again, err := scenarios.Selector{Tags: []string{strings.Join(top, "+")}}.Select(cases)
+	if err != nil || len(again) != table.Suspects[0].Cases {
+		t.Fatalf("%s selects %d cases (%v), want %d", table.Suspects[0].TagsFlag(), len(again), err, table.Suspects[0].Cases)
+	}
+	status = map[string]reports.Status{}
+	for _, sc := range res.Scenarios {
+		status[sc.Name] = sc.Status
+	}
+	for _, sc := range again {
+		if status[sc.Name] != reports.Fail {
+			t.Errorf("%s selects %s, which did not fail (%s)", table.Suspects[0].TagsFlag(), sc.Name, status[sc.Name])
+		}
+	}
 	t.Logf("%d cases; suspects: %+v", len(cases), table.Suspects)
 }

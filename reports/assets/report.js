@@ -119,7 +119,8 @@
       ? el("p", { class: "suspects" }, "Failures are widespread (over half the cases), so no value stands out.")
       : (table.suspects || []).length
         ? el("div", { class: "suspects", id: "suspects" }, el("p", null, "Failing together (every case with these values failed):"),
-          el("ul", null, table.suspects.map((s) => el("li", null, s.values.join(" + ") + ": all " + plural(s.cases, "case", "cases") + " failed"))))
+          el("ul", null, table.suspects.map((s) => el("li", null, s.values.join(" + ") + ": all " + plural(s.cases, "case", "cases") + " failed ",
+            el("code", null, "--tags " + s.values.join("+"))))))
         : null;
     return el("section", { id: "dimensions" },
       el("table", { class: "features dimensions" },

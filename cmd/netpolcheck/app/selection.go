@@ -23,8 +23,8 @@ func (f *selectionFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.profile, "profile", "", "add the generated cases of this profile: quick (pairwise, for pull requests) or full")
 	fs.StringArrayVar(&f.Focus, "focus", nil, "run only scenarios whose name matches this regular expression (repeatable)")
 	fs.StringArrayVar(&f.Skip, "skip", nil, "skip scenarios whose name matches this regular expression (repeatable)")
-	fs.StringSliceVar(&f.Tags, "tags", nil, "run only scenarios carrying one of these tags")
-	fs.StringSliceVar(&f.ExcludeTags, "exclude-tags", nil, "skip scenarios carrying any of these tags")
+	fs.StringSliceVar(&f.Tags, "tags", nil, "run only scenarios carrying one of these tags; a+b means both a and b")
+	fs.StringSliceVar(&f.ExcludeTags, "exclude-tags", nil, "skip scenarios carrying any of these tags; a+b means both a and b")
 }
 
 // load reads and selects the scenarios. An empty selection is bad input: a
