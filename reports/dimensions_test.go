@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -259,7 +260,7 @@ func TestIntegrationHTMLDimensionsInChromium(t *testing.T) {
 		`<caption>Dimensions: a value passes when every case having it passes</caption>`,
 		`<tr><td rowspan="2">direction</td><td><a href="#" class="tag-filter" data-tag="direction=ingress">ingress</a></td><td><span class="badge s-pass">pass</span></td><td>2 passed</td><td></td></tr>`,
 		`<tr><td><a href="#" class="tag-filter" data-tag="direction=egress">egress</a></td><td><span class="badge s-fail">fail</span></td><td>2 passed, 2 failed</td><td>egress-named, egress-named-udp</td></tr>`,
-		`<li>direction=egress + port=named: all 2 cases failed <code>--tags direction=egress+port=named</code></li>`,
+		`<li>direction=egress + port=named: all 2 cases failed <a href="#" class="tag-filter" data-tag="direction=egress+port=named"><code>--tags direction=egress+port=named</code></a></li>`,
 		`<span class="skip-reason">skipped: ` + sctpReason + `</span>`,
 	} {
 		if !strings.Contains(dom, want) {
@@ -288,5 +289,16 @@ func TestDimensionsCanonicalOrder(t *testing.T) {
 	want := []string{"direction=ingress", "direction=egress", "protocol=tcp", "protocol=udp", "protocol=sctp", "protocol=quic", "team=blue", "owner=me"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
+// A link to the page with #tag=a+b shows the cases carrying both tags.
+func TestIntegrationHTMLTagFragmentFilters(t *testing.T) {
+	dom := chromiumDOMAt(t, dimensionFixture(), "#tag="+url.QueryEscape("direction=egress+port=named"))
+	if want := `<span id="shown">2 of 7 scenarios shown</span>`; !strings.Contains(dom, want) {
+		t.Errorf("the DOM lacks %s", want)
+	}
+	if !strings.Contains(dom, `<option value="direction=egress+port=named">direction=egress+port=named</option>`) {
+		t.Error("the tag select does not show the filter")
 	}
 }

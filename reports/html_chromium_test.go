@@ -20,6 +20,13 @@ const chromiumPath = "/usr/bin/chromium"
 // ever loads this local file.
 func renderInChromium(t *testing.T, page string) (dom string, console []string) {
 	t.Helper()
+	return renderInChromiumWithFragment(t, page, "")
+}
+
+// renderInChromiumWithFragment is renderInChromium with "#fragment" after
+// the page's address, as a shared link to a filtered view would have.
+func renderInChromiumWithFragment(t *testing.T, page, fragment string) (dom string, console []string) {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.html")
 	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
@@ -32,7 +39,7 @@ func renderInChromium(t *testing.T, page string) (dom string, console []string) 
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-dev-shm-usage", "--user-data-dir="+filepath.Join(dir, "profile"),
 		"--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
-		"--dump-dom", "file://"+path)
+		"--dump-dom", "file://"+path+fragment)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

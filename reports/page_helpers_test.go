@@ -27,6 +27,12 @@ func pageData(t *testing.T, r *Results, v any) {
 // console line, and returns the DOM; it skips under -short or without Chromium.
 func chromiumDOM(t *testing.T, r *Results) string {
 	t.Helper()
+	return chromiumDOMAt(t, r, "")
+}
+
+// chromiumDOMAt is chromiumDOM with "#fragment" after the page's address.
+func chromiumDOMAt(t *testing.T, r *Results, fragment string) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("skipping: starts headless Chromium (-short)")
 	}
@@ -37,7 +43,7 @@ func chromiumDOM(t *testing.T, r *Results) string {
 	if err := WriteHTML(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	dom, console := renderInChromium(t, b.String())
+	dom, console := renderInChromiumWithFragment(t, b.String(), fragment)
 	if len(console) > 0 {
 		t.Errorf("the page logged to the console:\n%s", strings.Join(console, "\n"))
 	}

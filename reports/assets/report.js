@@ -120,7 +120,7 @@
       : (table.suspects || []).length
         ? el("div", { class: "suspects", id: "suspects" }, el("p", null, "Failing together (every case with these values failed):"),
           el("ul", null, table.suspects.map((s) => el("li", null, s.values.join(" + ") + ": all " + plural(s.cases, "case", "cases") + " failed ",
-            el("code", null, "--tags " + s.values.join("+"))))))
+            el("a", { href: "#", class: "tag-filter", "data-tag": s.values.join("+") }, el("code", null, "--tags " + s.values.join("+")))))))
         : null;
     return el("section", { id: "dimensions" },
       el("table", { class: "features dimensions" },
@@ -151,8 +151,9 @@
     let shown = 0;
     scenarioNodes.forEach((node, i) => {
       const sc = scenarios[i];
+      // A tag filter "a+b", as --tags takes it, wants every one of its tags.
       const visible = filter.statuses.has(knownStatus(sc.status)) &&
-        (!filter.tag || (sc.tags || []).includes(filter.tag));
+        (!filter.tag || filter.tag.split("+").every((t) => (sc.tags || []).includes(t)));
       node.hidden = !visible;
       if (visible) shown++;
     });
@@ -357,16 +358,25 @@
   renderFilters();
   renderScenarios();
   applyFilters();
-  // A dimension value in the summary shows the cases carrying its tag.
+  // showTag filters the scenarios by a tag, or by "a+b" as --tags takes it,
+  // and puts it in the address, so that the filtered view can be shared.
+  function showTag(tag) {
+    filter.tag = tag;
+    const select = document.getElementById("tag-filter");
+    if (tag && ![...select.options].some((o) => o.value === tag)) select.append(el("option", { value: tag }, tag));
+    select.value = tag;
+    applyFilters();
+    history.replaceState(null, "", tag ? "#tag=" + encodeURIComponent(tag) : location.pathname);
+  }
+  // A dimension value or a failing-together line shows the cases carrying its tags.
   document.getElementById("summary").addEventListener("click", (event) => {
     const link = event.target.closest("a.tag-filter");
     if (!link) return;
     event.preventDefault();
-    filter.tag = link.dataset.tag;
-    document.getElementById("tag-filter").value = filter.tag;
-    applyFilters();
+    showTag(link.dataset.tag);
     document.getElementById("filters").scrollIntoView();
   });
+  if (location.hash.startsWith("#tag=")) showTag(decodeURIComponent(location.hash.slice(5)));
   // Open the first failing (else errored) scenario, so the page shows a problem at once.
   const first = scenarios.findIndex((s) => s.status === "fail");
   const open = first >= 0 ? first : scenarios.findIndex((s) => knownStatus(s.status) === "error");
