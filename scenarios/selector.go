@@ -30,6 +30,12 @@ func (s Selector) Select(in []*Scenario) ([]*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkTags(s.Tags, "--tags"); err != nil {
+		return nil, err
+	}
+	if err := checkTags(s.ExcludeTags, "--exclude-tags"); err != nil {
+		return nil, err
+	}
 	out := make([]*Scenario, 0, len(in))
 	for _, sc := range in {
 		if len(focus) > 0 && !anyMatch(focus, sc.Name) {
@@ -63,6 +69,17 @@ func compileAll(exprs []string, flag string) ([]*regexp.Regexp, error) {
 
 func anyMatch(res []*regexp.Regexp, name string) bool {
 	return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(name) })
+}
+
+// checkTags refuses an entry with an empty tag ("", "a+", "+b"), which
+// would select nothing, or exclude nothing, without saying why.
+func checkTags(entries []string, flag string) error {
+	for _, e := range entries {
+		if slices.Contains(strings.Split(e, "+"), "") {
+			return &InputError{Field: flag, Msg: fmt.Sprintf("%q has an empty tag: give a tag, or tags joined with \"+\" (a+b)", e)}
+		}
+	}
+	return nil
 }
 
 // hasTags says whether sc carries every tag of entry, tags joined by "+".

@@ -1,6 +1,9 @@
 package scenarios
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSelect(t *testing.T) {
 	in := []*Scenario{
@@ -53,6 +56,21 @@ func TestSelectBadExpression(t *testing.T) {
 		_, err := tc.sel.Select(nil)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("got %v, want %s", err, tc.want)
+		}
+	}
+}
+
+func TestSelectEmptyTag(t *testing.T) {
+	for _, sel := range []Selector{
+		{Tags: []string{"egress+"}},
+		{Tags: []string{""}},
+		{ExcludeTags: []string{"+basic"}},
+		{ExcludeTags: []string{"a++b"}},
+	} {
+		_, err := sel.Select([]*Scenario{{Name: "s", Tags: []string{"egress", "basic"}}})
+		ie, ok := err.(*InputError)
+		if !ok || (ie.Field != "--tags" && ie.Field != "--exclude-tags") || !strings.Contains(ie.Msg, "empty tag") {
+			t.Errorf("%+v: error %v, want an InputError naming the flag and the empty tag", sel, err)
 		}
 	}
 }

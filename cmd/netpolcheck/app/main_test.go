@@ -67,6 +67,8 @@ func TestBadFlagsExitTwo(t *testing.T) {
 		{"simulate", "--cells", "some"},
 		{"simulate", "--focus", "("},
 		{"simulate", "--focus", "^no-such-scenario$"},
+		{"simulate", "--tags", "egress+"},
+		{"run", "--exclude-tags", "+x"},
 		{"explain", "--from", "x/a", "--to", "x/b", "--port", "80/ICMP"},
 		{"explain", "--from", "x/a", "--to", "x/b", "--port", "70000"},
 		{"run", "--cluster", "nowhere"},
