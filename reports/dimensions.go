@@ -95,6 +95,8 @@ func Dimensions(r *Results) *DimensionTable {
 type dimensionGrouping struct {
 	dimensions []*dimension
 	byName     map[string]*dimension
+	// values counts the values of all dimensions: the next value's id.
+	values int
 	// cases are the tagged cases: whether each went wrong and which values it has.
 	cases []taggedCase
 }
@@ -123,21 +125,12 @@ func newDimensionGrouping() *dimensionGrouping {
 	return &dimensionGrouping{byName: map[string]*dimension{}}
 }
 
-// nextID is the id the next new value gets.
-func (g *dimensionGrouping) nextID() int {
-	n := 0
-	for _, d := range g.dimensions {
-		n += len(d.values)
-	}
-	return n
-}
-
 func (g *dimensionGrouping) addCase(sc *ScenarioResult) {
 	var ids []int
-	for _, tag := range sc.Tags {
+	for i, tag := range sc.Tags {
 		name, value, ok := strings.Cut(tag, "=")
-		if !ok || name == "" || value == "" {
-			continue
+		if !ok || name == "" || value == "" || slices.Contains(sc.Tags[:i], tag) {
+			continue // not a dimension tag, or counted already
 		}
 		v := g.value(name, value, tag)
 		status := sc.Status
@@ -158,7 +151,6 @@ func (g *dimensionGrouping) addCase(sc *ScenarioResult) {
 		return
 	}
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
 	g.cases = append(g.cases, taggedCase{bad: sc.Status != Pass && sc.Status != Skipped, values: ids})
 }
 
@@ -205,7 +197,8 @@ func (g *dimensionGrouping) value(name, value, tag string) *dimensionValue {
 	}
 	v, ok := d.byName[value]
 	if !ok {
-		v = &dimensionValue{id: g.nextID(), tag: tag, value: value}
+		v = &dimensionValue{id: g.values, tag: tag, value: value}
+		g.values++
 		d.byName[value] = v
 		d.values = append(d.values, v)
 	}
@@ -276,7 +269,7 @@ func (g *dimensionGrouping) suspects() ([]Suspect, bool) {
 	if 2*bad > len(g.cases) {
 		return nil, true
 	}
-	n := g.nextID()
+	n := g.values
 	tags := make([]string, n)
 	rank := make([]int, n) // a pair's values are named in table order
 	r := 0

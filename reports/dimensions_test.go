@@ -167,6 +167,14 @@ func TestDimensionsSuspects(t *testing.T) {
 	}
 }
 
+// A tag given twice counts its case once.
+func TestDimensionsRepeatedTag(t *testing.T) {
+	r := &Results{Mode: "run", Scenarios: []ScenarioResult{genCase("a", Pass, "port=named,port=named", tcpPass)}}
+	if got := Dimensions(r).Dimensions[0].Values[0].Cases; got != (Tally{Passed: 1}) {
+		t.Errorf("cases %+v, want 1 passed", got)
+	}
+}
+
 func TestDimensionsAbsentWithoutDimensionTags(t *testing.T) {
 	if table := Dimensions(runFixture()); table != nil {
 		t.Errorf("a run without dimension tags has a table: %+v", table)
