@@ -37,6 +37,7 @@ func (st *State) Commit(c Change) error {
 		if err != nil {
 			return err
 		}
+		st.forgetPods(func(p Pod) bool { return p.ID() == c.Pod.ID() })
 		st.pods = slices.Delete(st.pods, i, i+1)
 	case AddPod:
 		if c.Pod == nil {
@@ -67,7 +68,9 @@ func (st *State) Commit(c Change) error {
 		name := c.Namespace.Name
 		st.namespaces = slices.Delete(st.namespaces, i, i+1)
 		delete(st.subnet, name)
-		st.pods = slices.DeleteFunc(st.pods, func(p Pod) bool { return p.Namespace == name })
+		inNamespace := func(p Pod) bool { return p.Namespace == name }
+		st.forgetPods(inNamespace)
+		st.pods = slices.DeleteFunc(st.pods, inNamespace)
 		maps.DeleteFunc(st.policies, func(_ string, p *networkingv1.NetworkPolicy) bool { return p.Namespace == name })
 	default:
 		return fmt.Errorf("commit: unknown change kind %q", c.Kind)

@@ -107,5 +107,25 @@ func compileRule(r ExpectRule, w *World, endpoints []endpoint, path string) (com
 		errs = append(errs, fieldErr(joinPath(path, "on"), msg))
 	}
 	out.on = on
+	if msg == "" && len(errs) == 0 && !on.any && !servedByAny(on, endpoints, out.to) {
+		// It would pass whatever the cluster does: say so instead.
+		errs = append(errs, fieldErr(joinPath(path, "on"), fmt.Sprintf("no destination of this rule serves %s: the rule would match no cell", r.On)))
+	}
 	return out, errs
+}
+
+// servedByAny tells whether some endpoint named in to serves a port on matches.
+func servedByAny(on onMatcher, endpoints []endpoint, to map[string]bool) bool {
+	for i := range endpoints {
+		e := &endpoints[i]
+		if !to[e.name] {
+			continue
+		}
+		for _, p := range e.ports {
+			if on.matches(e, p) {
+				return true
+			}
+		}
+	}
+	return false
 }

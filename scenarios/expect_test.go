@@ -125,7 +125,7 @@ func TestGridParsing(t *testing.T) {
 		want: map[[2]string]bool{{"x/a", "x/b"}: true, {"x/b", "x/a"}: false},
 	}, {
 		name: "external hosts and no corner",
-		grid: Grid{Port: "81", Rows: "web x/a\nx/a X .\nweb . X"},
+		grid: Grid{Port: "81/UDP", Rows: "web x/a\nx/a X .\nweb . X"},
 		want: map[[2]string]bool{{"x/a", "web"}: false, {"web", "x/a"}: false},
 	}, {
 		name: "unknown source",
@@ -172,7 +172,7 @@ func TestCompileExpectation(t *testing.T) {
 		Rules: []ExpectRule{
 			AllowRule("*", "x/*", ""),
 			DenyRule("ns:y", "x/a", "*/UDP"),
-			AllowRule("ext:*", "pod:pod=b", "http"),
+			AllowRule("ext:*", "pod:pod=a", "http"),
 		},
 		Grids: []Grid{{Port: "80/TCP", Rows: "x/a x/b\nx/b X .\ny/a . X"}},
 	}
@@ -185,17 +185,17 @@ func TestCompileExpectation(t *testing.T) {
 		port     Port
 		want     bool
 	}{
-		{"y/a", "x/a", udp(81), false},                // rule 2 overrides rule 1
-		{"y/a", "x/b", udp(81), true},                 // rule 1
-		{"x/b", "x/a", tcp(80), false},                // the grid overrides rule 1
-		{"y/a", "x/b", tcp(80), false},                // the grid again
-		{"y/bb", "x/b", tcp(80), true},                // not in the grid: rule 1
-		{"x/a", "y/a", tcp(80), false},                // default
-		{"web", "y/bb", named("http", tcp(80)), true}, // named by the caller
-		{"web", "y/bb", tcp(80), false},               // y/bb's port 80 has no name
-		{"web", "x/a", udp(81), true},                 // rule 1 covers external sources
-		{"nobody", "x/a", tcp(80), false},             // unknown names get the default
-		{"x/a", "x/a", tcp(80), true},                 // loopback: the grid does not decide
+		{"y/a", "x/a", udp(81), false},               // rule 2 overrides rule 1
+		{"y/a", "x/b", udp(81), true},                // rule 1
+		{"x/b", "x/a", tcp(80), false},               // the grid overrides rule 1
+		{"y/a", "x/b", tcp(80), false},               // the grid again
+		{"y/bb", "x/b", tcp(80), true},               // not in the grid: rule 1
+		{"x/a", "y/a", tcp(80), false},               // default
+		{"web", "y/a", named("http", tcp(80)), true}, // named by the caller
+		{"web", "y/a", tcp(80), false},               // y/a's port 80 has no name
+		{"web", "x/a", udp(81), true},                // rule 1 covers external sources
+		{"nobody", "x/a", tcp(80), false},            // unknown names get the default
+		{"x/a", "x/a", tcp(80), true},                // loopback: the grid does not decide
 	}
 	for _, tc := range tests {
 		if got := allowed(tc.from, tc.to, tc.port); got != tc.want {

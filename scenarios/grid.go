@@ -38,8 +38,14 @@ func parseGrid(g Grid, w *World, path string) (grid, Errors) {
 		return fail("want a header of destinations and at least one row")
 	}
 	known := map[string]bool{}
+	served := false
 	for _, e := range endpointsOf(w) {
 		known[e.name] = true
+		served = served || slices.ContainsFunc(e.ports, func(p Port) bool { return p.Port == on.port && p.Protocol == on.protocol })
+	}
+	if !served {
+		// Every cell of it would be vacuous.
+		return grid{}, Errors{fieldErr(joinPath(path, "port"), fmt.Sprintf("no pod or external host serves %s: the grid would match no cell", g.Port))}
 	}
 	header := lines[0]
 	if header[0] == "-" {

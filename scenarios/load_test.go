@@ -90,7 +90,8 @@ metadata: {name: shop, labels: {kubernetes.io/metadata.name: shop}}
 	}
 	equalJSON(t, "scenario", s, &Scenario{
 		Name: "shop", File: "1.yaml",
-		Model: Model{Namespaces: []NamespaceSpec{
+		// The pod carries an address in 192.168.0.0/16, so planned ones come from elsewhere.
+		Model: Model{PodCIDR: "172.16.0.0/16", Namespaces: []NamespaceSpec{
 			{Name: "default"},
 			{Name: "shop", Labels: labels(NamespaceNameLabel, "shop"), Pods: []PodSpec{{Name: "web", Labels: labels("app", "web"), Ports: []Port{named("http", tcp(80))}, IP: "192.168.1.20"}}},
 		}},
@@ -107,8 +108,8 @@ metadata: {name: shop, labels: {kubernetes.io/metadata.name: shop}}
 		{"duplicate namespace", map[string][]byte{"n.yaml": []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n")},
 			`n.yaml:8: metadata.name: duplicate Namespace "a"`},
 		{"duplicate pod across files", map[string][]byte{
-			"a.yaml": []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n"),
-			"b.yaml": []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec: {containers: []}\n")},
+			"a.yaml": []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}]}\n"),
+			"b.yaml": []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec: {containers: [{name: c, image: i}]}\n")},
 			`b.yaml:3: metadata.name: duplicate Pod "default/p"`},
 		{"namespace without a name", map[string][]byte{"n.yaml": []byte("apiVersion: v1\nkind: Namespace\nmetadata: {labels: {a: b}}\n")},
 			"n.yaml:3: metadata.name: required"},

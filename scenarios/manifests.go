@@ -1,5 +1,10 @@
 package scenarios
 
+import (
+	"maps"
+	"slices"
+)
+
 // ManifestStepName is the name of the single step of a scenario made of manifests.
 const ManifestStepName = "apply manifests"
 
@@ -9,6 +14,11 @@ const ManifestStepName = "apply manifests"
 // hand-written expectation, so the oracle's verdict is the expectation.
 // Namespace "default" exists implicitly and objects without a namespace go there.
 func ParseManifests(name string, files map[string][]byte) (*Scenario, error) {
+	return ParseManifestsWith(name, files, LoadOptions{})
+}
+
+// ParseManifestsWith is ParseManifests with options (the pod CIDR).
+func ParseManifestsWith(name string, files map[string][]byte, opts LoadOptions) (*Scenario, error) {
 	names := sortedKeys(files)
 	if len(names) == 0 {
 		return nil, Errors{{Msg: "no manifests given"}}
@@ -32,7 +42,7 @@ func ParseManifests(name string, files map[string][]byte) (*Scenario, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	s, errs := manifestScenario(name, names[0], docs)
+	s, errs := manifestScenario(name, names[0], docs, opts)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -44,8 +54,12 @@ var manifestKinds = map[string]string{"Namespace": "v1", "Pod": "v1", "NetworkPo
 
 // manifestScenario converts manifests into a scenario and validates it,
 // taking errors back to the manifests' own files, lines and fields.
-func manifestScenario(name, file string, docs []manifestDoc) (parsedScenario, Errors) {
-	set := &manifestSet{namespaces: []NamespaceSpec{{Name: "default"}}, declared: map[string]bool{}, sources: &sourceMap{}}
+//
+// Pods keep the addresses they carry (status.podIP), anywhere in IPv4. Pods
+// without one get planned addresses from opts.PodCIDR or, when it is empty,
+// from a private range that holds none of the carried ones.
+func manifestScenario(name, file string, docs []manifestDoc, opts LoadOptions) (parsedScenario, Errors) {
+	set := &manifestSet{namespaces: []NamespaceSpec{{Name: "default"}}, declared: map[string]bool{}, podNames: map[string]bool{}, sources: &sourceMap{}}
 	for _, d := range docs {
 		set.add(d)
 	}
@@ -62,8 +76,14 @@ func manifestScenario(name, file string, docs []manifestDoc) (parsedScenario, Er
 		return parsedScenario{}, set.errs
 	}
 	s.Model.Namespaces = set.namespaces
+	s.Skipped = set.skipped
+	s.Model.PodCIDR = opts.PodCIDR
+	if s.Model.PodCIDR == "" {
+		s.Model.PodCIDR = planningCIDR(slices.Collect(maps.Keys(pinnedAddresses(s)))).String()
+	}
+	s.Warnings = normalizeLegacyCIDRs(s)
 	errs := s.validate()
-	for _, e := range errs {
+	for _, e := range append(errs, s.Warnings...) {
 		set.sources.locate(e, file)
 	}
 	if len(errs) > 0 {

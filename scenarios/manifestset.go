@@ -2,8 +2,10 @@ package scenarios
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 
+	yaml "go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 )
@@ -16,6 +18,10 @@ type manifestSet struct {
 	pods       []decoded[corev1.Pod]
 	policies   []decoded[networkingv1.NetworkPolicy]
 	errs       Errors
+	// podNames holds "ns/pod" of every pod added, for the duplicate check.
+	podNames map[string]bool
+	// skipped says which pods were left out of the model, and why.
+	skipped []string
 }
 
 // decoded is a manifest object with where it came from.
@@ -36,10 +42,27 @@ func (m *manifestSet) add(d manifestDoc) {
 	for i := 0; i+1 < len(d.root.Content); i += 2 {
 		lines[d.root.Content[i].Value] = d.root.Content[i].Line
 	}
+	if kind == "List" && apiVersion == "v1" {
+		// What `kubectl get pods,ns,netpol -A -o yaml` writes: the objects
+		// are its items, each read as if it were a document of its own.
+		items, ok := mappingNode(d.root, "items")
+		if ok && items.Kind == yaml.SequenceNode {
+			for _, item := range items.Content {
+				if item.Kind != yaml.MappingNode || !isManifest(item) {
+					m.errs = append(m.errs, &InputError{File: d.file, Line: item.Line, Field: "items", Msg: "not a Kubernetes object: apiVersion and kind are required"})
+					continue
+				}
+				m.add(manifestDoc{file: d.file, root: item})
+			}
+		} else if ok && !isNull(items) {
+			m.fail(d.file, lines, "items", "must be a list of objects")
+		}
+		return
+	}
 	want, known := manifestKinds[kind]
 	switch {
 	case !known:
-		m.fail(d.file, lines, "kind", fmt.Sprintf("unsupported kind %q: want Namespace, Pod or NetworkPolicy", kind))
+		m.fail(d.file, lines, "kind", fmt.Sprintf("unsupported kind %q: want Namespace, Pod, NetworkPolicy or a v1 List of them", kind))
 		return
 	case apiVersion != want:
 		m.fail(d.file, lines, "apiVersion", fmt.Sprintf("unsupported apiVersion %q for %s: want %s", apiVersion, kind, want))
@@ -109,8 +132,28 @@ func (m *manifestSet) addPod(d decoded[corev1.Pod]) {
 		m.fail(d.file, d.lines, "metadata.namespace", fmt.Sprintf("namespace %q does not exist", ns))
 		return
 	}
-	if slices.ContainsFunc(m.namespaces[i].Pods, func(p PodSpec) bool { return p.Name == pod.Name }) {
+	if m.podNames[ns+"/"+pod.Name] {
 		m.fail(d.file, d.lines, "metadata.name", fmt.Sprintf("duplicate Pod %q", ns+"/"+pod.Name))
+		return
+	}
+	m.podNames[ns+"/"+pod.Name] = true
+	if len(pod.Spec.Containers) == 0 {
+		m.fail(d.file, d.lines, "spec.containers", "required: a Pod has at least one container, as the API server requires")
+		return
+	}
+	ip := pod.Status.PodIP
+	for k, podIP := range pod.Status.PodIPs {
+		if addr, err := netip.ParseAddr(podIP.IP); err == nil && addr.Is6() && !addr.Is4In6() {
+			m.fail(d.file, d.lines, indexPath("status.podIPs", k), fmt.Sprintf("pod IP %q is IPv6: IPv6 and dual-stack pods are not supported yet", podIP.IP))
+			return
+		}
+		if ip == "" {
+			ip = podIP.IP
+		}
+	}
+	if pod.Spec.HostNetwork {
+		// Its traffic is the node's: no NetworkPolicy selects it or governs it.
+		m.skipped = append(m.skipped, fmt.Sprintf("hostNetwork pod %s (%s): NetworkPolicy does not govern host-network pods, so its cells are not tested", ns+"/"+pod.Name, d.file))
 		return
 	}
 	k := len(m.namespaces[i].Pods)
@@ -120,7 +163,7 @@ func (m *manifestSet) addPod(d decoded[corev1.Pod]) {
 	m.sources.add(joinPath(prefix, "labels"), d.file, "metadata.labels", d.lines)
 	m.sources.add(joinPath(prefix, "ip"), d.file, "status.podIP", d.lines)
 	m.sources.add(joinPath(prefix, "ports"), d.file, "spec.containers", d.lines)
-	spec := PodSpec{Name: pod.Name, Labels: pod.Labels, IP: pod.Status.PodIP}
+	spec := PodSpec{Name: pod.Name, Labels: pod.Labels, IP: ip}
 	for c, container := range pod.Spec.Containers {
 		for q, port := range container.Ports {
 			at := indexPath(joinPath(prefix, "ports"), len(spec.Ports))

@@ -19,7 +19,7 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 	}
 	parsed, manifests, errs := parseDocuments(file, docs)
 	if len(manifests) > 0 {
-		s, merrs := manifestScenario(nameFromPath(file), file, manifests)
+		s, merrs := manifestScenario(nameFromPath(file), file, manifests, LoadOptions{})
 		errs = append(errs, merrs...)
 		parsed = append(parsed, s)
 	}
@@ -73,10 +73,11 @@ func parseScenario(file string, root *yaml.Node) (*Scenario, int, Errors) {
 		return nil, 0, errs
 	}
 	s.File = file
+	s.Warnings = normalizeLegacyCIDRs(&s)
 	errs = s.validate()
 	sources := &sourceMap{}
 	sources.add("", file, "", lines)
-	for _, e := range errs {
+	for _, e := range append(errs, s.Warnings...) {
 		sources.locate(e, file)
 	}
 	if len(errs) > 0 {

@@ -27,6 +27,13 @@ type Scenario struct {
 
 	// File is where the scenario was loaded from, for error messages. Not part of the format.
 	File string `json:"-"`
+	// Warnings are what loading accepted but the API server would warn of
+	// (a CIDR with leading zeros), located like errors. Not part of the format.
+	Warnings Errors `json:"-"`
+	// Skipped names what of the input the scenario leaves out, with why (a
+	// hostNetwork pod, which NetworkPolicy does not govern). Every step's
+	// result carries these reasons. Not part of the format.
+	Skipped []string `json:"-"`
 }
 
 // Model is the starting cluster of a scenario.

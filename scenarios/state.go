@@ -11,9 +11,12 @@ import (
 )
 
 // State follows a scenario through its steps. Deterministic addressing: pods get
-// addresses from Model.PodCIDR (default DefaultPodCIDR): namespace i (model order; namespaces
-// created by steps continue the count) gets the /24 at index i (192.168.<i>.0/24), its pods
-// .10, .11, ... in creation order, never reused within a scenario; a PodSpec.IP pins it.
+// addresses from Model.PodCIDR (default DefaultPodCIDR; manifests choose a
+// range free of their pods' own addresses): namespace i (model order;
+// namespaces created by steps continue the count) starts in the /24 at index i
+// (192.168.<i>.0/24), its pods .10, .11, ... in creation order, then goes on in
+// the overflow at the top of the range; no address is handed out twice within
+// a scenario. A PodSpec.IP pins the address, anywhere in IPv4.
 //
 // Resolve turns an Action into a Change without touching the State; Commit
 // applies it. The runner puts the cluster's Apply between the two.
@@ -34,6 +37,13 @@ type State struct {
 	// reserved holds every pinned pod IP of the scenario, so that no planned
 	// address takes one that a later step pins.
 	reserved map[netip.Addr]bool
+	// handedOut holds every address any pod has had, never planned again;
+	// overflow is the next position of the overflow (see planAddress).
+	handedOut map[netip.Addr]bool
+	overflow  int
+	// podIDs and ipUser index the live pods by "ns/pod" and by address.
+	podIDs map[string]bool
+	ipUser map[netip.Addr]string
 }
 
 // NewState validates a scenario's model and builds its starting world.
@@ -41,6 +51,7 @@ func NewState(s *Scenario) (*State, error) {
 	if s == nil {
 		return nil, Errors{fieldErr("", "no scenario given")}
 	}
+	reserved := pinnedAddresses(s)
 	cidrText := s.Model.PodCIDR
 	if cidrText == "" {
 		cidrText = DefaultPodCIDR
@@ -50,11 +61,14 @@ func NewState(s *Scenario) (*State, error) {
 		return nil, Errors{fieldErr("model.podCIDR", msg)}
 	}
 	st := &State{
-		podCIDR:  podCIDR,
-		policies: map[string]*networkingv1.NetworkPolicy{},
-		subnet:   map[string]int{},
-		nextHost: map[int]int{},
-		reserved: pinnedAddresses(s),
+		podCIDR:   podCIDR,
+		policies:  map[string]*networkingv1.NetworkPolicy{},
+		subnet:    map[string]int{},
+		nextHost:  map[int]int{},
+		reserved:  reserved,
+		handedOut: map[netip.Addr]bool{},
+		podIDs:    map[string]bool{},
+		ipUser:    map[netip.Addr]string{},
 	}
 	defaults, errs := checkPorts(s.Model.DefaultPorts, "model.defaultPorts")
 	st.defaultPorts = defaults
@@ -78,7 +92,7 @@ func NewState(s *Scenario) (*State, error) {
 		st.subnet[ns.Name] = i
 		for k, spec := range ns.Pods {
 			pat := indexPath(joinPath(at, "pods"), k)
-			if st.podIndex(ns.Name+"/"+spec.Name) >= 0 {
+			if st.podIDs[ns.Name+"/"+spec.Name] {
 				errs = append(errs, fieldErr(joinPath(pat, "name"), fmt.Sprintf("duplicate pod %q", ns.Name+"/"+spec.Name)))
 				continue
 			}
@@ -126,7 +140,14 @@ func (st *State) World() *World {
 func (st *State) SetAddresses(a map[string]string) {
 	for i := range st.pods {
 		if ip, ok := a[st.pods[i].ID()]; ok {
+			if old, err := netip.ParseAddr(st.pods[i].IP); err == nil && st.ipUser[old] == st.pods[i].ID() {
+				delete(st.ipUser, old)
+			}
 			st.pods[i].IP = ip
+			if addr, err := netip.ParseAddr(ip); err == nil {
+				st.ipUser[addr] = st.pods[i].ID()
+				st.handedOut[addr] = true
+			}
 		}
 	}
 }
@@ -142,6 +163,9 @@ func (st *State) namespaceIndex(name string) int {
 }
 
 func (st *State) podIndex(id string) int {
+	if !st.podIDs[id] {
+		return -1
+	}
 	return slices.IndexFunc(st.pods, func(p Pod) bool { return p.ID() == id })
 }
 

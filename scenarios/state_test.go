@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -75,11 +76,17 @@ func TestDeterministicAddresses(t *testing.T) {
 func TestModelErrors(t *testing.T) {
 	tests := []struct{ name, doc, want string }{
 		{"pod CIDR too narrow", `{name: s, model: {podCIDR: 10.0.0.0/25, namespaces: []}, steps: [{name: s}]}`,
-			`test.yaml:1: model.podCIDR: pod CIDR "10.0.0.0/25" must be /24 or wider: each namespace gets a /24`},
+			`test.yaml:1: model.podCIDR: pod CIDR "10.0.0.0/25" must be /24 or wider: each namespace starts with a /24`},
 		{"pod CIDR IPv6", `{name: s, model: {podCIDR: "fd00::/64", namespaces: []}, steps: [{name: s}]}`,
-			`test.yaml:1: model.podCIDR: pod CIDR "fd00::/64" must be IPv4`},
-		{"no room for a namespace", `{name: s, model: {podCIDR: 10.0.0.0/23, namespaces: [{name: a}, {name: b}, {name: c, pods: [{name: p}]}]}, steps: [{name: s}]}`,
-			`test.yaml:1: model.namespaces[2].pods[0]: namespace "c" gets no addresses: the pod CIDR 10.0.0.0/23 has room for 2 namespaces`},
+			`test.yaml:1: model.podCIDR: pod CIDR "fd00::/64" is IPv6: IPv6 and dual-stack pods are not supported yet`},
+		{"pod IP loopback", `{name: s, model: {namespaces: [{name: a, pods: [{name: p, ip: 127.0.0.2}]}]}, steps: [{name: s}]}`,
+			`test.yaml:1: model.namespaces[0].pods[0].ip: pod IP "127.0.0.2" is a loopback address, not a host address`},
+		{"pod IP IPv6", `{name: s, model: {namespaces: [{name: a, pods: [{name: p, ip: "fd00::1"}]}]}, steps: [{name: s}]}`,
+			`test.yaml:1: model.namespaces[0].pods[0].ip: pod IP "fd00::1" is IPv6: IPv6 and dual-stack pods are not supported yet`},
+		{"pod IP link-local", `{name: s, model: {namespaces: [{name: a, pods: [{name: p, ip: 169.254.3.3}]}]}, steps: [{name: s}]}`,
+			`test.yaml:1: model.namespaces[0].pods[0].ip: pod IP "169.254.3.3" is link-local (169.254.0.0/16), which no CNI gives a pod`},
+		{"pod IP of an external host", `{name: s, model: {externalHosts: [{name: e, ip: 10.1.1.1}], namespaces: [{name: a, pods: [{name: p, ip: 10.1.1.1}]}]}, steps: [{name: s}]}`,
+			`test.yaml:1: model.externalHosts[0].ip: external host IP "10.1.1.1" is pinned as a pod's address`},
 		{"external host inside the pod CIDR", `{name: s, model: {namespaces: [], externalHosts: [{name: e, ip: 192.168.9.9}]}, steps: [{name: s}]}`,
 			`test.yaml:1: model.externalHosts[0].ip: external host IP "192.168.9.9" is inside the pod CIDR 192.168.0.0/16`},
 		{"external hosts sharing an IP", `{name: s, model: {namespaces: [], externalHosts: [{name: e, ip: 10.1.1.1}, {name: f, ip: 10.1.1.1}]}, steps: [{name: s}]}`,
@@ -103,13 +110,62 @@ func TestModelErrors(t *testing.T) {
 	}
 }
 
-func TestHostNumbersRunOut(t *testing.T) {
-	b := New("full").Namespace("x", nil)
+func TestHostNumbersOverflow(t *testing.T) {
+	// A namespace past its /24 goes on at the top of the range, and a third
+	// namespace of a /23 (which has room for two /24s) gets overflow addresses.
+	var b strings.Builder
+	b.WriteString("{name: s, model: {podCIDR: 10.0.0.0/23, namespaces: [{name: a, pods: [")
+	for i := range 250 {
+		fmt.Fprintf(&b, "{name: p%d},", i)
+	}
+	b.WriteString("]}, {name: b}, {name: c, pods: [{name: q}]}]}, steps: [{name: s}]}")
+	s := parseOne(t, b.String())
+	st, err := NewState(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := st.World()
+	ips := map[string]string{}
+	for _, p := range w.Pods {
+		ips[p.ID()] = p.IP
+	}
+	for id, want := range map[string]string{"a/p0": "10.0.0.10", "a/p244": "10.0.0.254", "a/p245": "10.0.1.10", "a/p249": "10.0.1.14", "c/q": "10.0.1.15"} {
+		if ips[id] != want {
+			t.Errorf("%s: got %s, want %s", id, ips[id], want)
+		}
+	}
+}
+
+func TestThousandsOfPodsInOneNamespace(t *testing.T) {
+	pods := make([]PodSpec, 3000)
+	for i := range pods {
+		pods[i] = PodNamed(fmt.Sprintf("p%d", i), nil)
+	}
+	b := New("big").Namespace("x", nil, pods...).Step("s")
+	s, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := NewState(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range st.World().Pods {
+		if seen[p.IP] {
+			t.Fatalf("address %s handed out twice", p.IP)
+		}
+		seen[p.IP] = true
+	}
+}
+
+func TestPodCIDRRunsOut(t *testing.T) {
+	b := New("full").PodCIDR("10.0.0.0/24").Namespace("x", nil)
 	for i := range 246 {
 		b.Step("s"+strings.Repeat("i", i), CreatePodIn("x", PodNamed("p"+strings.Repeat("p", i), nil)))
 	}
 	_, err := b.Build()
-	want := `steps[245].actions[0].createPod: namespace "x" has no addresses left`
+	want := `steps[245].actions[0].createPod: namespace "x" gets no address: every address of the pod CIDR 10.0.0.0/24 is taken`
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n got: %v\nwant: %s", err, want)
 	}

@@ -24,6 +24,12 @@ func (st *State) addExternalHosts(hosts []ExternalHost) Errors {
 		case err != nil || addr.Zone() != "":
 			errs = append(errs, fieldErr(joinPath(at, "ip"), fmt.Sprintf("invalid IP %q", h.IP)))
 			continue
+		case addressProblem(addr, false) != "":
+			errs = append(errs, fieldErr(joinPath(at, "ip"), fmt.Sprintf("external host IP %q %s", h.IP, addressProblem(addr, false))))
+			continue
+		case st.reserved[addr]:
+			errs = append(errs, fieldErr(joinPath(at, "ip"), fmt.Sprintf("external host IP %q is pinned as a pod's address", h.IP)))
+			continue
 		case st.podCIDR.Contains(addr):
 			errs = append(errs, fieldErr(joinPath(at, "ip"), fmt.Sprintf("external host IP %q is inside the pod CIDR %s", h.IP, st.podCIDR)))
 			continue

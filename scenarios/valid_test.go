@@ -3,6 +3,7 @@ package scenarios
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -166,7 +167,8 @@ func TestValidManifestDirectory(t *testing.T) {
 	want := &Scenario{
 		Name: "manifests",
 		File: "testdata/valid/manifests",
-		Model: Model{Namespaces: []NamespaceSpec{
+		// shop/db carries 192.168.1.99, so planned addresses come from the next private /16.
+		Model: Model{PodCIDR: "172.16.0.0/16", Namespaces: []NamespaceSpec{
 			{Name: "default", Labels: labels("env", "dev"), Pods: []PodSpec{{Name: "client"}}},
 			{Name: "shop", Labels: labels("team", "shop"), Pods: []PodSpec{
 				{Name: "web", Labels: labels("app", "web"), Ports: []Port{named("http", tcp(80)), udp(9000), named("metrics", tcp(9100))}},
@@ -198,7 +200,7 @@ func TestValidManifestDirectory(t *testing.T) {
 	for _, p := range worlds[0].Pods {
 		ips = append(ips, p.ID()+"="+p.IP)
 	}
-	equalJSON(t, "pod addresses", ips, []string{"default/client=192.168.0.10", "shop/web=192.168.1.10", "shop/db=192.168.1.99"})
+	equalJSON(t, "pod addresses", ips, []string{"default/client=172.16.0.10", "shop/web=172.16.1.10", "shop/db=192.168.1.99"})
 	equalJSON(t, "namespaces", worlds[0].Namespaces, []Namespace{nsOf("default", "env", "dev"), nsOf("shop", "team", "shop")})
 }
 
@@ -243,4 +245,44 @@ func TestValidDirectoryOrder(t *testing.T) {
 		"multi-two@testdata/valid/multi.yaml",
 		"valid@testdata/valid",
 	})
+}
+
+// A kind cluster's export: a v1 List, pods with kind's own addresses, a
+// hostNetwork pod, a CIDR with leading zeros and an IPv6 ipBlock, all of
+// which the API server accepts.
+func TestValidKindExport(t *testing.T) {
+	ss := loadOne(t, "testdata/valid/kind-export")
+	s := ss[0]
+	_, worlds := runSteps(t, s)
+	var ips []string
+	for _, p := range worlds[0].Pods {
+		ips = append(ips, p.ID()+"="+p.IP)
+	}
+	equalJSON(t, "pod addresses", ips, []string{"default/laptop=192.168.0.10", "store/web-7d9f=10.244.1.11", "store/db-0=10.244.2.7"})
+	if len(s.Skipped) != 1 || !strings.Contains(s.Skipped[0], "hostNetwork pod default/kube-proxy-x2x9q") {
+		t.Errorf("skipped = %q, want the hostNetwork pod", s.Skipped)
+	}
+	var warnings []string
+	for _, w := range s.Warnings {
+		warnings = append(warnings, w.Error())
+	}
+	equalJSON(t, "warnings", warnings, []string{
+		`testdata/valid/kind-export/export.yaml:53: spec.ingress[0].from[0].ipBlock.cidr: warning: non-standard CIDR "10.244.001.0/24" (leading zeros) is read as "10.244.1.0/24", as Kubernetes 1.34 does; a future Kubernetes release will reject it`,
+		`testdata/valid/kind-export/export.yaml:54: spec.ingress[0].from[1].ipBlock.cidr: note: IPv6 CIDR "fd00:10:244::/56" matches nothing here: netpolcheck's worlds are IPv4 only`,
+	})
+	if got := worlds[0].Policies[0].Spec.Ingress[0].From[0].IPBlock.CIDR; got != "10.244.1.0/24" {
+		t.Errorf("cidr = %q, want the canonical 10.244.1.0/24", got)
+	}
+}
+
+func TestPodCIDROption(t *testing.T) {
+	ss, err := LoadPathsWith([]string{"testdata/valid/kind-export"}, LoadOptions{PodCIDR: "10.244.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, worlds := runSteps(t, ss[0])
+	// The one pod without an address gets one of the given range.
+	if got := worlds[0].Pods[0].IP; got != "10.244.0.10" {
+		t.Errorf("default/laptop = %s, want 10.244.0.10", got)
+	}
 }

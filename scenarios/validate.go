@@ -1,6 +1,35 @@
 package scenarios
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxTextName bounds scenario, step and tag names, which end up in file
+// names, JUnit attributes and terminal lines.
+const maxTextName = 253
+
+// textProblem checks a scenario, step or tag name: required, UTF-8, without
+// control characters (a NUL or an escape sequence would corrupt JUnit XML
+// and terminals), at most maxTextName bytes.
+func textProblem(name string) string {
+	switch {
+	case name == "":
+		return "required"
+	case !utf8.ValidString(name):
+		return fmt.Sprintf("invalid name %s: not valid UTF-8", strconv.QuoteToASCII(name))
+	case len(name) > maxTextName:
+		return fmt.Sprintf("invalid name: %d bytes long, at most %d", len(name), maxTextName)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("invalid name %s: contains the control character %U", strconv.QuoteToASCII(name), r)
+		}
+	}
+	return ""
+}
 
 // Validate checks a scenario fully without a cluster: its shape, its model,
 // and every step, by simulating the steps with deterministic addresses and
@@ -18,8 +47,8 @@ func (s *Scenario) Validate() error {
 
 func (s *Scenario) validate() Errors {
 	var errs Errors
-	if s.Name == "" {
-		errs = append(errs, fieldErr("name", "required"))
+	if msg := textProblem(s.Name); msg != "" {
+		errs = append(errs, fieldErr("name", msg))
 	}
 	if len(s.Steps) == 0 {
 		errs = append(errs, fieldErr("steps", "required: a scenario has at least one step"))
@@ -27,8 +56,8 @@ func (s *Scenario) validate() Errors {
 	first := map[string]int{}
 	for i, step := range s.Steps {
 		at := joinPath(indexPath("steps", i), "name")
-		if step.Name == "" {
-			errs = append(errs, fieldErr(at, "required"))
+		if msg := textProblem(step.Name); msg != "" {
+			errs = append(errs, fieldErr(at, msg))
 			continue
 		}
 		if j, dup := first[step.Name]; dup {
@@ -36,6 +65,11 @@ func (s *Scenario) validate() Errors {
 			continue
 		}
 		first[step.Name] = i
+	}
+	for i, tag := range s.Tags {
+		if msg := textProblem(tag); msg != "" {
+			errs = append(errs, fieldErr(indexPath("tags", i), msg))
+		}
 	}
 	st, err := NewState(s)
 	if err != nil {

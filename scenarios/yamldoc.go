@@ -87,6 +87,19 @@ func mappingValue(n *yaml.Node, key string) (string, bool) {
 	return "", false
 }
 
+// mappingNode returns the value node of key in a mapping.
+func mappingNode(n *yaml.Node, key string) (*yaml.Node, bool) {
+	if n.Kind != yaml.MappingNode {
+		return nil, false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Kind == yaml.ScalarNode && n.Content[i].Value == key {
+			return n.Content[i+1], true
+		}
+	}
+	return nil, false
+}
+
 // isManifest tells a Kubernetes manifest (apiVersion and kind) from a scenario document.
 func isManifest(n *yaml.Node) bool {
 	_, hasAPIVersion := mappingValue(n, "apiVersion")

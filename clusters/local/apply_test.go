@@ -45,7 +45,7 @@ func TestIntegrationApply(t *testing.T) {
 		return got
 	}
 
-	// A pod outside the pod CIDR gets a /32 route in every other endpoint.
+	// A pod outside the pod CIDR gets a route to its /24 in every endpoint.
 	outside := &scenarios.Pod{Namespace: "x", Name: "far", IP: "10.9.0.5", Ports: testPorts}
 	if got := apply(scenarios.Change{Kind: scenarios.AddPod, Pod: outside}); !maps.Equal(got, clusters.Addresses{"x/far": "10.9.0.5"}) {
 		t.Errorf("AddPod addresses = %v", got)
@@ -56,7 +56,7 @@ func TestIntegrationApply(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("probes with x/far = %v, want %v", got, want)
 	}
-	if r, w := routesOf("ext-1"), []string{"10.9.0.5/32 via 169.254.1.1", "169.254.1.1/32 link", "192.168.0.0/16 via 169.254.1.1"}; !slices.Equal(r, w) {
+	if r, w := routesOf("ext-1"), []string{"10.9.0.0/24 via 169.254.1.1", "169.254.1.1/32 link", "192.168.0.0/16 via 169.254.1.1"}; !slices.Equal(r, w) {
 		t.Errorf("ext-1 routes with x/far = %v, want %v", r, w)
 	}
 	link, ok := c.Node().Pod("x/far")

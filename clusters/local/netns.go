@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -14,6 +16,9 @@ import (
 // mount, as `ip netns add` does, so that it outlives this process and Clean
 // can find it after a crash.
 func createNetns(path string) error {
+	if err := prepareNetnsDir(filepath.Dir(path)); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return fmt.Errorf("create netns mount point: %w", err)
@@ -42,6 +47,42 @@ func createNetns(path string) error {
 	}
 	return nil
 }
+
+// prepareNetnsDir makes dir what `ip netns add` makes it on first use: a
+// directory that is a mount point of its own with shared propagation. A fresh
+// machine (or a mount namespace with an empty /run) has no such directory.
+// It must be a mount point before any namespace is pinned in it: when
+// `ip netns add` (run by anything else on the machine) finds a plain
+// directory, it bind-mounts the directory onto itself, which hides the pins
+// already there, and they can then be neither unmounted nor removed. The
+// mount stays, as ip's does; it is the machine's standard state.
+func prepareNetnsDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create netns directory: %w", err)
+	}
+	if dir != hostPaths.NetnsDir {
+		// Tests' private directories: no ip netns shares them.
+		return nil
+	}
+	netnsDirMu.Lock()
+	defer netnsDirMu.Unlock()
+	for bound := false; ; bound = true {
+		err := unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EINVAL) || bound {
+			return fmt.Errorf("make %s a shared mount: %w", dir, err)
+		}
+		// EINVAL: not a mount point yet.
+		if err := unix.Mount(dir, dir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind-mount %s onto itself: %w", dir, err)
+		}
+	}
+}
+
+// netnsDirMu keeps clusters starting in parallel from mounting twice.
+var netnsDirMu sync.Mutex
 
 // deleteNetns unpins the namespace at path. The kernel frees it once no
 // socket or handle refers to it any more. A path that is already gone is not

@@ -6,8 +6,11 @@ import (
 )
 
 // gatewayRoutes returns the prefixes an endpoint sends to the node: the pod
-// CIDR, a /32 for each pod outside it, and, for pods only, a /32 for each
-// external host. Nothing else is routed, least of all a default route, so a
+// CIDR, the /24 of each pod outside it (manifests of a real cluster keep
+// their own addresses, and one route per /24 instead of per pod keeps a
+// thousand-pod world at a handful of routes; the node has no route beyond
+// its pods, so the rest of such a /24 ends there), and, for pods only, a /32
+// for each external host. Nothing else is routed, least of all a default route, so a
 // probe to any other address fails with "network is unreachable" inside the
 // namespace instead of leaving the machine. The result is sorted and free of
 // duplicates, so that two route sets compare with slices.Equal.
@@ -20,7 +23,8 @@ func gatewayRoutes(podCIDR *net.IPNet, self net.IP, external bool, podIPs, exter
 	}
 	for _, ip := range podIPs {
 		if !podCIDR.Contains(ip) {
-			host(ip)
+			mask := net.CIDRMask(24, 32)
+			routes = append(routes, (&net.IPNet{IP: ip.To4().Mask(mask), Mask: mask}).String())
 		}
 	}
 	if !external {

@@ -15,7 +15,7 @@ func TestGatewayRoutes(t *testing.T) {
 		}
 		return out
 	}
-	pods := ips("192.168.1.1", "192.168.1.2", "10.9.0.5")
+	pods := ips("192.168.1.1", "192.168.1.2", "10.9.0.5", "10.9.0.6", "10.9.1.200")
 	externals := ips("203.0.113.10", "192.168.200.1")
 	tests := []struct {
 		name     string
@@ -23,9 +23,9 @@ func TestGatewayRoutes(t *testing.T) {
 		external bool
 		want     []string
 	}{
-		{"pod in CIDR", "192.168.1.1", false, []string{"10.9.0.5/32", "192.168.0.0/16", "192.168.200.1/32", "203.0.113.10/32"}},
-		{"pod outside CIDR skips itself", "10.9.0.5", false, []string{"192.168.0.0/16", "192.168.200.1/32", "203.0.113.10/32"}},
-		{"external host routes to pods only", "203.0.113.10", true, []string{"10.9.0.5/32", "192.168.0.0/16"}},
+		{"pod in CIDR", "192.168.1.1", false, []string{"10.9.0.0/24", "10.9.1.0/24", "192.168.0.0/16", "192.168.200.1/32", "203.0.113.10/32"}},
+		{"pod outside CIDR", "10.9.0.5", false, []string{"10.9.0.0/24", "10.9.1.0/24", "192.168.0.0/16", "192.168.200.1/32", "203.0.113.10/32"}},
+		{"external host routes to pods only", "203.0.113.10", true, []string{"10.9.0.0/24", "10.9.1.0/24", "192.168.0.0/16"}},
 	}
 	for _, tt := range tests {
 		got := gatewayRoutes(cidr, net.ParseIP(tt.self), tt.external, pods, externals)

@@ -40,6 +40,10 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 	res.HandWritten = checkHandWritten(step.Expect, w, table)
 
 	res.CellCount = countCells(table)
+	defer func() {
+		// What the input held but the model left out, on every step.
+		res.Skipped = append(res.Skipped, sc.scenario.Skipped...)
+	}()
 	if sc.cluster == nil {
 		if len(res.HandWritten) > 0 {
 			res.Status = reports.Fail

@@ -6,8 +6,10 @@ import (
 	"os"
 
 	"github.com/netpolcheck/netpolcheck/cmd/netpolcheck/app"
+	"github.com/netpolcheck/netpolcheck/cmd/netpolcheck/internal/crashexit"
 )
 
 func main() {
-	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
+	// A crash (panic, out of memory) must not exit 2, the code of bad input.
+	os.Exit(crashexit.Run(func() int { return app.Main(os.Args[1:], os.Stdout, os.Stderr) }))
 }

@@ -60,11 +60,14 @@ See docs/certify.md.`,
 			}
 			if f.reportDir == "" && !cmd.Flags().Changed("report-dir") {
 				f.reportDir = defaultCertifyDir
+				if err := f.checkReportDir(); err != nil {
+					return err
+				}
 			}
 			if _, err := f.kube.options(f.concurrency); err != nil {
 				return err
 			}
-			scns, err := f.loadCertified()
+			scns, err := f.loadCertified(s.Err)
 			if err != nil {
 				return err
 			}
@@ -125,8 +128,8 @@ See docs/certify.md.`,
 
 // loadCertified selects from the built-in library plus the generated cases
 // of --profile; -f replaces the library, as in run.
-func (f *certifyFlags) loadCertified() ([]*scenarios.Scenario, error) {
-	all, err := f.sources()
+func (f *certifyFlags) loadCertified(notes io.Writer) ([]*scenarios.Scenario, error) {
+	all, err := f.sources(notes)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func newExplainCommand(s streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			scns, err := f.load()
+			scns, err := f.load(s.Err)
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ wrote before that are no longer generated are removed, other files are left alon
 			if len(f.files) > 0 {
 				return badInput("-f: generate writes generated cases only")
 			}
-			cases, err := f.load()
+			cases, err := f.load(s.Err)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -97,7 +98,7 @@ func TestCertifyRunsTheLibraryPlusTheProfile(t *testing.T) {
 	for _, tt := range tests {
 		f := &certifyFlags{}
 		f.profile, f.Tags = tt.profile, tt.tags
-		got, err := f.loadCertified()
+		got, err := f.loadCertified(io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func newListCommand(s streams) *cobra.Command {
 			if f.format != "text" && f.format != "json" {
 				return badInput("--output: %q is not one of text, json", f.format)
 			}
-			scns, err := f.load()
+			scns, err := f.load(s.Err)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -217,6 +219,74 @@ func TestListShowsSourcesAndTags(t *testing.T) {
 	for _, s := range doc.Scenarios {
 		if s.Source != "pitfall" || s.Seed == "" {
 			t.Errorf("%s: source %q seed %q", s.Name, s.Source, s.Seed)
+		}
+	}
+}
+
+// Hostile inputs end at once with exit 2 and a message naming the path;
+// none may hang (the test's own timeout would catch that) or run anything.
+func TestHostileInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.yaml")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reportFile := filepath.Join(dir, "reports")
+	empty := filepath.Join(dir, "empty.yaml")
+	dashes := filepath.Join(dir, "dashes.yaml")
+	for _, f := range []struct{ path, text string }{{reportFile, "x"}, {empty, ""}, {dashes, "---\n---\n"}} {
+		if err := os.WriteFile(f.path, []byte(f.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"simulate", "-f", fifo}, fifo + ": is a named pipe (FIFO): only regular files and directories are read"},
+		{[]string{"simulate", "-f", "/dev/zero"}, "/dev/zero: is a character device: only regular files and directories are read"},
+		{[]string{"simulate", "-f", "/dev/urandom"}, "/dev/urandom: is a character device: only regular files and directories are read"},
+		{[]string{"simulate", "-f", empty}, empty + ": holds no scenario or manifest: the file is empty or has only comments and document separators"},
+		{[]string{"simulate", "-f", dashes}, dashes + ": holds no scenario or manifest: the file is empty or has only comments and document separators"},
+		{[]string{"simulate", "--report-dir", reportFile}, "--report-dir " + reportFile + ": is a file, not a directory"},
+		{[]string{"simulate", "--report-dir", filepath.Join(reportFile, "sub")}, "--report-dir " + filepath.Join(reportFile, "sub") + ": cannot make the directory: " + reportFile + ": not a directory"},
+		{[]string{"simulate", "--pod-cidr", "fd00::/64", "-f", "../../../scenarios/testdata/valid/kind-export"}, `--pod-cidr: pod CIDR "fd00::/64" is IPv6: IPv6 and dual-stack pods are not supported yet`},
+		{[]string{"run", "--report-dir", reportFile, "--cluster", "local"}, "--report-dir " + reportFile + ": is a file, not a directory"},
+	} {
+		_, stderr, code := run(t, tc.args...)
+		if code != ExitBadInput || stderr != "netpolcheck: "+tc.want+"\n" {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+// A directory scan passes over what is not a regular file, and says so.
+func TestDirectoryScanSkipsNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../../scenarios/testdata/valid/kind-export/export.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "export.yaml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "empty.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := run(t, "simulate", "-q", "-f", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want 0; stderr: %s", code, stderr)
+	}
+	for _, want := range []string{
+		filepath.Join(dir, "pipe.yaml") + ": skipped: is a named pipe (FIFO)",
+		filepath.Join(dir, "empty.yaml") + ": skipped: holds no scenario or manifest",
+		"skipped: hostNetwork pod default/kube-proxy-x2x9q",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 
@@ -40,6 +42,26 @@ func (f *outputFlags) validate() error {
 	default:
 		return badInput("--cells: %q is not one of auto, all, failing", f.cells)
 	}
+	return f.checkReportDir()
+}
+
+// checkReportDir makes the report directory before anything runs, so that a
+// path that cannot hold reports (a file, a directory that cannot be made) is
+// bad input found at once, not after a run whose results then cannot be kept.
+func (f *outputFlags) checkReportDir() error {
+	if f.reportDir == "" {
+		return nil
+	}
+	if info, err := os.Stat(f.reportDir); err == nil && !info.IsDir() {
+		return badInput("--report-dir %s: is a file, not a directory", f.reportDir)
+	}
+	if err := os.MkdirAll(f.reportDir, 0o755); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
+		}
+		return badInput("--report-dir %s: cannot make the directory: %v", f.reportDir, err)
+	}
 	return nil
 }
 
@@ -48,7 +70,7 @@ func (f *outputFlags) emit(s streams, r *reports.Results) error {
 	addDimensionOrder(r)
 	if f.reportDir != "" {
 		if err := reports.WriteAll(f.reportDir, r); err != nil {
-			return fmt.Errorf("write reports: %w", err)
+			return err // already says "write reports"
 		}
 	}
 	if f.format == "json" {

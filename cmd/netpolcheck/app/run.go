@@ -78,7 +78,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 			if f.converge <= 0 || f.probeTimeout <= 0 {
 				return badInput("--converge and --probe-timeout must be positive")
 			}
-			scns, err := f.load()
+			scns, err := f.load(s.Err)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/spf13/pflag"
@@ -15,11 +16,13 @@ import (
 type selectionFlags struct {
 	files   []string
 	profile string
+	podCIDR string
 	scenarios.Selector
 }
 
 func (f *selectionFlags) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.files, "file", "f", nil, "scenario file, manifest file or directory (repeatable); the built-in library when absent")
+	fs.StringVar(&f.podCIDR, "pod-cidr", "", "where manifests' pods without status.podIP get addresses (IPv4, /24 or wider); by default a private range free of the manifests' own pod addresses")
 	fs.StringVar(&f.profile, "profile", "", "add the generated cases of this profile: quick (pairwise, for pull requests) or full")
 	fs.StringArrayVar(&f.Focus, "focus", nil, "run only scenarios whose name matches this regular expression (repeatable)")
 	fs.StringArrayVar(&f.Skip, "skip", nil, "skip scenarios whose name matches this regular expression (repeatable)")
@@ -29,8 +32,8 @@ func (f *selectionFlags) bind(fs *pflag.FlagSet) {
 
 // load reads and selects the scenarios. An empty selection is bad input: a
 // run that tests nothing must not look like a pass.
-func (f *selectionFlags) load() ([]*scenarios.Scenario, error) {
-	all, err := f.sources()
+func (f *selectionFlags) load(notes io.Writer) ([]*scenarios.Scenario, error) {
+	all, err := f.sources(notes)
 	if err != nil {
 		return nil, err
 	}
@@ -45,8 +48,9 @@ func (f *selectionFlags) load() ([]*scenarios.Scenario, error) {
 }
 
 // sources are the scenario files given with -f plus the generated cases of
-// --profile; the built-in library when neither is given.
-func (f *selectionFlags) sources() ([]*scenarios.Scenario, error) {
+// --profile; the built-in library when neither is given. Files passed over
+// on purpose are named on notes.
+func (f *selectionFlags) sources(notes io.Writer) ([]*scenarios.Scenario, error) {
 	if len(f.files) == 0 && f.profile == "" {
 		all, err := library.Builtin()
 		if err != nil {
@@ -55,8 +59,13 @@ func (f *selectionFlags) sources() ([]*scenarios.Scenario, error) {
 		return all, nil
 	}
 	var all []*scenarios.Scenario
+	if f.podCIDR != "" {
+		if msg := scenarios.PodCIDRProblem(f.podCIDR); msg != "" {
+			return nil, badInput("--pod-cidr: %s", msg)
+		}
+	}
 	if len(f.files) > 0 {
-		loaded, err := scenarios.LoadPaths(f.files)
+		loaded, err := scenarios.LoadPathsWith(f.files, scenarios.LoadOptions{PodCIDR: f.podCIDR, Note: func(msg string) { fmt.Fprintf(notes, "netpolcheck: %s\n", msg) }})
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,7 @@ every containerPort of the destination.`,
 			if err := f.validate(); err != nil {
 				return err
 			}
-			scns, err := f.load()
+			scns, err := f.load(s.Err)
 			if err != nil {
 				return err
 			}
