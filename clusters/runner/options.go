@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"github.com/netpolcheck/netpolcheck/scenarios"
 	"io"
 	"time"
 
@@ -36,8 +37,8 @@ type CellDetail string
 
 // Cell detail levels.
 const (
-	// CellsAuto keeps every cell unless the run has more than AutoCellsSteps
-	// steps, and then keeps the cells of steps that did not pass.
+	// CellsAuto keeps every cell unless the run has more than AutoCells
+	// cells, and then keeps the cells of steps that did not pass.
 	CellsAuto CellDetail = "auto"
 	// CellsAll keeps every cell of every step.
 	CellsAll CellDetail = "all"
@@ -45,11 +46,12 @@ const (
 	CellsFailing CellDetail = "failing"
 )
 
-// AutoCellsSteps is where CellsAuto stops keeping passing steps' cells: the
-// built-in library has about 130 steps, the full generated profile thousands,
-// whose every cell would make a results file of gigabytes. The decision rests
-// on the number of steps planned, so it does not depend on timing.
-const AutoCellsSteps = 1000
+// AutoCells is where CellsAuto stops keeping passing steps' cells. Each kept
+// cell costs an explanation and a few hundred bytes of results: the built-in
+// library has about 30,000 cells, the full generated profile millions, and a
+// 1,000-pod cluster export a million in its one step. The decision rests on
+// the cells the scenarios plan, so it does not depend on timing.
+const AutoCells = 200_000
 
 func (o Options) withDefaults() Options {
 	if o.Parallel < 1 {
@@ -68,12 +70,45 @@ func (o Options) withDefaults() Options {
 }
 
 // keepPassingCells resolves the cell detail for a run of these scenarios.
-func (o Options) keepPassingCells(steps int) bool {
+func (o Options) keepPassingCells(scns []*scenarios.Scenario) bool {
 	switch o.Cells {
 	case CellsAll:
 		return true
 	case CellsFailing:
 		return false
 	}
-	return steps <= AutoCellsSteps
+	total := 0
+	for _, s := range scns {
+		total += PlannedCells(s)
+		if total > AutoCells {
+			return false
+		}
+	}
+	return true
+}
+
+// PlannedCells estimates the cells a scenario's steps cover: each step's
+// endpoints times its targets, from the model and the pods its steps create.
+// It is exact for scenarios whose steps add no pods or namespaces.
+func PlannedCells(s *scenarios.Scenario) int {
+	defaults := len(s.Model.DefaultPorts)
+	endpoints, targets := len(s.Model.ExternalHosts), 0
+	for _, h := range s.Model.ExternalHosts {
+		targets += max(len(h.Ports), defaults)
+	}
+	for _, ns := range s.Model.Namespaces {
+		for _, p := range ns.Pods {
+			endpoints++
+			targets += defaults + len(p.Ports)
+		}
+	}
+	for _, step := range s.Steps {
+		for _, a := range step.Actions {
+			if a.CreatePod != nil {
+				endpoints++
+				targets += defaults + len(a.CreatePod.Ports)
+			}
+		}
+	}
+	return endpoints * targets * len(s.Steps)
 }

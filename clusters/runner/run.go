@@ -21,11 +21,7 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 		res.Cluster = opts.Backend.Name()
 	}
 	progress := newProgress(opts.Progress, len(scns))
-	steps := 0
-	for _, s := range scns {
-		steps += len(s.Steps)
-	}
-	keepPassing := opts.keepPassingCells(steps)
+	keepPassing := opts.keepPassingCells(scns)
 	var pool *clusterPool
 	if opts.Backend != nil && !opts.FreshClusters {
 		pool = newClusterPool(2 * opts.Parallel)

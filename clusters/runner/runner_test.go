@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -303,8 +304,36 @@ func TestCellsFailingKeepsOnlyFailingSteps(t *testing.T) {
 	if len(b.Cells) != 4 || b.CellsOmitted || b.CellCount != 4 {
 		t.Errorf("failing step: cells %d omitted %v count %d, want 4, false, 4", len(b.Cells), b.CellsOmitted, b.CellCount)
 	}
-	if !(Options{}).withDefaults().keepPassingCells(AutoCellsSteps) || (Options{}).withDefaults().keepPassingCells(AutoCellsSteps+1) {
-		t.Error("auto keeps passing cells up to AutoCellsSteps steps and no further")
+	// twoPods plans 2 endpoints x 2 targets x 1 step = 4 cells.
+	auto := (Options{}).withDefaults()
+	if got := PlannedCells(good); got != 4 {
+		t.Errorf("PlannedCells = %d, want 4", got)
+	}
+	few := make([]*scenarios.Scenario, AutoCells/4)
+	for i := range few {
+		few[i] = good
+	}
+	if !auto.keepPassingCells(few) || auto.keepPassingCells(append(few, good)) {
+		t.Error("auto keeps passing cells up to AutoCells cells and no further")
+	}
+}
+
+// A thousand-pod world is one step but a million cells: auto must not keep them.
+func TestAutoCellsCountsCellsNotSteps(t *testing.T) {
+	b := scenarios.New("big").DefaultPorts(scenarios.Port{Port: 80, Protocol: scenarios.TCP})
+	pods := make([]scenarios.PodSpec, 1000)
+	for i := range pods {
+		pods[i] = scenarios.PodNamed(fmt.Sprintf("p%d", i), nil)
+	}
+	s, err := b.Namespace("x", nil, pods...).Step("s").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := PlannedCells(s); got != 1_000_000 {
+		t.Errorf("PlannedCells = %d, want 1,000,000", got)
+	}
+	if (Options{}).withDefaults().keepPassingCells([]*scenarios.Scenario{s}) {
+		t.Error("auto keeps the passing cells of a 1,000,000-cell step")
 	}
 }
 

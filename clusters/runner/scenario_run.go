@@ -35,7 +35,7 @@ type ScenarioRun struct {
 // up with the scenario's model. Close it when done.
 func Start(ctx context.Context, s *scenarios.Scenario, opts Options) (*ScenarioRun, error) {
 	opts = opts.withDefaults()
-	return start(ctx, s, opts, opts.keepPassingCells(len(s.Steps)), newProgress(opts.Progress, 1), nil)
+	return start(ctx, s, opts, opts.keepPassingCells([]*scenarios.Scenario{s}), newProgress(opts.Progress, 1), nil)
 }
 
 func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool) (*ScenarioRun, error) {

@@ -2,9 +2,11 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,9 +29,35 @@ func namespacesOf(t *testing.T, prefix string) []string {
 	return out
 }
 
-// runPrefixOf finds the namespace prefix "npc-<run>-" of the run registered by pid.
+// childrenOf lists pid's child processes.
+func childrenOf(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, task := range tasks {
+		b, _ := os.ReadFile(task)
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// runPrefixOf finds the namespace prefix "npc-<run>-" of the run registered
+// by pid or, since netpolcheck runs its work in a child process that watches
+// for crashes, by a child of pid.
 func runPrefixOf(t *testing.T, pid int) string {
 	t.Helper()
+	for _, child := range childrenOf(pid) {
+		if p := registeredPrefix(child); p != "" {
+			return p
+		}
+	}
+	return registeredPrefix(pid)
+}
+
+func registeredPrefix(pid int) string {
 	files, _ := filepath.Glob("/run/netpolcheck/*.json")
 	for _, f := range files {
 		b, err := os.ReadFile(f)

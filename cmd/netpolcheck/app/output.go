@@ -30,7 +30,7 @@ func (f *outputFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.reportDir, "report-dir", "", "write results.json, junit.xml and report.html into this directory")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "show the grids of every step, not only of failing ones")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
-	fs.StringVar(&f.cells, "cells", string(runner.CellsAuto), "which steps keep every cell in the results: all, failing, or auto (all unless the run has over 1,000 steps)")
+	fs.StringVar(&f.cells, "cells", string(runner.CellsAuto), "which steps keep every cell in the results: all, failing, or auto (all unless the run plans over 200,000 cells)")
 }
 
 func (f *outputFlags) validate() error {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -52,6 +53,12 @@ func supervise() (int, error) {
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{w}
+	// A parent killed outright (SIGKILL) takes the child with it, so that
+	// killing netpolcheck kills the run, as it did before there were two
+	// processes. The death signal follows the thread that started the
+	// child, so that thread stays locked to this goroutine until the end.
+	runtime.LockOSThread()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 
 	// Catch the signals before starting, so none is lost in between.
 	sigs := make(chan os.Signal, 4)

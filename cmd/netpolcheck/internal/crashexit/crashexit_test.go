@@ -2,10 +2,14 @@ package crashexit
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,6 +34,15 @@ func TestMain(m *testing.M) {
 			done := make(chan int)
 			go func() { panic("a bug on another goroutine") }()
 			return <-done
+		}))
+	case "hang":
+		// Writes its own (the child's) PID, then waits to be killed.
+		os.Exit(Run(func() int {
+			if err := os.WriteFile(os.Getenv("CRASHEXIT_PIDFILE"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+				panic(err)
+			}
+			time.Sleep(time.Hour)
+			return 0
 		}))
 	case "throw":
 		// A runtime throw, which no recover can catch.
@@ -100,4 +113,39 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Killing the parent outright kills the child: a SIGKILL of netpolcheck must
+// not leave its run going on unseen.
+func TestParentKilledTakesChild(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=hang", "CRASHEXIT_PIDFILE="+pidFile)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	for deadline := time.Now().Add(10 * time.Second); child == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile(pidFile)
+		child, _ = strconv.Atoi(string(b))
+	}
+	if child == 0 || child == cmd.Process.Pid {
+		_ = cmd.Process.Kill()
+		t.Fatalf("child pid %d (parent %d)", child, cmd.Process.Pid)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err := unix.Kill(child, 0); errors.Is(err, unix.ESRCH) {
+			return
+		}
+		// Reaped by init once dead; a zombie still answers kill(0).
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child)); err == nil && strings.Contains(string(st), ") Z ") {
+			return
+		}
+	}
+	_ = unix.Kill(child, unix.SIGKILL)
+	t.Fatalf("child %d outlived its killed parent", child)
 }
