@@ -2,6 +2,8 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -145,4 +147,50 @@ func FuzzReadResults(f *testing.F) {
 			t.Fatalf("WriteHTML: %v", err)
 		}
 	})
+}
+
+// A step that defers its explanations has them in results.json (streamed,
+// over several chunks) and in json.Marshal (the HTML page's data), and a
+// cell's own explanation wins.
+func TestDeferredExplanationsAreWritten(t *testing.T) {
+	st := StepResult{Name: "big", Status: Pass}
+	for i := range explainChunk*2 + 3 {
+		st.Cells = append(st.Cells, Cell{From: "x/a", To: fmt.Sprintf("x/p%d", i), Port: 80, Protocol: "TCP", Verdict: "allowed"})
+	}
+	st.Cells[5].Explanation = "its own"
+	st.SetExplain(func(c *Cell) string { return "why " + c.To })
+	r := &Results{Mode: "simulate", Started: fixtureStarted, Scenarios: []ScenarioResult{{Name: "s", Status: Pass, Steps: []StepResult{st}}}}
+	want := func(i int) string {
+		if i == 5 {
+			return "its own"
+		}
+		return fmt.Sprintf("why x/p%d", i)
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeResults(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	marshalled, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain StepResult
+	if err := json.Unmarshal(marshalled, &plain); err != nil {
+		t.Fatal(err)
+	}
+	for i := range st.Cells {
+		if got := back.Scenarios[0].Steps[0].Cells[i].Explanation; got != want(i) {
+			t.Fatalf("WriteJSON cell %d: %q, want %q", i, got, want(i))
+		}
+		if got := plain.Cells[i].Explanation; got != want(i) {
+			t.Fatalf("json.Marshal cell %d: %q, want %q", i, got, want(i))
+		}
+	}
+	if st.Cells[0].Explanation != "" {
+		t.Error("writing stored the explanation in the step's own cells")
+	}
 }

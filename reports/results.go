@@ -1,6 +1,9 @@
 package reports
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Results is the content of results.json, the single source that every report
 // is rendered from. `netpolcheck report results.json` renders them again.
@@ -89,9 +92,54 @@ type StepResult struct {
 	Retries  int     `json:"retries,omitempty"`
 	// Skipped lists why some cells were skipped, one reason per line.
 	Skipped []string `json:"skipped,omitempty"`
+	// NamespaceReach sums a simulated step's verdicts per (source namespace,
+	// destination namespace), for steps of plain manifests whose cells are
+	// too many to show: what the policies allow, at a size one can read.
+	NamespaceReach []NamespaceReach `json:"namespaceReach,omitempty"`
 	// HandWritten lists cells where the scenario's own expectation disagrees with
 	// the oracle: the scenario is then invalid and the step fails.
 	HandWritten []HandWrittenMismatch `json:"handWrittenMismatches,omitempty"`
+
+	// explain gives the explanation of a cell that has none yet, when the
+	// results are written (see SetExplain).
+	explain func(*Cell) string
+}
+
+// SetExplain has the explanations of this step's cells computed when the
+// results are written instead of when the step runs: a step of a million
+// cells then holds no million strings, and writing results.json streams them.
+// Cells that carry an Explanation keep it.
+func (s *StepResult) SetExplain(explain func(*Cell) string) { s.explain = explain }
+
+// CellExplanation is the explanation of cell i, computed if the step defers
+// its explanations (see SetExplain).
+func (s *StepResult) CellExplanation(i int) string {
+	var scratch Cell
+	return s.explained(&s.Cells[i], &scratch).Explanation
+}
+
+// explained returns c with its explanation, computing it if need be into
+// scratch, so that c itself stays without one.
+func (s *StepResult) explained(c, scratch *Cell) *Cell {
+	if c.Explanation != "" || s.explain == nil {
+		return c
+	}
+	*scratch = *c
+	scratch.Explanation = s.explain(c)
+	return scratch
+}
+
+// MarshalJSON writes the step with every cell's explanation (see SetExplain).
+func (s StepResult) MarshalJSON() ([]byte, error) {
+	type plain StepResult
+	if s.explain != nil && len(s.Cells) > 0 {
+		cells := make([]Cell, len(s.Cells))
+		for i := range s.Cells {
+			cells[i] = *s.explained(&s.Cells[i], &cells[i])
+		}
+		s.Cells = cells
+	}
+	return json.Marshal(plain(s))
 }
 
 // Cell is one (source, destination, port, protocol) of a step.
@@ -128,4 +176,13 @@ type HandWrittenMismatch struct {
 	HandWritten string `json:"handWritten"`
 	Oracle      string `json:"oracle"`
 	Explanation string `json:"explanation,omitempty"`
+}
+
+// NamespaceReach counts the allowed cells from pods of one namespace to pods
+// of another (an external host counts as a namespace of its own name).
+type NamespaceReach struct {
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Allowed int    `json:"allowed"`
+	Cells   int    `json:"cells"`
 }

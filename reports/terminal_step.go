@@ -14,10 +14,14 @@ func (t *terminalReport) step(n, total int, st StepResult) {
 	t.line("  ", "%s", header)
 	const indent = "    "
 	t.lines(indent, fieldLines(problemLabel(st.Status), st.Error))
-	if st.CellsOmitted && t.verbose {
+	switch {
+	case st.CellsOmitted && len(st.NamespaceReach) > 0:
+		t.line(indent, "%d cells, too many for grids (--cells all keeps them; netpolcheck explain gives one cell)", st.CellCount)
+	case st.CellsOmitted && t.verbose:
 		t.line(indent, "all %d cells matched; grids left out of this large run (--cells all keeps them)", st.CellCount)
 	}
 	t.grids(st, mismatching)
+	t.namespaceReach(st.NamespaceReach)
 	t.handWritten(st.HandWritten)
 	if len(wrong) > 0 {
 		t.line(indent, "wrong cells:")
@@ -133,4 +137,59 @@ func (t *terminalReport) handWritten(mismatches []HandWrittenMismatch) {
 		})
 	}
 	t.table("      ", rows)
+}
+
+// namespaceReach writes a grid of namespaces: "." when every cell from the
+// row's pods to the column's is allowed, "X" when none is, else the allowed
+// share in percent.
+func (t *terminalReport) namespaceReach(reach []NamespaceReach) {
+	if len(reach) == 0 {
+		return
+	}
+	var names []string
+	seen := map[string]bool{}
+	cell := map[[2]string]NamespaceReach{}
+	for _, r := range reach {
+		for _, n := range []string{r.From, r.To} {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+		cell[[2]string{r.From, r.To}] = r
+	}
+	const indent = "    "
+	t.line(indent, "allowed by namespace (rows: from, columns: to; . all allowed, X none, else the allowed share):")
+	width := 1
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	colWidth := 4
+	for _, n := range names {
+		colWidth = max(colWidth, len(n))
+	}
+	header := fmt.Sprintf("%-*s", width, "-")
+	for _, n := range names {
+		header += fmt.Sprintf(" %*s", colWidth, n)
+	}
+	t.line(indent+"  ", "%s", header)
+	for _, from := range names {
+		row := fmt.Sprintf("%-*s", width, from)
+		for _, to := range names {
+			r, ok := cell[[2]string{from, to}]
+			glyph := ""
+			switch {
+			case !ok || r.Cells == 0:
+				glyph = "-"
+			case r.Allowed == r.Cells:
+				glyph = "."
+			case r.Allowed == 0:
+				glyph = "X"
+			default:
+				glyph = fmt.Sprintf("%d%%", max(1, min(99, r.Allowed*100/r.Cells)))
+			}
+			row += fmt.Sprintf(" %*s", colWidth, glyph)
+		}
+		t.line(indent+"  ", "%s", row)
+	}
 }

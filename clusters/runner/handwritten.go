@@ -17,6 +17,7 @@ func checkHandWritten(expect *scenarios.Expectation, w *scenarios.World, table *
 		return []reports.HandWrittenMismatch{{HandWritten: "invalid", Oracle: "-", Explanation: err.Error()}}
 	}
 	var out []reports.HandWrittenMismatch
+	x := truth.NewExplainer(w)
 	for c := range table.Cells() {
 		if c.Loopback {
 			continue
@@ -30,7 +31,7 @@ func checkHandWritten(expect *scenarios.Expectation, w *scenarios.World, table *
 		out = append(out, reports.HandWrittenMismatch{
 			From: cell.From, To: cell.To, Port: port.String(),
 			HandWritten: verdictWord(hand), Oracle: verdictWord(c.Allowed),
-			Explanation: explain(w, cell),
+			Explanation: explain(x, cell),
 		})
 	}
 	return out

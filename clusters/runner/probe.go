@@ -132,6 +132,7 @@ func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*prob
 func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells []*probeCell) {
 	skipped := map[string]bool{}
 	var mismatches, errored int
+	var explainer *truth.Explainer // made for the first cell that needs one
 	res.Cells = make([]reports.Cell, 0, len(cells))
 	for _, c := range cells {
 		cell := c.cell
@@ -164,7 +165,10 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 			}
 		}
 		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) || sc.opts.Explain {
-			cell.Explanation = explain(w, cell)
+			if explainer == nil {
+				explainer = truth.NewExplainer(w)
+			}
+			cell.Explanation = explain(explainer, cell)
 		}
 		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) {
 			if r, ok := sc.cluster.(clusters.Reproducer); ok {

@@ -1,8 +1,11 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -128,9 +131,28 @@ func TestSimulateReportsOracleVerdicts(t *testing.T) {
 			t.Errorf("cell %s = %q, want %q", k, got[k], v)
 		}
 	}
-	for _, c := range res.Scenarios[0].Steps[0].Cells {
-		if c.Explanation == "" {
+	step := &res.Scenarios[0].Steps[0]
+	for i, c := range step.Cells {
+		if step.CellExplanation(i) == "" {
 			t.Errorf("cell %s>%s has no explanation", c.From, c.To)
+		}
+	}
+	// Explanations are computed as the results are written, and written.
+	var b bytes.Buffer
+	if err := reports.WriteJSON(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := reports.ReadResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range back.Scenarios[0].Steps[0].Cells {
+		if c.Explanation == "" || c.Explanation != step.CellExplanation(i) {
+			t.Errorf("written cell %s>%s explanation %q, want %q", c.From, c.To, c.Explanation, step.CellExplanation(i))
 		}
 	}
 }

@@ -49,9 +49,17 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 			res.Status = reports.Fail
 		}
 		if sc.keepPassing || res.Status != reports.Pass {
-			res.Cells = simulatedCells(w, table)
+			res.Cells = simulatedCells(table)
+			// Explained when written: the explanations of a large step
+			// would otherwise be most of the run's memory.
+			x := truth.NewExplainer(w)
+			res.SetExplain(func(c *reports.Cell) string { return explain(x, *c) })
 		} else {
 			res.CellsOmitted = true
+			if step.Name == scenarios.ManifestStepName && step.Expect == nil {
+				// Plain manifests ask what the policies allow: answer at a readable size.
+				res.NamespaceReach = namespaceReach(table)
+			}
 		}
 		sc.progress.stepDone(sc.scenario.Name, index, len(sc.scenario.Steps), res)
 		return res, true
@@ -125,13 +133,12 @@ func describeStep(res *reports.StepResult, w *scenarios.World, table *truth.Trut
 	res.Policies = policiesYAML(w.Policies)
 }
 
-// simulatedCells are the oracle's verdicts, each with its explanation.
-func simulatedCells(w *scenarios.World, table *truth.TruthTable) []reports.Cell {
-	var cells []reports.Cell
+// simulatedCells are the oracle's verdicts.
+func simulatedCells(table *truth.TruthTable) []reports.Cell {
+	cells := make([]reports.Cell, 0, countCells(table))
 	for c := range table.Cells() {
 		cell := newCell(table, c)
 		cell.Verdict = verdictWord(c.Allowed)
-		cell.Explanation = explain(w, cell)
 		cells = append(cells, cell)
 	}
 	return cells
@@ -156,10 +163,47 @@ func verdictWord(allowed bool) string {
 	return string(probes.Blocked)
 }
 
-func explain(w *scenarios.World, c reports.Cell) string {
-	e, err := truth.Explain(w, c.From, c.To, c.Port, scenarios.Protocol(c.Protocol))
+func explain(x *truth.Explainer, c reports.Cell) string {
+	text, err := x.ExplainString(c.From, c.To, c.Port, scenarios.Protocol(c.Protocol))
 	if err != nil {
 		return err.Error()
 	}
-	return e.String()
+	return text
+}
+
+// namespaceReach sums the table's verdicts per pair of namespaces, in the
+// order namespaces first appear among the endpoints.
+func namespaceReach(table *truth.TruthTable) []reports.NamespaceReach {
+	group := make([]int, len(table.Endpoints))
+	var names []string
+	index := map[string]int{}
+	for i, e := range table.Endpoints {
+		name := e.ID
+		if e.Pod != nil {
+			name = e.Pod.Namespace
+		}
+		g, ok := index[name]
+		if !ok {
+			g = len(names)
+			index[name] = g
+			names = append(names, name)
+		}
+		group[i] = g
+	}
+	n := len(names)
+	allowed, cells := make([]int, n*n), make([]int, n*n)
+	for c := range table.Cells() {
+		k := group[c.Source]*n + group[table.Targets[c.Target].Endpoint]
+		cells[k]++
+		if c.Allowed {
+			allowed[k]++
+		}
+	}
+	var out []reports.NamespaceReach
+	for k := range cells {
+		if cells[k] > 0 {
+			out = append(out, reports.NamespaceReach{From: names[k/n], To: names[k%n], Allowed: allowed[k], Cells: cells[k]})
+		}
+	}
+	return out
 }

@@ -16,19 +16,26 @@ import (
 // NETPOLCHECK_BASELINE set to another netpolcheck binary, it runs that one
 // too, so that docs/benchmarks.md can give ratios measured in one run.
 func BenchmarkSimulateBigWorld(b *testing.B) {
-	dir := b.TempDir()
-	if err := writeBigWorld(dir, 1000, 20, 500); err != nil {
+	dir, compatDir := b.TempDir(), b.TempDir()
+	if err := writeBigWorld(dir, 1000, 20, 500, false); err != nil {
+		b.Fatal(err)
+	}
+	if err := writeBigWorld(compatDir, 1000, 20, 500, true); err != nil {
 		b.Fatal(err)
 	}
 	bin := filepath.Join(b.TempDir(), "netpolcheck")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	binaries := map[string]string{"current": bin}
+	// The baseline (a netpolcheck from before) reads the compat form; the
+	// current binary is timed on both, so the ratio compares like with like.
+	type subject struct{ name, bin, dir string }
+	subjects := []subject{{"current", bin, dir}, {"current-compat", bin, compatDir}}
 	if base := os.Getenv("NETPOLCHECK_BASELINE"); base != "" {
-		binaries["baseline"] = base
+		subjects = append(subjects, subject{"baseline-compat", base, compatDir})
 	}
-	for name, bin := range binaries {
+	for _, sub := range subjects {
+		name, bin, dir := sub.name, sub.bin, sub.dir
 		for _, mode := range []struct {
 			name string
 			args []string

@@ -13,10 +13,20 @@ import (
 // addresses, as `kubectl get ns,pods,netpol -A -o yaml` would give them.
 // The policies mix what real ones hold: ingress and egress, pod and
 // namespace selectors, ipBlocks with except, numbered and named ports.
-func writeBigWorld(dir string, pods, namespaces, policies int) error {
+//
+// With compat, the same world is written the way netpolcheck before v1 List
+// support and any-address pods read it: one document per object and pod
+// addresses in 192.168.0.0/16 (the ipBlocks move with them), so that the
+// benchmark can time the older binary on it.
+func writeBigWorld(dir string, pods, namespaces, policies int, compat bool) error {
 	rng := rand.New(rand.NewPCG(1, uint64(pods)))
 	var b strings.Builder
-	b.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	net := "10.244"
+	if compat {
+		net = "192.168"
+	} else {
+		b.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	}
 	apps := []string{"web", "api", "db", "cache", "worker"}
 	for n := range namespaces {
 		fmt.Fprintf(&b, "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: ns%d, labels: {team: t%d, env: %s}}\n", n, n%5, []string{"prod", "dev"}[n%2])
@@ -52,5 +62,11 @@ func writeBigWorld(dir string, pods, namespaces, policies int) error {
 			fmt.Fprintf(&b, "    policyTypes: [Ingress, Egress]\n    ingress:\n    - from: [%s]\n    egress:\n    - to: [%s, %s]\n", peer(), peer(), peer())
 		}
 	}
-	return os.WriteFile(filepath.Join(dir, "world.yaml"), []byte(b.String()), 0o644)
+	text := b.String()
+	if compat {
+		// Top-level documents instead of List items.
+		text = strings.ReplaceAll(strings.ReplaceAll("\n"+text, "\n- apiVersion", "\n---\napiVersion"), "\n  ", "\n")
+	}
+	text = strings.ReplaceAll(text, "10.244.", net+".")
+	return os.WriteFile(filepath.Join(dir, "world.yaml"), []byte(text), 0o644)
 }

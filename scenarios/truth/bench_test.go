@@ -65,7 +65,7 @@ func BenchmarkExplainCell(b *testing.B) {
 	runs := 0
 	for b.Loop() {
 		for _, c := range sample {
-			explainCell(w, c.src, c.dst, c.target.Port)
+			NewExplainer(w).explainCell(c.src, c.dst, c.target.Port)
 		}
 		runs++
 	}

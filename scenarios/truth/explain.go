@@ -3,6 +3,8 @@ package truth
 import (
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -62,60 +64,170 @@ const (
 
 // cellEnd is one side of a cell as Explain sees it.
 type cellEnd struct {
-	id   string
-	pod  *scenarios.Pod // nil for an external host
-	addr netip.Addr
+	id    string
+	pod   *scenarios.Pod // nil for an external host
+	addr  netip.Addr
+	ports []scenarios.Port // an external host's; a pod's are pod.Ports
 }
 
 // Explain evaluates one cell, named as in Lookup, by walking every policy:
 // the straightforward counterpart of Compute and the account printed beside
-// each cell in reports.
+// each cell in reports. To explain many cells of one World, make an
+// Explainer once.
 func Explain(w *scenarios.World, from, to string, port int32, proto scenarios.Protocol) (Explanation, error) {
-	src, found := findEnd(w, from)
+	return NewExplainer(w).Explain(from, to, port, proto)
+}
+
+// Explainer explains cells of one World. It looks endpoints and namespaces
+// up by name, and remembers which policies select each pod, so that a cell
+// costs a walk over the few policies isolating its two pods instead of over
+// every policy; the matching itself is Explain's own, pod by pod. It is not
+// safe for concurrent use, and the World must not change while it is used.
+type Explainer struct {
+	w        *scenarios.World
+	ends     map[string]cellEnd
+	nsLabels map[string]map[string]string
+	// isolating holds, per pod and direction, the World indexes of the
+	// policies that select the pod for that direction, in World order.
+	isolating map[*scenarios.Pod]*isolation
+	blocks    map[*networkingv1.IPBlock]ipBlockMatch
+	rules     map[ruleKey][]rulePeers
+	sides     map[sideOwner][]sideEntry
+}
+
+// isolation is, per direction (0 ingress, 1 egress), the World indexes and
+// the "ns/name" of the policies that select one pod, in World order.
+type isolation struct {
+	indexes [2][]int
+	names   [2][]string
+}
+
+type ruleKey struct {
+	policy    int
+	direction string
+}
+
+// sideOwner and sideEntry key one side's text by what it depends on: the
+// endpoint (a pod's isolating policies follow from it), the direction, and
+// the rule that decided. A pod has few deciding rules, so a short list beats
+// hashing the rule.
+type sideOwner struct {
+	who    string
+	egress bool
+}
+
+type sideEntry struct {
+	decided bool
+	by      RuleRef
+	text    string
+}
+
+type ipBlockMatch struct {
+	r  ipRange
+	ok bool
+}
+
+// NewExplainer indexes w for Explain.
+func NewExplainer(w *scenarios.World) *Explainer {
+	x := &Explainer{
+		w:         w,
+		ends:      make(map[string]cellEnd, len(w.Pods)+len(w.ExternalHosts)),
+		nsLabels:  make(map[string]map[string]string, len(w.Namespaces)),
+		isolating: map[*scenarios.Pod]*isolation{},
+		blocks:    map[*networkingv1.IPBlock]ipBlockMatch{},
+		rules:     map[ruleKey][]rulePeers{},
+		sides:     map[sideOwner][]sideEntry{},
+	}
+	// The first of a name wins, as in a walk in World order.
+	for _, ns := range w.Namespaces {
+		if _, ok := x.nsLabels[ns.Name]; !ok {
+			x.nsLabels[ns.Name] = ns.Labels
+		}
+	}
+	for i := range w.Pods {
+		p := &w.Pods[i]
+		if _, ok := x.ends[p.ID()]; !ok {
+			x.ends[p.ID()] = cellEnd{id: p.ID(), pod: p, addr: parseAddr(p.IP)}
+		}
+	}
+	for i := range w.ExternalHosts {
+		h := &w.ExternalHosts[i]
+		if _, ok := x.ends[h.Name]; !ok {
+			x.ends[h.Name] = cellEnd{id: h.Name, addr: parseAddr(h.IP), ports: h.Ports}
+		}
+	}
+	return x
+}
+
+// Explain explains one cell, named as in Lookup.
+func (x *Explainer) Explain(from, to string, port int32, proto scenarios.Protocol) (Explanation, error) {
+	e, err := x.explain(from, to, port, proto)
+	// The isolating lists are the Explainer's own; the caller gets copies.
+	e.Egress.IsolatedBy = slices.Clone(e.Egress.IsolatedBy)
+	e.Ingress.IsolatedBy = slices.Clone(e.Ingress.IsolatedBy)
+	return e, err
+}
+
+// ExplainString is Explain(...).String(), for many cells: each side's text
+// is rendered once per pod and deciding rule.
+func (x *Explainer) ExplainString(from, to string, port int32, proto scenarios.Protocol) (string, error) {
+	e, err := x.explain(from, to, port, proto)
+	if err != nil {
+		return "", err
+	}
+	egress := x.sideText(e.Egress, "egress from", e.from)
+	ingress := x.sideText(e.Ingress, "ingress to", e.to)
+	var b strings.Builder
+	b.Grow(len(egress) + len(ingress) + 24)
+	b.WriteString(e.verdictWord())
+	b.WriteString(": ")
+	b.WriteString(egress)
+	b.WriteString("; ")
+	b.WriteString(ingress)
+	return b.String(), nil
+}
+
+func (x *Explainer) sideText(s Side, direction, who string) string {
+	owner := sideOwner{who: who, egress: direction == "egress from"}
+	entry := sideEntry{decided: s.AllowedBy != nil}
+	if entry.decided {
+		entry.by = *s.AllowedBy
+	}
+	entries := x.sides[owner]
+	for _, e := range entries {
+		if e.decided == entry.decided && e.by == entry.by {
+			return e.text
+		}
+	}
+	entry.text = s.describe(direction, who)
+	x.sides[owner] = append(entries, entry)
+	return entry.text
+}
+
+func (x *Explainer) explain(from, to string, port int32, proto scenarios.Protocol) (Explanation, error) {
+	src, found := x.ends[from]
 	if !found {
 		return Explanation{}, fmt.Errorf("unknown source %q", from)
 	}
-	dst, found := findEnd(w, to)
+	dst, found := x.ends[to]
 	if !found {
 		return Explanation{}, fmt.Errorf("unknown destination %q", to)
 	}
 	if src.pod == nil && dst.pod == nil {
 		return Explanation{}, fmt.Errorf("no cell between external hosts %q and %q", from, to)
 	}
-	target, found := servedPort(w, dst, port, protocolOrTCP(proto))
+	target, found := servedPort(dst, port, protocolOrTCP(proto))
 	if !found {
 		return Explanation{}, fmt.Errorf("%s does not serve %d/%s", to, port, protocolOrTCP(proto))
 	}
-	return explainCell(w, src, dst, target), nil
-}
-
-// findEnd looks an endpoint up by name, pods first, as TruthTable orders them.
-func findEnd(w *scenarios.World, id string) (cellEnd, bool) {
-	for i := range w.Pods {
-		if p := &w.Pods[i]; p.ID() == id {
-			return cellEnd{id: id, pod: p, addr: parseAddr(p.IP)}, true
-		}
-	}
-	for _, h := range w.ExternalHosts {
-		if h.Name == id {
-			return cellEnd{id: id, addr: parseAddr(h.IP)}, true
-		}
-	}
-	return cellEnd{}, false
+	return x.explainCell(src, dst, target), nil
 }
 
 // servedPort finds the destination's own port, which carries its name.
-func servedPort(w *scenarios.World, dst cellEnd, port int32, proto scenarios.Protocol) (scenarios.Port, bool) {
-	var ports []scenarios.Port
+func servedPort(dst cellEnd, port int32, proto scenarios.Protocol) (scenarios.Port, bool) {
+	ports := dst.ports
 	if dst.pod != nil {
 		ports = dst.pod.Ports
-	} else {
-		for _, h := range w.ExternalHosts {
-			if h.Name == dst.id {
-				ports = h.Ports
-				break
-			}
-		}
 	}
 	for _, p := range ports {
 		if p.Port == port && protocolOrTCP(p.Protocol) == proto {
@@ -126,7 +238,7 @@ func servedPort(w *scenarios.World, dst cellEnd, port int32, proto scenarios.Pro
 	return scenarios.Port{}, false
 }
 
-func explainCell(w *scenarios.World, src, dst cellEnd, target scenarios.Port) Explanation {
+func (x *Explainer) explainCell(src, dst cellEnd, target scenarios.Port) Explanation {
 	e := Explanation{
 		Loopback: src.pod != nil && src.pod == dst.pod,
 		from:     src.id,
@@ -135,17 +247,44 @@ func explainCell(w *scenarios.World, src, dst cellEnd, target scenarios.Port) Ex
 		Ingress:  Side{Allowed: true},
 	}
 	if src.pod != nil {
-		e.Egress = explainSide(w, src.pod, DirectionEgress, func(r rulePeers) (*RuleRef, bool) {
-			return matchRule(w, r, dst, dst, target)
+		e.Egress = x.explainSide(src.pod, DirectionEgress, func(r rulePeers) (*RuleRef, bool) {
+			return x.matchRule(r, dst, dst, target)
 		})
 	}
 	if dst.pod != nil {
-		e.Ingress = explainSide(w, dst.pod, DirectionIngress, func(r rulePeers) (*RuleRef, bool) {
-			return matchRule(w, r, src, dst, target)
+		e.Ingress = x.explainSide(dst.pod, DirectionIngress, func(r rulePeers) (*RuleRef, bool) {
+			return x.matchRule(r, src, dst, target)
 		})
 	}
 	e.Allowed = e.Egress.Allowed && e.Ingress.Allowed
 	return e
+}
+
+// policiesIsolating returns the World indexes and names of the policies that
+// select pod for direction, walking every policy once per pod.
+func (x *Explainer) policiesIsolating(pod *scenarios.Pod, direction string) ([]int, []string) {
+	iso, ok := x.isolating[pod]
+	if !ok {
+		iso = &isolation{}
+		for i, p := range x.w.Policies {
+			if p == nil || p.Namespace != pod.Namespace || !selectorMatches(&p.Spec.PodSelector, pod.Labels) {
+				continue
+			}
+			ingress, egress := directions(p)
+			for d, applies := range [2]bool{ingress, egress} {
+				if applies {
+					iso.indexes[d] = append(iso.indexes[d], i)
+					iso.names[d] = append(iso.names[d], p.Namespace+"/"+p.Name)
+				}
+			}
+		}
+		x.isolating[pod] = iso
+	}
+	d := 1
+	if direction == DirectionIngress {
+		d = 0
+	}
+	return iso.indexes[d], iso.names[d]
 }
 
 // rulePeers is an ingress or egress rule with the peers on its far side.
@@ -158,26 +297,26 @@ type rulePeers struct {
 
 // explainSide walks every policy isolating pod in one direction and finds the
 // first of their rules that match returns.
-func explainSide(w *scenarios.World, pod *scenarios.Pod, direction string, match func(rulePeers) (*RuleRef, bool)) Side {
+func (x *Explainer) explainSide(pod *scenarios.Pod, direction string, match func(rulePeers) (*RuleRef, bool)) Side {
 	s := Side{Applies: true}
-	for _, p := range w.Policies {
-		if p == nil || p.Namespace != pod.Namespace {
-			continue
-		}
-		ingress, egress := directions(p)
-		if (direction == DirectionIngress && !ingress) || (direction == DirectionEgress && !egress) {
-			continue
-		}
-		if !selectorMatches(&p.Spec.PodSelector, pod.Labels) {
-			continue
-		}
-		name := p.Namespace + "/" + p.Name
-		s.Isolated = true
-		s.IsolatedBy = append(s.IsolatedBy, name)
+	indexes, names := x.policiesIsolating(pod, direction)
+	s.Isolated = len(indexes) > 0
+	if s.Isolated {
+		s.IsolatedBy = names
+	}
+	for k, i := range indexes {
+		p := x.w.Policies[i]
+		name := names[k]
 		if s.AllowedBy != nil {
-			continue
+			break
 		}
-		for _, r := range rulesOf(p, direction) {
+		rk := ruleKey{policy: i, direction: direction}
+		rules, ok := x.rules[rk]
+		if !ok {
+			rules = rulesOf(p, direction)
+			x.rules[rk] = rules
+		}
+		for _, r := range rules {
 			r.ref.Policy = name
 			if ref, ok := match(r); ok {
 				s.AllowedBy = ref
@@ -205,12 +344,12 @@ func rulesOf(p *networkingv1.NetworkPolicy, direction string) []rulePeers {
 
 // matchRule tells whether rule r admits peer, the endpoint on its far side,
 // for the destination's port target; it names the first matching peer and port.
-func matchRule(w *scenarios.World, r rulePeers, peer, dst cellEnd, target scenarios.Port) (*RuleRef, bool) {
+func (x *Explainer) matchRule(r rulePeers, peer, dst cellEnd, target scenarios.Port) (*RuleRef, bool) {
 	ref := r.ref
 	ref.Peer, ref.Port = -1, -1
 	if len(r.peers) > 0 {
 		for i := range r.peers {
-			if peerMatches(w, r.ns, &r.peers[i], peer) {
+			if x.peerMatches(r.ns, &r.peers[i], peer) {
 				ref.Peer = i
 				break
 			}

@@ -48,20 +48,24 @@ func requirementMatches(req metav1.LabelSelectorRequirement, labels map[string]s
 
 // peerMatches tells whether one peer of a policy in namespace ns admits the
 // endpoint e. Selectors match pods only; ipBlock matches any address.
-func peerMatches(w *scenarios.World, ns string, p *networkingv1.NetworkPolicyPeer, e cellEnd) bool {
+func (x *Explainer) peerMatches(ns string, p *networkingv1.NetworkPolicyPeer, e cellEnd) bool {
 	if p.IPBlock != nil {
 		if p.PodSelector != nil || p.NamespaceSelector != nil {
 			return false
 		}
-		r, ok := parseIPBlock(p.IPBlock)
-		return ok && r.contains(e.addr)
+		b, seen := x.blocks[p.IPBlock]
+		if !seen {
+			b.r, b.ok = parseIPBlock(p.IPBlock)
+			x.blocks[p.IPBlock] = b
+		}
+		return b.ok && b.r.contains(e.addr)
 	}
 	if e.pod == nil {
 		return false
 	}
 	switch {
 	case p.NamespaceSelector != nil:
-		if !selectorMatches(p.NamespaceSelector, namespaceLabels(w, e.pod.Namespace)) {
+		if !selectorMatches(p.NamespaceSelector, x.nsLabels[e.pod.Namespace]) {
 			return false
 		}
 		return p.PodSelector == nil || selectorMatches(p.PodSelector, e.pod.Labels)
@@ -70,17 +74,6 @@ func peerMatches(w *scenarios.World, ns string, p *networkingv1.NetworkPolicyPee
 	default:
 		return false
 	}
-}
-
-// namespaceLabels is the labels of the first namespace of that name; a
-// namespace the World does not list has none.
-func namespaceLabels(w *scenarios.World, name string) map[string]string {
-	for _, ns := range w.Namespaces {
-		if ns.Name == name {
-			return ns.Labels
-		}
-	}
-	return nil
 }
 
 // portMatches tells whether one port rule admits the destination's served

@@ -9,14 +9,19 @@ import (
 // allowed (not isolated); ingress to y/b isolated by y/deny-all, y/allow-80,
 // no rule matches".
 func (e Explanation) String() string {
-	verdict := "blocked"
-	if e.Allowed {
-		verdict = "allowed"
+	return e.verdictWord() + ": " + e.Egress.describe("egress from", e.from) + "; " + e.Ingress.describe("ingress to", e.to)
+}
+
+func (e Explanation) verdictWord() string {
+	switch {
+	case e.Allowed && e.Loopback:
+		return "allowed (loopback)"
+	case e.Allowed:
+		return "allowed"
+	case e.Loopback:
+		return "blocked (loopback)"
 	}
-	if e.Loopback {
-		verdict += " (loopback)"
-	}
-	return verdict + ": " + e.Egress.describe("egress from", e.from) + "; " + e.Ingress.describe("ingress to", e.to)
+	return "blocked"
 }
 
 func (s Side) describe(direction, who string) string {

@@ -159,7 +159,7 @@ spec:
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`"from": "shop/client"`, `"to": "shop/web"`, `"port": 80`, `"port": 8080`} {
+	for _, want := range []string{`"from":"shop/client"`, `"to":"shop/web"`, `"port":80,`, `"port":8080,`} { // one cell per line, compact
 		if !strings.Contains(stdout, want) {
 			t.Errorf("simulate output lacks %s", want)
 		}

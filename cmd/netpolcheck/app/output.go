@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -74,9 +73,7 @@ func (f *outputFlags) emit(s streams, r *reports.Results) error {
 		}
 	}
 	if f.format == "json" {
-		enc := json.NewEncoder(s.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return reports.WriteJSON(s.Out, r)
 	}
 	if err := reports.WriteTerminal(s.Out, r, reports.TerminalOptions{Verbose: f.verbose, Color: isTerminal(s.Out)}); err != nil {
 		return err

@@ -39,8 +39,9 @@ every containerPort of the destination.`,
 			}
 			res := runner.Run(cmd.Context(), scns, runner.Options{Progress: progress, Cells: runner.CellDetail(f.cells)})
 			// Plain manifests carry no expectation: the user asked what they
-			// allow, so a small world's grids are the answer, not just PASS.
-			f.verbose = f.verbose || smallManifestWorlds(scns)
+			// allow, so the grids (or, for a large world, the namespace
+			// summary) are the answer, not just PASS.
+			f.verbose = f.verbose || manifestWorlds(scns)
 			if err := f.emit(s, res); err != nil {
 				return err
 			}
@@ -55,19 +56,13 @@ every containerPort of the destination.`,
 	return cmd
 }
 
-// gridCells is the most cells whose grids simulate prints without -v.
-const gridCells = 2_500
-
-// smallManifestWorlds tells whether every scenario is made of plain manifests
-// (one step, no expectation) and all of them together plan few enough cells
-// to read as grids.
-func smallManifestWorlds(scns []*scenarios.Scenario) bool {
-	cells := 0
+// manifestWorlds tells whether every scenario is made of plain manifests:
+// one step, no expectation.
+func manifestWorlds(scns []*scenarios.Scenario) bool {
 	for _, s := range scns {
 		if len(s.Steps) != 1 || s.Steps[0].Name != scenarios.ManifestStepName || s.Steps[0].Expect != nil {
 			return false
 		}
-		cells += runner.PlannedCells(s)
 	}
-	return cells <= gridCells
+	return true
 }
