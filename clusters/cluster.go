@@ -64,6 +64,14 @@ type Syncer interface {
 	Sync(ctx context.Context) error
 }
 
+// HealthChecker is implemented by clusters whose enforcer can tell whether
+// it is in place. The runner asks before probing each step: an enforcer that
+// is gone (its programs detached, its controller stopped) makes the step an
+// error that says so, instead of a storm of wrong cells.
+type HealthChecker interface {
+	CheckEnforcer(ctx context.Context) error
+}
+
 // Reproducer is implemented by clusters that can give a command re-running one
 // probe by hand, shown in reports next to each wrong cell.
 type Reproducer interface {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -49,9 +50,21 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, detail := classify(tt.parent, tt.probe, tt.target, tt.err)
+			got, detail, block := classify(tt.parent, tt.probe, tt.target, tt.err)
 			if got != tt.want || detail != tt.wantDetail {
 				t.Errorf("classify(%v) = %s, %q; want %s, %q", tt.err, got, detail, tt.want, tt.wantDetail)
+			}
+			// A refusal or reset is a reject; everything else blocked is a drop.
+			var wantBlock Block
+			switch {
+			case got != Blocked:
+			case strings.Contains(detail, "refused") || strings.Contains(detail, "reset"):
+				wantBlock = Refused
+			default:
+				wantBlock = Dropped
+			}
+			if block != wantBlock {
+				t.Errorf("classify(%v) block = %q, want %q", tt.err, block, wantBlock)
 			}
 		})
 	}

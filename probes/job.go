@@ -36,10 +36,26 @@ type Job struct {
 // DefaultTimeout bounds a probe whose Job has no Timeout.
 const DefaultTimeout = time.Second
 
+// Block says how a Blocked probe was blocked.
+type Block string
+
+// The ways a connection is blocked. Policy implementations drop (nothing
+// comes back) or reject (a TCP reset or an ICMP unreachable comes back); the
+// API says only "blocked", so both pass an expected-blocked cell, and the
+// reports show which, so that a CNI that rejects is told from one that drops.
+const (
+	// Dropped: no answer until the timeout.
+	Dropped Block = "dropped"
+	// Refused: a reset, a refusal or an ICMP port unreachable came back.
+	Refused Block = "refused"
+)
+
 // Result is a Job with what happened.
 type Result struct {
-	Job     Job           `json:"job"`
-	Outcome Outcome       `json:"outcome"`
+	Job     Job     `json:"job"`
+	Outcome Outcome `json:"outcome"`
+	// Blocked says how a Blocked outcome came about; empty otherwise.
+	Blocked Block         `json:"blocked,omitempty"`
 	Detail  string        `json:"detail,omitempty"`
 	Elapsed time.Duration `json:"elapsed"`
 }

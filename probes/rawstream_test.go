@@ -34,12 +34,13 @@ func TestRawStreamOverTCP(t *testing.T) {
 		port       int32
 		want       Outcome
 		wantDetail string
+		wantBlock  Block
 	}{
-		{"raw client, raw server", l.port, Allowed, "answered x/raw"},
-		{"raw client, net server", netPort, Allowed, "answered x/net"},
-		{"refused", closed, Blocked, "connect: refused: connection refused"},
-		{"never answered", silent, Blocked, "reply: no answer within 300ms"},
-		{"syn dropped", full, Blocked, "connect: no answer within 300ms"},
+		{"raw client, raw server", l.port, Allowed, "answered x/raw", ""},
+		{"raw client, net server", netPort, Allowed, "answered x/net", ""},
+		{"refused", closed, Blocked, "connect: refused: connection refused", Refused},
+		{"never answered", silent, Blocked, "reply: no answer within 300ms", Dropped},
+		{"syn dropped", full, Blocked, "connect: no answer within 300ms", Dropped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,11 +50,12 @@ func TestRawStreamOverTCP(t *testing.T) {
 			start := time.Now()
 			identity, err := exchangeRawStream(ctx, unix.IPPROTO_TCP, tgt.addr, "test/client")
 			got, detail := judge(identity, "")
+			var block Block
 			if err != nil {
-				got, detail = classify(context.Background(), ctx, tgt, err)
+				got, detail, block = classify(context.Background(), ctx, tgt, err)
 			}
-			if got != tt.want || detail != tt.wantDetail {
-				t.Errorf("exchange = %s, %q; want %s, %q", got, detail, tt.want, tt.wantDetail)
+			if got != tt.want || detail != tt.wantDetail || block != tt.wantBlock {
+				t.Errorf("exchange = %s (%q), %q; want %s (%q), %q", got, block, detail, tt.want, tt.wantBlock, tt.wantDetail)
 			}
 			if took := time.Since(start); took > timeout+700*time.Millisecond {
 				t.Errorf("exchange took %s, want at most about %s", took, timeout)

@@ -68,21 +68,21 @@ func Start(ctx context.Context, job Job) *Started {
 // second call, or one after Close, finds the socket gone and returns an
 // Error saying so (a probe that never had a socket repeats its result).
 func (s *Started) Finish(ctx context.Context) Result {
-	outcome, detail := s.finish(ctx)
+	outcome, detail, blocked := s.finish(ctx)
 	_ = s.Close()
-	return Result{Job: s.job, Outcome: outcome, Detail: detail, Elapsed: time.Since(s.began)}
+	return Result{Job: s.job, Outcome: outcome, Blocked: blocked, Detail: detail, Elapsed: time.Since(s.began)}
 }
 
 // noSocket is the detail of a Started whose socket is gone before Finish:
 // Finish ran already or Close released it.
 const noSocket = "probe finished or closed already"
 
-func (s *Started) finish(ctx context.Context) (Outcome, string) {
+func (s *Started) finish(ctx context.Context) (Outcome, string, Block) {
 	if s.outcome != "" {
-		return s.outcome, s.detail
+		return s.outcome, s.detail, ""
 	}
 	if s.startErr == nil && s.stream == nil && s.datagram == nil {
-		return Error, noSocket
+		return Error, noSocket, ""
 	}
 	probeCtx, cancel := context.WithDeadline(ctx, s.began.Add(s.target.timeout))
 	defer cancel()
@@ -98,7 +98,8 @@ func (s *Started) finish(ctx context.Context) (Outcome, string) {
 	if err != nil {
 		return classify(ctx, probeCtx, s.target, err)
 	}
-	return judge(identity, s.job.Expect)
+	outcome, detail := judge(identity, s.job.Expect)
+	return outcome, detail, ""
 }
 
 // Close releases the socket of a probe that will not be finished. It may be

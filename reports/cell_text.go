@@ -26,7 +26,14 @@ func cellOutcome(mode string, c Cell) string {
 	if mode == modeSimulate {
 		return orUnknown(c.Verdict)
 	}
-	return "expected " + orUnknown(c.Expected) + ", observed " + orUnknown(c.Observed)
+	observed := orUnknown(c.Observed)
+	if c.Blocked != "" {
+		observed += " (" + c.Blocked + ")"
+	}
+	if c.NotByEnforcer {
+		observed += ", but not by the enforcer"
+	}
+	return "expected " + orUnknown(c.Expected) + ", observed " + observed
 }
 
 // orUnknown keeps an empty value visible in a sentence.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -122,6 +123,19 @@ func scenarioSuite(r *Results, sc ScenarioResult) junitSuite {
 	}
 	for _, tag := range sc.Tags {
 		properties = append(properties, junitProperty{Name: "tag", Value: tag})
+	}
+	blocks := map[string]int{}
+	for _, st := range sc.Steps {
+		for k, n := range st.Blocks {
+			blocks[k] += n
+		}
+	}
+	if len(blocks) > 0 {
+		// How the blocked cells were blocked: a CNI that rejects reads
+		// differently from one that drops.
+		properties = append(properties,
+			junitProperty{Name: "blocked.dropped", Value: strconv.Itoa(blocks[BlockedDropped])},
+			junitProperty{Name: "blocked.refused", Value: strconv.Itoa(blocks[BlockedRefused])})
 	}
 	if len(properties) > 0 {
 		suite.Properties = &junitProperties{Properties: properties}

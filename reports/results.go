@@ -45,6 +45,12 @@ const (
 	Skipped Status = "skipped" // nothing could be tested; Error or Skipped says why
 )
 
+// How observed-blocked cells were blocked (Cell.Blocked, StepResult.Blocks).
+const (
+	BlockedDropped = "dropped"
+	BlockedRefused = "refused"
+)
+
 // Ignored is the run verdict of a loopback cell whose observation differs from
 // the oracle: traffic from a pod to itself never reaches an enforcer, and
 // upstream ignores such cells too. It is shown, never counted as a failure.
@@ -92,6 +98,9 @@ type StepResult struct {
 	Retries  int     `json:"retries,omitempty"`
 	// Skipped lists why some cells were skipped, one reason per line.
 	Skipped []string `json:"skipped,omitempty"`
+	// Blocks counts the step's observed-blocked cells by how they were
+	// blocked ("dropped", "refused"), kept also when Cells is omitted.
+	Blocks map[string]int `json:"blocks,omitempty"`
 	// NamespaceReach sums a simulated step's verdicts per (source namespace,
 	// destination namespace), for steps of plain manifests whose cells are
 	// too many to show: what the policies allow, at a size one can read.
@@ -156,6 +165,14 @@ type Cell struct {
 	Verdict  string `json:"verdict"`
 	Expected string `json:"expected,omitempty"`
 	Observed string `json:"observed,omitempty"`
+	// Blocked says how an observed-blocked cell was blocked: "dropped" (no
+	// answer before the timeout) or "refused" (a reset, a refusal or an ICMP
+	// unreachable came back). Either passes an expected-blocked cell.
+	Blocked string `json:"blocked,omitempty"`
+	// NotByEnforcer marks a blocked observation that the reference enforcer's
+	// drop log does not account for: something else blocked the cell (or it
+	// answered too slowly), so it proves nothing about the policy.
+	NotByEnforcer bool `json:"notByEnforcer,omitempty"`
 	// Loopback marks traffic from a pod to itself, which reports may ignore as upstream does.
 	Loopback bool `json:"loopback,omitempty"`
 	// Explanation is the oracle's account of the verdict: isolation and the deciding rule.

@@ -42,6 +42,21 @@ func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 			t.dimensions(table)
 		}
 	}
+	if r.Mode == modeRun {
+		total := map[string]int{}
+		for _, sc := range r.Scenarios {
+			for _, st := range sc.Steps {
+				for k, n := range st.Blocks {
+					total[k] += n
+				}
+			}
+		}
+		if line := blocksLine(total); line != "" {
+			// A CNI that rejects reads differently from one that drops.
+			t.line("", "")
+			t.line("", "%s", line)
+		}
+	}
 	t.summary(r.Summarize())
 	if t.err != nil {
 		return fmt.Errorf("write terminal report: %w", t.err)

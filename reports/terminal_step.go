@@ -14,6 +14,9 @@ func (t *terminalReport) step(n, total int, st StepResult) {
 	t.line("  ", "%s", header)
 	const indent = "    "
 	t.lines(indent, fieldLines(problemLabel(st.Status), st.Error))
+	if line := blocksLine(st.Blocks); line != "" {
+		t.line(indent, "%s", line)
+	}
 	switch {
 	case st.CellsOmitted && len(st.NamespaceReach) > 0:
 		t.line(indent, "%d cells, too many for grids (--cells all keeps them; netpolcheck explain gives one cell)", st.CellCount)
@@ -192,4 +195,12 @@ func (t *terminalReport) namespaceReach(reach []NamespaceReach) {
 		}
 		t.line(indent+"  ", "%s", row)
 	}
+}
+
+// blocksLine says how a step's blocked cells were blocked, or "" when none was.
+func blocksLine(blocks map[string]int) string {
+	if len(blocks) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("blocked cells: %d dropped (no answer), %d refused (reset or unreachable)", blocks[BlockedDropped], blocks[BlockedRefused])
 }

@@ -185,3 +185,33 @@ func TestTextTableAlignsPaintedCells(t *testing.T) {
 		t.Error("a line ends with a space")
 	}
 }
+
+// How a blocked cell was blocked, and a block the enforcer did not log, read
+// in the terminal as what they are.
+func TestTerminalSaysHowCellsWereBlocked(t *testing.T) {
+	r := &Results{Mode: "run", Started: fixtureStarted, Scenarios: []ScenarioResult{{
+		Name: "s", Status: Fail, Steps: []StepResult{{
+			Name: "deny", Status: Fail, Blocks: map[string]int{BlockedDropped: 3, BlockedRefused: 1},
+			Cells: []Cell{{From: "x/a", To: "x/b", Port: 80, Protocol: "TCP", Verdict: "fail", Expected: "blocked", Observed: "blocked", Blocked: BlockedDropped, NotByEnforcer: true}},
+		}},
+	}}}
+	var b strings.Builder
+	if err := WriteTerminal(&b, r, TerminalOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"blocked cells: 3 dropped (no answer), 1 refused (reset or unreachable)",
+		"x/a -> x/b 80/TCP: expected blocked, observed blocked (dropped), but not by the enforcer",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("terminal report lacks %q:\n%s", want, b.String())
+		}
+	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	r.Scenarios[0].Steps[0].Cells[0].Observed = "allowed"
+	if err := r.Validate(); err == nil {
+		t.Error("Validate accepts a blocked how on a cell observed allowed")
+	}
+}

@@ -83,7 +83,15 @@ func validateCell(mode string, c Cell) error {
 		}
 	}
 	if c.Observed != "" {
-		return oneOf("observed", c.Observed, outcomeAllowed, outcomeBlocked, outcomeError, outcomeSkipped)
+		if err := oneOf("observed", c.Observed, outcomeAllowed, outcomeBlocked, outcomeError, outcomeSkipped); err != nil {
+			return err
+		}
+	}
+	if c.Blocked != "" {
+		if c.Observed != outcomeBlocked {
+			return fmt.Errorf("blocked %q on a cell observed %q", c.Blocked, c.Observed)
+		}
+		return oneOf("blocked", c.Blocked, BlockedDropped, BlockedRefused)
 	}
 	return nil
 }

@@ -62,6 +62,18 @@ func (c *Cluster) World() scenarios.World {
 	return c.ledger.snapshot()
 }
 
+// CheckEnforcer asks the enforcer whether it is in place, when it can tell;
+// a cluster without enforcer (--enforcer none) is as it should be.
+func (c *Cluster) CheckEnforcer(ctx context.Context) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	h, ok := c.enforcer.(clusters.HealthChecker)
+	if !ok {
+		return nil
+	}
+	return h.CheckEnforcer(ctx)
+}
+
 // Sync waits until the enforcer has put every applied change in force, when
 // the enforcer can tell (it has a Sync method of its own). Without one the
 // network part of every change is done by the time Apply returns.

@@ -115,6 +115,9 @@ func TestRunCountsOnlyLoggedTimeoutsAsBlocked(t *testing.T) {
 			if d := "the enforcer logged no drop for it, so the policy did not block it"; c.Detail != d {
 				t.Errorf("detail of x/a -> x/b = %q, want %q", c.Detail, d)
 			}
+			if !c.NotByEnforcer || c.Observed != "blocked" {
+				t.Errorf("x/a -> x/b observed %q, not by enforcer %v; want blocked, but not by the enforcer", c.Observed, c.NotByEnforcer)
+			}
 		case c.From == "x/b" && c.To == "x/b":
 			want = "ignored" // loopback, answered as allowed by truthful
 		}

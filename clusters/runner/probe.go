@@ -143,6 +143,18 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 			skipped[c.skip] = true
 		default:
 			cell.Observed, cell.Detail = string(c.result.Outcome), c.result.Detail
+			if c.result.Outcome == probes.Blocked {
+				cell.Blocked = string(c.result.Blocked)
+				if cell.Blocked == "" {
+					// A backend that does not say (an older probe agent): a
+					// blocked probe without a reset is a timeout.
+					cell.Blocked = reports.BlockedDropped
+				}
+				if res.Blocks == nil {
+					res.Blocks = map[string]int{}
+				}
+				res.Blocks[cell.Blocked]++
+			}
 			switch {
 			case c.cell.Loopback && c.result.Outcome != probes.Error:
 				// Traffic to self never leaves the pod, so no CNI can filter it; upstream ignores it too.
@@ -160,6 +172,7 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 				cell.Verdict = string(reports.Fail)
 				mismatches++
 				if c.undropped {
+					cell.NotByEnforcer = true
 					cell.Detail = strings.TrimPrefix(cell.Detail+"; the enforcer logged no drop for it, so the policy did not block it", "; ")
 				}
 			}

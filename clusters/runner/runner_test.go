@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,7 +31,12 @@ type fakeCluster struct {
 	addrs   clusters.Addresses // returned by Apply for AddPod
 	jobs    [][]probes.Job
 	torn    bool
+	// block says how Blocked answers were blocked; health is CheckEnforcer's answer.
+	block  probes.Block
+	health error
 }
+
+func (f *fakeCluster) CheckEnforcer(context.Context) error { return f.health }
 
 func (f *fakeCluster) Setup(_ context.Context, w *scenarios.World) (clusters.Addresses, error) {
 	f.setup = w
@@ -54,6 +60,9 @@ func (f *fakeCluster) Probe(_ context.Context, jobs []probes.Job) ([]probes.Resu
 	out := make([]probes.Result, len(jobs))
 	for i, j := range jobs {
 		out[i] = probes.Result{Job: j, Outcome: f.answer(j, round)}
+		if out[i].Outcome == probes.Blocked {
+			out[i].Blocked = f.block
+		}
 	}
 	return out, nil
 }
@@ -365,5 +374,47 @@ func TestInterruptedRunSkipsWhatNeverStarted(t *testing.T) {
 	res := Run(ctx, []*scenarios.Scenario{twoPods(t, "allow")}, Options{})
 	if st := res.Scenarios[0]; st.Status != reports.Skipped || !strings.Contains(st.Error, "interrupted") {
 		t.Errorf("scenario %+v, want skipped as not run", st)
+	}
+}
+
+// A rejecting enforcer passes the blocked cells like a dropping one, and the
+// results say which it was.
+func TestRunRecordsHowCellsWereBlocked(t *testing.T) {
+	for _, block := range []probes.Block{probes.Dropped, probes.Refused} {
+		fc := &fakeCluster{answer: truthful, block: block}
+		res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+			Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}, Cells: CellsAll})
+		step := res.Scenarios[0].Steps[0]
+		if step.Status != reports.Pass {
+			t.Fatalf("%s: status %s, want pass", block, step.Status)
+		}
+		if len(step.Blocks) != 1 || step.Blocks[string(block)] != 1 {
+			t.Errorf("%s: blocks %v, want the one blocked cell counted as %s", block, step.Blocks, block)
+		}
+		for _, c := range step.Cells {
+			want := ""
+			if c.Observed == "blocked" {
+				want = string(block)
+			}
+			if c.Blocked != want {
+				t.Errorf("%s: cell %s>%s blocked %q, want %q", block, c.From, c.To, c.Blocked, want)
+			}
+		}
+	}
+}
+
+// An enforcer that is gone makes the step an error saying so, at once,
+// instead of probing until every cell it should block fails.
+func TestRunStopsAtAnEnforcerThatIsGone(t *testing.T) {
+	fc := &fakeCluster{answer: func(probes.Job, int) probes.Outcome { return probes.Allowed }, health: errors.New("programs not attached: device 4: tcx_ingress program detached")}
+	start := time.Now()
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+		Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}, Converge: 5 * time.Second})
+	step := res.Scenarios[0].Steps[0]
+	if step.Status != reports.Error || !strings.Contains(step.Error, "enforcer check before probing: programs not attached") {
+		t.Errorf("step %s %q, want an error naming the detached program", step.Status, step.Error)
+	}
+	if len(fc.jobs) != 0 || time.Since(start) > 4*time.Second {
+		t.Errorf("probed %d rounds in %v: the check must come before any probe", len(fc.jobs), time.Since(start))
 	}
 }

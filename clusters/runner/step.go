@@ -34,6 +34,14 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 			return res, false
 		}
 	}
+	if h, ok := sc.cluster.(clusters.HealthChecker); ok {
+		// An enforcer that is gone would fail every cell it should block,
+		// each after the whole convergence time: say what is wrong instead.
+		if err := h.CheckEnforcer(ctx); err != nil {
+			res.Status, res.Error = reports.Error, fmt.Sprintf("enforcer check before probing: %v", err)
+			return res, false
+		}
+	}
 	w := sc.state.World()
 	table := truth.Compute(w)
 	describeStep(&res, w, table)

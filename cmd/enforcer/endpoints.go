@@ -10,7 +10,8 @@ import (
 // process runs; /readyz only once this process has applied the cluster's
 // policies (the maps are loaded, the informers synced and the first Apply
 // done), so that a rolling update waits for each node to enforce again;
-// /metrics is in the Prometheus text format.
+// it stops being ready when a program is found detached from a device it
+// attached. /metrics is in the Prometheus text format.
 func newHandler(s *daemonState) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -29,6 +30,12 @@ func newHandler(s *daemonState) http.Handler {
 				msg += ": " + st.Err.Error()
 			}
 			http.Error(w, msg, http.StatusServiceUnavailable)
+			return
+		}
+		if err := src.CheckAttached(); err != nil {
+			// Readiness is asked again and again (netpolcheck before every
+			// step): a detached program must stop reading as ready.
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintf(w, "ready: %s\n", st)

@@ -17,7 +17,10 @@ type fakeSource struct {
 	status     controller.Status
 	metrics    controller.Metrics
 	metricsErr error
+	detached   error
 }
+
+func (f *fakeSource) CheckAttached() error { return f.detached }
 
 func (f *fakeSource) Status() controller.Status { return f.status }
 func (f *fakeSource) Metrics() (controller.Metrics, error) {
@@ -62,6 +65,13 @@ func TestEndpoints(t *testing.T) {
 			s.loaded(applied)
 			return s
 		}, "GET", "/readyz", 200, "ready: marker 0 in force at generation 3, 2 endpoints\n"},
+		{"not ready once a program is detached", func() *daemonState {
+			s := &daemonState{}
+			src := *applied
+			src.detached = errors.New("programs not attached: device 7: tcx_ingress program detached")
+			s.loaded(&src)
+			return s
+		}, "GET", "/readyz", 503, "not ready: programs not attached: device 7: tcx_ingress program detached\n"},
 		{"not ready once stopping", func() *daemonState {
 			s := &daemonState{}
 			s.loaded(applied)

@@ -13,6 +13,7 @@ import (
 type statusSource interface {
 	Status() controller.Status
 	Metrics() (controller.Metrics, error)
+	CheckAttached() error
 }
 
 // daemonState is what the HTTP endpoints know of the daemon: nothing until

@@ -85,3 +85,15 @@ func (c *Controller) publish(update func(*Status)) {
 	close(c.statusChanged)
 	c.statusChanged = make(chan struct{})
 }
+
+// CheckAttached asks the datapath whether the programs are still attached to
+// every device it attached, when the datapath can tell: a program someone
+// detached behind the controller's back enforces nothing, though the
+// controller's own status still reads as in force.
+func (c *Controller) CheckAttached() error {
+	checker, ok := c.opts.Datapath.(interface{ CheckAttached([]int) error })
+	if !ok {
+		return nil
+	}
+	return checker.CheckAttached(c.opts.Datapath.Attached())
+}

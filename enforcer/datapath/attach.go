@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -135,6 +136,40 @@ func (d *Datapath) Attached() []int {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// CheckAttached tells whether both programs are still attached to every
+// device in ifindexes, asking the kernel about each link: a link someone
+// detached (bpftool link detach) or whose device went away reads as gone.
+func (d *Datapath) CheckAttached(ifindexes []int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var problems []string
+	for _, ifindex := range ifindexes {
+		a, ok := d.links[ifindex]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("device %d: never attached", ifindex))
+			continue
+		}
+		for _, h := range hooks {
+			l, ok := a.links[h]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("device %d: no %s link", ifindex, h.name))
+				continue
+			}
+			alive, err := linkAlive(l)
+			switch {
+			case err != nil:
+				problems = append(problems, fmt.Sprintf("device %d: %s link: %v", ifindex, h.name, err))
+			case !alive:
+				problems = append(problems, fmt.Sprintf("device %d: %s program detached", ifindex, h.name))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("programs not attached: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // adoptLinks opens the links a previous process pinned and points them at

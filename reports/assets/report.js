@@ -200,6 +200,10 @@
         plural(st.retries || 0, "retry", "retries"));
     }
     section.append(el("h3", null, badge(st.status), " step " + n + "/" + total + ": ", st.name, converge));
+    if (st.blocks) {
+      section.append(el("p", { class: "meta" }, "blocked cells: " + (st.blocks.dropped || 0) + " dropped (no answer), " +
+        (st.blocks.refused || 0) + " refused (reset or unreachable)"));
+    }
     if (st.error) section.append(el("pre", { class: "problem" }, problemLabel(st.status) + st.error));
     const reasons = skipReasons(st);
     if (reasons.length) section.append(el("ul", { class: "skipped" }, reasons.map((r) => el("li", null, "skipped: " + r))));
@@ -340,7 +344,7 @@
     for (const td of section.querySelectorAll('td[data-cell="' + index + '"]')) td.classList.add("selected");
     const facts = simulate
       ? [["verdict", c.verdict]]
-      : [["expected", c.expected], ["observed", c.observed], ["verdict", c.verdict]];
+      : [["expected", c.expected], ["observed", c.observed + (c.blocked ? " (" + c.blocked + ")" : "") + (c.notByEnforcer ? ", but not by the enforcer" : "")], ["verdict", c.verdict]];
     if (c.loopback) facts.push(["loopback", "yes (a pod to itself)"]);
     const rows = facts.filter((f) => f[1]).map(([k, v]) => [el("dt", null, k), el("dd", null, v)]);
     const block = (label, text) => (text ? [el("dt", null, label), el("dd", null, el("pre", null, text))] : null);

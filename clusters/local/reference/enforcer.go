@@ -27,6 +27,7 @@ const dropsPerCell = 4
 // calls Apply and Sync one at a time; Drops may run alongside them.
 type Enforcer struct {
 	opts   Options
+	node   *local.Node
 	client *memclient.Clientset
 	feeder *feeder
 	dp     *datapath.Datapath
@@ -52,10 +53,27 @@ type podAddress struct {
 }
 
 var (
-	_ local.Enforcer        = (*Enforcer)(nil)
-	_ clusters.Syncer       = (*Enforcer)(nil)
-	_ clusters.DropReporter = (*Enforcer)(nil)
+	_ local.Enforcer         = (*Enforcer)(nil)
+	_ clusters.Syncer        = (*Enforcer)(nil)
+	_ clusters.DropReporter  = (*Enforcer)(nil)
+	_ clusters.HealthChecker = (*Enforcer)(nil)
 )
+
+// CheckEnforcer tells whether the enforcer is in place: its controller runs
+// and both its programs are attached to every pod's link.
+func (e *Enforcer) CheckEnforcer(context.Context) error {
+	if s := e.ctrl.Status(); s.Phase == controller.PhaseStopped {
+		return fmt.Errorf("reference enforcer is not running: %s", s)
+	}
+	var ifindexes []int
+	for _, l := range e.node.Pods() {
+		ifindexes = append(ifindexes, l.Index)
+	}
+	if err := e.dp.CheckAttached(ifindexes); err != nil {
+		return fmt.Errorf("reference enforcer is not in place on node %s: %w", e.node.Name, err)
+	}
+	return nil
+}
 
 // Apply mirrors the change into the controller's clientset.
 func (e *Enforcer) Apply(ctx context.Context, c scenarios.Change) error {

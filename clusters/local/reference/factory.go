@@ -68,7 +68,7 @@ func start(ctx context.Context, node *local.Node, opts Options) (*Enforcer, erro
 	if err := ensureBPFFS(bpffsRoot, node.PinDir); err != nil {
 		return nil, err
 	}
-	e := &Enforcer{opts: opts, drops: newDropLog(opts.DropLog), pods: map[string]podAddress{}}
+	e := &Enforcer{opts: opts, node: node, drops: newDropLog(opts.DropLog), pods: map[string]podAddress{}}
 	if e.dp, err = datapath.Open(instance, datapath.WithPinRoot(node.PinDir), datapath.WithNetNS(node.Path)); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -256,5 +257,78 @@ func TestIntegrationReferenceEnforcer(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(pinDir); err != nil || len(entries) != 0 {
 		t.Errorf("pins left in %s after Teardown: %v %v", pinDir, entries, err)
+	}
+}
+
+// Detaching the enforcer's programs behind its back (as `bpftool link
+// detach` would) and stopping its controller both make the health check
+// fail, naming what is wrong; a dropped probe still reads as a drop, a closed
+// port as a refusal.
+func TestIntegrationEnforcerHealthAndHowBlocked(t *testing.T) {
+	needRoot(t)
+	ctx := context.Background()
+	var enf *Enforcer
+	b, err := local.New(local.Options{Enforcer: capture(Options{}, &enf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(ctx); err != nil {
+			t.Errorf("close backend: %v", err)
+		}
+	})
+	c, err := b.NewCluster(ctx, "health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Setup(ctx, testWorld()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(ctx, scenarios.Change{Kind: scenarios.ApplyPolicy, Policy: allowToBFromA()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.(clusters.Syncer).Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	health := c.(clusters.HealthChecker)
+	if err := health.CheckEnforcer(ctx); err != nil {
+		t.Fatalf("healthy enforcer: %v", err)
+	}
+
+	// Dropped by policy, refused by a closed port (x/a serves 80 and 81/UDP only).
+	closed := job("x/a", "x/c", 80, "TCP")
+	closed.Port = 9
+	results, err := c.Probe(ctx, []probes.Job{job("x/c", "x/b", 80, "TCP"), closed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Outcome != probes.Blocked || r.Blocked != probes.Dropped {
+		t.Errorf("denied by policy: %s (%s), want blocked (dropped): %s", r.Outcome, r.Blocked, r.Detail)
+	}
+	if r := results[1]; r.Outcome != probes.Blocked || r.Blocked != probes.Refused {
+		t.Errorf("closed port: %s (%s), want blocked (refused): %s", r.Outcome, r.Blocked, r.Detail)
+	}
+
+	// Detach one pod's ingress program through its pinned link.
+	var pins []string
+	_ = filepath.WalkDir(c.(*local.Cluster).Node().PinDir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, "_tcx_ingress") {
+			pins = append(pins, path)
+		}
+		return nil
+	})
+	if len(pins) == 0 {
+		t.Fatalf("no pinned links under %s", c.(*local.Cluster).Node().PinDir)
+	}
+	l, err := link.LoadPinnedLink(pins[0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if err := health.CheckEnforcer(ctx); err == nil || !strings.Contains(err.Error(), "program detached") {
+		t.Errorf("after detaching %s: CheckEnforcer = %v, want a detached program named", pins[0], err)
 	}
 }
