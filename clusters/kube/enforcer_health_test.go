@@ -23,7 +23,7 @@ type readyz struct {
 	err  error
 }
 
-func (r readyz) DoRaw(context.Context) ([]byte, error)        { return []byte(r.body), r.err }
+func (r readyz) DoRaw(context.Context) ([]byte, error)         { return []byte(r.body), r.err }
 func (r readyz) Stream(context.Context) (io.ReadCloser, error) { return nil, r.err }
 
 func enforcerPod(name, node string) *corev1.Pod {
