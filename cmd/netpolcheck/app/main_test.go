@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -287,6 +288,58 @@ func TestDirectoryScanSkipsNonRegularFiles(t *testing.T) {
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// A namespace of 1,000 pods (no fixed /24 per namespace), half of them with
+// kind's addresses and half planned, with one policy: simulate answers, and
+// explain agrees on a planned pod past the first /24.
+func TestSimulateThousandPodNamespace(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: big}}\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "- apiVersion: v1\n  kind: Pod\n  metadata: {name: p%d, namespace: big, labels: {role: r%d}}\n  spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}\n", i, i%2)
+		if i%2 == 0 {
+			fmt.Fprintf(&b, "  status: {podIP: 10.244.%d.%d}\n", i/200, 2+i%200)
+		}
+	}
+	b.WriteString("- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n  metadata: {name: r1-from-r0, namespace: big}\n  spec:\n    podSelector: {matchLabels: {role: r1}}\n    ingress: [{from: [{podSelector: {matchLabels: {role: r0}}}]}]\n")
+	path := filepath.Join(t.TempDir(), "export.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run(t, "simulate", "-q", "-f", path, "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Scenarios []struct {
+			Steps []struct {
+				CellCount      int `json:"cellCount"`
+				NamespaceReach []struct {
+					From, To       string
+					Allowed, Cells int
+				} `json:"namespaceReach"`
+			} `json:"steps"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	st := res.Scenarios[0].Steps[0]
+	// Every pod reaches the 500 r0 pods; only the 500 r0 pods reach the r1 pods.
+	if st.CellCount != 1_000_000 || len(st.NamespaceReach) != 1 || st.NamespaceReach[0].Allowed != 750_000 {
+		t.Errorf("cells %d, reach %+v; want 1,000,000 cells, 750,000 allowed within big", st.CellCount, st.NamespaceReach)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"big/p998", "big/p999", "allowed"}, // r0 -> r1, both past the first /24 of their ranges
+		{"big/p999", "big/p997", "blocked"}, // r1 -> r1
+		{"big/p999", "big/p998", "allowed"}, // r0 is not isolated
+	} {
+		out, stderr, code := run(t, "explain", "-f", path, "--from", tc.from, "--to", tc.to, "--port", "80/TCP")
+		if code != ExitOK || !strings.Contains(out, "on 80/TCP: "+strings.ToUpper(tc.want)) {
+			t.Errorf("explain %s -> %s: exit %d, %s%s; want %s", tc.from, tc.to, code, out, stderr, tc.want)
 		}
 	}
 }
