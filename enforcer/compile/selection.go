@@ -4,26 +4,26 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// policyTypes applies the API's defaulting: a policy without policyTypes
-// always isolates for ingress, and for egress only if it has egress rules.
+// policyTypes applies the API's defaulting: "If this field is not
+// specified, it will default based on the existence of ingress or egress
+// rules; policies that contain an egress section are assumed to affect
+// egress, and all policies (whether or not they contain an ingress section)
+// are assumed to affect ingress."
 func policyTypes(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
-	if len(np.Spec.PolicyTypes) == 0 {
-		return true, len(np.Spec.Egress) > 0
-	}
-	for _, t := range np.Spec.PolicyTypes {
-		switch t {
-		case networkingv1.PolicyTypeIngress:
-			ingress = true
-		case networkingv1.PolicyTypeEgress:
-			egress = true
+	declared := np.Spec.PolicyTypes
+	if len(declared) == 0 {
+		declared = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
+		if len(np.Spec.Egress) > 0 {
+			declared = append(declared, networkingv1.PolicyTypeEgress)
 		}
 	}
-	return ingress, egress
+	return slices.Contains(declared, networkingv1.PolicyTypeIngress), slices.Contains(declared, networkingv1.PolicyTypeEgress)
 }
 
 // peerSet is the remote side of a rule: the addresses it admits, and the
