@@ -59,16 +59,19 @@ func writeResults(w *bufio.Writer, r *Results) error {
 			stop := make(chan struct{})
 			defer close(stop)
 			texts := explainAhead(&st, cells, stop)
-			var chunk []string
+			var chunk explainedChunk
 			return splice(w, &st, indent, `"cells": []`, len(cells), func(k int, _ string) error {
 				c := &cells[k]
 				if texts != nil {
 					if k%explainChunk == 0 {
 						chunk = <-texts
+						if chunk.err != nil {
+							return chunk.err
+						}
 					}
 					if c.Explanation == "" {
 						scratch = *c
-						scratch.Explanation = chunk[k%explainChunk]
+						scratch.Explanation = chunk.texts[k%explainChunk]
 						c = &scratch
 					}
 				}
@@ -182,28 +185,40 @@ func lineColumn(data []byte, offset int64) (line, column int) {
 // explainChunk is how many explanations explainAhead hands over at once.
 const explainChunk = 4096
 
+// explainedChunk is explainChunk explanations, or why one failed.
+type explainedChunk struct {
+	texts []string
+	err   error
+}
+
 // explainAhead computes the explanations of a step's cells in order on a
 // goroutine of its own, chunk by chunk, so that on a machine with two cores
 // explaining and encoding overlap. It returns nil when the step computes no
-// explanations. The reader must take every chunk; cells that carry their own
-// explanation get "" in theirs. Closing stop ends the goroutine early.
-func explainAhead(st *StepResult, cells []Cell, stop <-chan struct{}) <-chan []string {
+// explanations. The reader takes chunks until one carries an error; cells
+// that carry their own explanation get "" in theirs. Closing stop ends the
+// goroutine early.
+func explainAhead(st *StepResult, cells []Cell, stop <-chan struct{}) <-chan explainedChunk {
 	if st.explain == nil {
 		return nil
 	}
-	out := make(chan []string, 2)
+	out := make(chan explainedChunk, 2)
 	go func() {
 		defer close(out)
 		for start := 0; start < len(cells); start += explainChunk {
-			chunk := make([]string, min(explainChunk, len(cells)-start))
-			for i := range chunk {
+			chunk := explainedChunk{texts: make([]string, min(explainChunk, len(cells)-start))}
+			for i := range chunk.texts {
 				if c := &cells[start+i]; c.Explanation == "" {
-					chunk[i] = st.explain(c)
+					if chunk.texts[i], chunk.err = st.explainCell(c); chunk.err != nil {
+						break
+					}
 				}
 			}
 			select {
 			case out <- chunk:
 			case <-stop:
+				return
+			}
+			if chunk.err != nil {
 				return
 			}
 		}

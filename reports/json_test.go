@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -158,7 +159,7 @@ func TestDeferredExplanationsAreWritten(t *testing.T) {
 		st.Cells = append(st.Cells, Cell{From: "x/a", To: fmt.Sprintf("x/p%d", i), Port: 80, Protocol: "TCP", Verdict: "allowed"})
 	}
 	st.Cells[5].Explanation = "its own"
-	st.SetExplain(func(c *Cell) string { return "why " + c.To })
+	st.SetExplain(func(c *Cell) (string, error) { return "why " + c.To, nil })
 	r := &Results{Mode: "simulate", Started: fixtureStarted, Scenarios: []ScenarioResult{{Name: "s", Status: Pass, Steps: []StepResult{st}}}}
 	want := func(i int) string {
 		if i == 5 {
@@ -192,5 +193,28 @@ func TestDeferredExplanationsAreWritten(t *testing.T) {
 	}
 	if st.Cells[0].Explanation != "" {
 		t.Error("writing stored the explanation in the step's own cells")
+	}
+}
+
+// An explanation that cannot be given (the oracle contradicting itself)
+// fails the writing, naming the cell, in both ways of writing.
+func TestDeferredExplanationErrorFailsWriting(t *testing.T) {
+	st := StepResult{Name: "s", Status: Pass}
+	for i := range explainChunk + 10 {
+		st.Cells = append(st.Cells, Cell{From: "x/a", To: fmt.Sprintf("x/p%d", i), Port: 80, Protocol: "TCP", Verdict: "allowed"})
+	}
+	st.SetExplain(func(c *Cell) (string, error) {
+		if c.To == "x/p4100" {
+			return "", errors.New("the oracle contradicts itself")
+		}
+		return "fine", nil
+	})
+	r := &Results{Mode: "simulate", Started: fixtureStarted, Scenarios: []ScenarioResult{{Name: "s", Status: Pass, Steps: []StepResult{st}}}}
+	want := `step "s": cell x/a -> x/p4100 80/TCP: the oracle contradicts itself`
+	if err := WriteJSON(io.Discard, r); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("WriteJSON = %v, want %q", err, want)
+	}
+	if _, err := json.Marshal(st); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("json.Marshal = %v, want %q", err, want)
 	}
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -111,31 +112,50 @@ type StepResult struct {
 
 	// explain gives the explanation of a cell that has none yet, when the
 	// results are written (see SetExplain).
-	explain func(*Cell) string
+	explain func(*Cell) (string, error)
 }
 
 // SetExplain has the explanations of this step's cells computed when the
 // results are written instead of when the step runs: a step of a million
 // cells then holds no million strings, and writing results.json streams them.
-// Cells that carry an Explanation keep it.
-func (s *StepResult) SetExplain(explain func(*Cell) string) { s.explain = explain }
+// Cells that carry an Explanation keep it. An error from explain (the
+// explanation contradicts the cell's verdict: a bug of the oracle) fails the
+// writing, naming the cell.
+func (s *StepResult) SetExplain(explain func(*Cell) (string, error)) { s.explain = explain }
 
 // CellExplanation is the explanation of cell i, computed if the step defers
 // its explanations (see SetExplain).
-func (s *StepResult) CellExplanation(i int) string {
+func (s *StepResult) CellExplanation(i int) (string, error) {
 	var scratch Cell
-	return s.explained(&s.Cells[i], &scratch).Explanation
+	c, err := s.explained(&s.Cells[i], &scratch)
+	if err != nil {
+		return "", err
+	}
+	return c.Explanation, nil
 }
 
 // explained returns c with its explanation, computing it if need be into
 // scratch, so that c itself stays without one.
-func (s *StepResult) explained(c, scratch *Cell) *Cell {
+func (s *StepResult) explained(c, scratch *Cell) (*Cell, error) {
 	if c.Explanation != "" || s.explain == nil {
-		return c
+		return c, nil
+	}
+	text, err := s.explainCell(c)
+	if err != nil {
+		return nil, err
 	}
 	*scratch = *c
-	scratch.Explanation = s.explain(c)
-	return scratch
+	scratch.Explanation = text
+	return scratch, nil
+}
+
+// explainCell computes c's explanation, naming the cell in an error.
+func (s *StepResult) explainCell(c *Cell) (string, error) {
+	text, err := s.explain(c)
+	if err != nil {
+		return "", fmt.Errorf("step %q: cell %s -> %s %d/%s: %w", s.Name, c.From, c.To, c.Port, c.Protocol, err)
+	}
+	return text, nil
 }
 
 // MarshalJSON writes the step with every cell's explanation (see SetExplain).
@@ -144,7 +164,11 @@ func (s StepResult) MarshalJSON() ([]byte, error) {
 	if s.explain != nil && len(s.Cells) > 0 {
 		cells := make([]Cell, len(s.Cells))
 		for i := range s.Cells {
-			cells[i] = *s.explained(&s.Cells[i], &cells[i])
+			c, err := s.explained(&s.Cells[i], &cells[i])
+			if err != nil {
+				return nil, err
+			}
+			cells[i] = *c
 		}
 		s.Cells = cells
 	}

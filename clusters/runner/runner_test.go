@@ -142,8 +142,8 @@ func TestSimulateReportsOracleVerdicts(t *testing.T) {
 	}
 	step := &res.Scenarios[0].Steps[0]
 	for i, c := range step.Cells {
-		if step.CellExplanation(i) == "" {
-			t.Errorf("cell %s>%s has no explanation", c.From, c.To)
+		if e, err := step.CellExplanation(i); e == "" || err != nil {
+			t.Errorf("cell %s>%s has no explanation: %v", c.From, c.To, err)
 		}
 	}
 	// Explanations are computed as the results are written, and written.
@@ -160,8 +160,8 @@ func TestSimulateReportsOracleVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, c := range back.Scenarios[0].Steps[0].Cells {
-		if c.Explanation == "" || c.Explanation != step.CellExplanation(i) {
-			t.Errorf("written cell %s>%s explanation %q, want %q", c.From, c.To, c.Explanation, step.CellExplanation(i))
+		if want, _ := step.CellExplanation(i); c.Explanation == "" || c.Explanation != want {
+			t.Errorf("written cell %s>%s explanation %q, want %q", c.From, c.To, c.Explanation, want)
 		}
 	}
 }

@@ -61,7 +61,7 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 			// Explained when written: the explanations of a large step
 			// would otherwise be most of the run's memory.
 			x := truth.NewExplainer(w)
-			res.SetExplain(func(c *reports.Cell) string { return explain(x, *c) })
+			res.SetExplain(func(c *reports.Cell) (string, error) { return explainChecked(x, c) })
 		} else {
 			res.CellsOmitted = true
 			if step.Name == scenarios.ManifestStepName && step.Expect == nil {
@@ -171,8 +171,23 @@ func verdictWord(allowed bool) string {
 	return string(probes.Blocked)
 }
 
+// explainChecked explains a simulated cell and checks the explanation
+// against the cell's verdict, which Compute gave: the two are written apart
+// (Explain walks policies cell by cell, Compute works on sets), so a
+// disagreement is a bug of the oracle, never an answer.
+func explainChecked(x *truth.Explainer, c *reports.Cell) (string, error) {
+	text, allowed, err := x.ExplainString(c.From, c.To, c.Port, scenarios.Protocol(c.Protocol))
+	if err != nil {
+		return "", err
+	}
+	if verdictWord(allowed) != c.Verdict {
+		return "", fmt.Errorf("the oracle contradicts itself: Compute says %s, Explain says %s", c.Verdict, text)
+	}
+	return text, nil
+}
+
 func explain(x *truth.Explainer, c reports.Cell) string {
-	text, err := x.ExplainString(c.From, c.To, c.Port, scenarios.Protocol(c.Protocol))
+	text, _, err := x.ExplainString(c.From, c.To, c.Port, scenarios.Protocol(c.Protocol))
 	if err != nil {
 		return err.Error()
 	}

@@ -168,12 +168,12 @@ func (x *Explainer) Explain(from, to string, port int32, proto scenarios.Protoco
 	return e, err
 }
 
-// ExplainString is Explain(...).String(), for many cells: each side's text
-// is rendered once per pod and deciding rule.
-func (x *Explainer) ExplainString(from, to string, port int32, proto scenarios.Protocol) (string, error) {
+// ExplainString is Explain(...).String() and the verdict, for many cells:
+// each side's text is rendered once per pod and deciding rule.
+func (x *Explainer) ExplainString(from, to string, port int32, proto scenarios.Protocol) (text string, allowed bool, err error) {
 	e, err := x.explain(from, to, port, proto)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	egress := x.sideText(e.Egress, "egress from", e.from)
 	ingress := x.sideText(e.Ingress, "ingress to", e.to)
@@ -184,7 +184,7 @@ func (x *Explainer) ExplainString(from, to string, port int32, proto scenarios.P
 	b.WriteString(egress)
 	b.WriteString("; ")
 	b.WriteString(ingress)
-	return b.String(), nil
+	return b.String(), e.Allowed, nil
 }
 
 func (x *Explainer) sideText(s Side, direction, who string) string {
