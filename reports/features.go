@@ -3,10 +3,6 @@ package reports
 import (
 	"slices"
 	"strings"
-
-	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/yaml"
 )
 
 // NotCovered is the status of a feature that no step of the run exercised.
@@ -39,23 +35,27 @@ type feature struct {
 
 // features are the features reports list, in this order.
 var features = []feature{
-	{name: "ingress", description: "a policy isolates pods for ingress", exercised: func(s *stepFacts) bool { return s.any(func(p *policyFacts) bool { return p.ingress }) }},
-	{name: "egress", description: "a policy isolates pods for egress", exercised: func(s *stepFacts) bool { return s.any(func(p *policyFacts) bool { return p.egress }) }},
-	{name: "ip-block", description: "a rule has an ipBlock peer", exercised: func(s *stepFacts) bool { return s.any(func(p *policyFacts) bool { return p.ipBlock }) }},
-	{name: "except", description: "an ipBlock has except ranges", exercised: func(s *stepFacts) bool { return s.any(func(p *policyFacts) bool { return p.except }) }},
-	{name: "named-port", description: "a rule names a port", exercised: func(s *stepFacts) bool { return s.any(func(p *policyFacts) bool { return p.namedPort }) }},
-	{name: "end-port", description: "a rule has a port range (endPort)", exercised: func(s *stepFacts) bool { return s.any(func(p *policyFacts) bool { return p.endPort }) }},
-	{name: "udp", description: "UDP cells under a policy", protocol: "UDP", exercised: func(s *stepFacts) bool { return s.hasProtocol("UDP") && len(s.policies) > 0 }},
-	{name: "sctp", description: "SCTP cells under a policy", protocol: "SCTP", exercised: func(s *stepFacts) bool { return s.hasProtocol("SCTP") && len(s.policies) > 0 }},
-	{name: "update", description: "a step changes a policy in force", exercised: func(s *stepFacts) bool { return s.updated }},
-	{name: "delete", description: "a step deletes a policy", exercised: func(s *stepFacts) bool { return s.deleted }},
-	{name: "relabel", description: "a step changes labels only: same policies and endpoints as the step before", exercised: func(s *stepFacts) bool { return s.relabelled }},
+	{name: "ingress", description: "a policy isolates pods for ingress", exercised: recorded("ingress")},
+	{name: "egress", description: "a policy isolates pods for egress", exercised: recorded("egress")},
+	{name: "ip-block", description: "a rule has an ipBlock peer", exercised: recorded("ip-block")},
+	{name: "except", description: "an ipBlock has except ranges", exercised: recorded("except")},
+	{name: "named-port", description: "a rule names a port", exercised: recorded("named-port")},
+	{name: "end-port", description: "a rule has a port range (endPort)", exercised: recorded("end-port")},
+	{name: "udp", description: "UDP cells under a policy", protocol: "UDP", exercised: func(s *stepFacts) bool { return s.hasProtocol("UDP") && s.policies }},
+	{name: "sctp", description: "SCTP cells under a policy", protocol: "SCTP", exercised: func(s *stepFacts) bool { return s.hasProtocol("SCTP") && s.policies }},
+	{name: "update", description: "a step changes a policy in force", exercised: recorded("update")},
+	{name: "delete", description: "a step deletes a policy", exercised: recorded("delete")},
+	{name: "relabel", description: "a step changes labels only: same policies and endpoints as the step before", exercised: recorded("relabel")},
+}
+
+// recorded is a feature the runner records in StepResult.Features.
+func recorded(name string) func(*stepFacts) bool {
+	return func(s *stepFacts) bool { return s.has(name) }
 }
 
 // Features tells, for each feature in a fixed order, whether the cluster
-// enforced it in every step that exercises it. What a step exercises is read
-// from the results alone: the policies in force after it, its ports, and the
-// step before it, so that `netpolcheck report` gives the same table.
+// enforced it in every step that exercises it. What a step exercises is what
+// the runner recorded (StepResult.Features) and the protocols of its ports.
 func Features(r *Results) []FeatureResult {
 	out := make([]FeatureResult, len(features))
 	for i, f := range features {
@@ -64,12 +64,10 @@ func Features(r *Results) []FeatureResult {
 	if r == nil {
 		return finishFeatures(out)
 	}
-	parsed := map[string]*policyFacts{}
 	for _, sc := range r.Scenarios {
-		var prev *stepFacts
 		for i := range sc.Steps {
 			st := &sc.Steps[i]
-			facts := newStepFacts(st, prev, parsed)
+			facts := newStepFacts(st)
 			for k, f := range features {
 				if !f.exercised(facts) {
 					continue
@@ -87,7 +85,6 @@ func Features(r *Results) []FeatureResult {
 					out[k].Failed = append(out[k].Failed, sc.Name+"/"+st.Name)
 				}
 			}
-			prev = facts
 		}
 	}
 	return finishFeatures(out)
@@ -173,112 +170,27 @@ func TallyByProtocol(cells []Cell) map[string]Tally {
 	return out
 }
 
-// stepFacts is what a step exercises.
+// stepFacts is what a step exercises: the features the runner recorded,
+// and the protocols of its cells.
 type stepFacts struct {
-	policies   []*policyFacts
-	protocols  []string
-	endpoints  []string
-	updated    bool
-	deleted    bool
-	relabelled bool
+	features  []string
+	protocols []string
+	policies  bool
 }
 
-func newStepFacts(st *StepResult, prev *stepFacts, parsed map[string]*policyFacts) *stepFacts {
-	s := &stepFacts{endpoints: st.Endpoints}
-	for _, text := range st.Policies {
-		p, ok := parsed[text]
-		if !ok {
-			p = parsePolicyFacts(text)
-			parsed[text] = p
-		}
-		if p != nil {
-			s.policies = append(s.policies, p)
-		}
-	}
+func newStepFacts(st *StepResult) *stepFacts {
+	s := &stepFacts{features: st.Features, policies: len(st.Policies) > 0}
 	for _, port := range st.Ports {
 		if _, protocol, ok := strings.Cut(port, "/"); ok {
 			s.protocols = append(s.protocols, protocol)
 		}
 	}
-	if prev == nil {
-		return s
-	}
-	now := map[string]string{}
-	for _, p := range s.policies {
-		now[p.key] = p.text
-	}
-	for _, p := range prev.policies {
-		text, ok := now[p.key]
-		switch {
-		case !ok:
-			s.deleted = true
-		case text != p.text:
-			s.updated = true
-		}
-	}
-	// Results do not record a step's actions; a step that leaves policies and
-	// endpoints as they were can only have changed labels.
-	s.relabelled = len(s.policies) == len(prev.policies) && s.samePolicies(prev) && slices.Equal(s.endpoints, prev.endpoints)
 	return s
 }
 
-func (s *stepFacts) samePolicies(prev *stepFacts) bool {
-	for i := range s.policies {
-		if s.policies[i].text != prev.policies[i].text {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *stepFacts) any(pred func(*policyFacts) bool) bool {
-	return slices.ContainsFunc(s.policies, pred)
-}
+func (s *stepFacts) has(feature string) bool { return slices.Contains(s.features, feature) }
 
 func (s *stepFacts) hasProtocol(p string) bool { return slices.Contains(s.protocols, p) }
-
-// policyFacts is what one policy in force uses.
-type policyFacts struct {
-	key, text                                            string
-	ingress, egress, ipBlock, except, namedPort, endPort bool
-}
-
-// parsePolicyFacts reads a policy as the runner renders it; nil for text that
-// is no policy (the runner writes "# ns/name: error" when it cannot render one).
-func parsePolicyFacts(text string) *policyFacts {
-	var p networkingv1.NetworkPolicy
-	if err := yaml.Unmarshal([]byte(text), &p); err != nil || p.Name == "" {
-		return nil
-	}
-	f := &policyFacts{key: p.Namespace + "/" + p.Name, text: text}
-	for _, t := range p.Spec.PolicyTypes {
-		f.ingress = f.ingress || t == networkingv1.PolicyTypeIngress
-		f.egress = f.egress || t == networkingv1.PolicyTypeEgress
-	}
-	if len(p.Spec.PolicyTypes) == 0 {
-		// The API server's defaulting: Ingress always, Egress when there are egress rules.
-		f.ingress, f.egress = true, len(p.Spec.Egress) > 0
-	}
-	var peers []networkingv1.NetworkPolicyPeer
-	var ports []networkingv1.NetworkPolicyPort
-	for _, r := range p.Spec.Ingress {
-		peers, ports = append(peers, r.From...), append(ports, r.Ports...)
-	}
-	for _, r := range p.Spec.Egress {
-		peers, ports = append(peers, r.To...), append(ports, r.Ports...)
-	}
-	for _, peer := range peers {
-		if peer.IPBlock != nil {
-			f.ipBlock = true
-			f.except = f.except || len(peer.IPBlock.Except) > 0
-		}
-	}
-	for _, port := range ports {
-		f.namedPort = f.namedPort || (port.Port != nil && port.Port.Type == intstr.String)
-		f.endPort = f.endPort || port.EndPort != nil
-	}
-	return f
-}
 
 // anyCovered says whether some step exercised some feature; reports leave
 // the table out otherwise, as it would say nothing.

@@ -5,34 +5,16 @@ import (
 	"testing"
 )
 
+// Policies as the runner records them; what the feature table reads is the
+// features the runner recorded beside them.
 const (
-	ingressOnly = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec:\n  podSelector: {}\n"
-	egressRules = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: out, namespace: x}
-spec:
-  podSelector: {}
-  egress:
-  - to:
-    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}
-    ports:
-    - {port: dns, protocol: UDP}
-    - {port: 8000, endPort: 8080}
-`
-	egressChanged = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: out, namespace: x}
-spec:
-  podSelector: {}
-  policyTypes: [Egress]
-  egress:
-  - to:
-    - ipBlock: {cidr: 10.0.0.0/8}
-`
+	ingressOnly   = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec:\n  podSelector: {}\n"
+	egressRules   = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: out, namespace: x}\nspec: {podSelector: {}, egress: [{}]}\n"
+	egressChanged = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: out, namespace: x}\nspec: {podSelector: {}, policyTypes: [Egress]}\n"
 )
 
-func step(name string, status Status, policies []string, ports []string, cells ...Cell) StepResult {
-	return StepResult{Name: name, Status: status, Policies: policies, Ports: ports, Endpoints: []string{"x/a", "x/b"}, Cells: cells}
+func step(name string, status Status, policies []string, features []string, ports []string, cells ...Cell) StepResult {
+	return StepResult{Name: name, Status: status, Policies: policies, Features: features, Ports: ports, Endpoints: []string{"x/a", "x/b"}, Cells: cells}
 }
 
 func cellOn(protocol, verdict string) Cell {
@@ -42,24 +24,24 @@ func cellOn(protocol, verdict string) Cell {
 func TestFeatures(t *testing.T) {
 	r := &Results{Mode: "run", Scenarios: []ScenarioResult{
 		{Name: "s1", Steps: []StepResult{
-			step("deny", Pass, []string{ingressOnly}, []string{"80/TCP", "53/UDP"}, cellOn("UDP", "pass"), cellOn("TCP", "pass")),
-			step("relabel", Fail, []string{ingressOnly}, []string{"80/TCP", "53/UDP"}, cellOn("UDP", "pass"), cellOn("TCP", "fail")),
-			step("add egress", Pass, []string{ingressOnly, egressRules}, []string{"80/TCP"}),
-			step("update egress", Error, []string{ingressOnly, egressChanged}, []string{"80/TCP", "53/SCTP"}, cellOn("SCTP", "skipped"), cellOn("TCP", "error")),
-			step("delete", Pass, []string{egressChanged}, []string{"80/TCP"}),
+			step("deny", Pass, []string{ingressOnly}, []string{"ingress"}, []string{"80/TCP", "53/UDP"}, cellOn("UDP", "pass"), cellOn("TCP", "pass")),
+			step("relabel", Fail, []string{ingressOnly}, []string{"ingress", "relabel"}, []string{"80/TCP", "53/UDP"}, cellOn("UDP", "pass"), cellOn("TCP", "fail")),
+			step("add egress", Pass, []string{ingressOnly, egressRules}, []string{"ingress", "egress", "ip-block", "except", "named-port", "end-port"}, []string{"80/TCP"}),
+			step("update egress", Error, []string{ingressOnly, egressChanged}, []string{"ingress", "egress", "ip-block", "update"}, []string{"80/TCP", "53/SCTP"}, cellOn("SCTP", "skipped"), cellOn("TCP", "error")),
+			step("delete", Pass, []string{egressChanged}, []string{"egress", "ip-block", "delete"}, []string{"80/TCP"}),
 		}},
 		{Name: "s2", Steps: []StepResult{
 			// Cells left out of a passing step: its status stands for every protocol.
-			{Name: "udp only", Status: Pass, Policies: []string{ingressOnly}, Ports: []string{"53/UDP"}, CellsOmitted: true},
+			{Name: "udp only", Status: Pass, Policies: []string{ingressOnly}, Features: []string{"ingress"}, Ports: []string{"53/UDP"}, CellsOmitted: true},
 		}},
 		{Name: "s4", Steps: []StepResult{
 			// Cells left out, counts kept: SCTP was never probed, so it did not pass.
-			{Name: "sctp skipped", Status: Pass, Policies: []string{ingressOnly}, Ports: []string{"80/TCP", "80/SCTP"}, CellsOmitted: true,
+			{Name: "sctp skipped", Status: Pass, Policies: []string{ingressOnly}, Features: []string{"ingress"}, Ports: []string{"80/TCP", "80/SCTP"}, CellsOmitted: true,
 				ProtocolCells: map[string]Tally{"TCP": {Passed: 4}, "SCTP": {Skipped: 2}}},
 		}},
 		{Name: "s3", Steps: []StepResult{
-			// Not a policy: the runner's rendering error is ignored.
-			step("broken", Pass, []string{"# x/p: cannot render"}, []string{"80/TCP"}),
+			// Not a policy: the runner's rendering error exercises nothing.
+			step("broken", Pass, []string{"# x/p: cannot render"}, nil, []string{"80/TCP"}),
 		}},
 	}}
 	got := Features(r)
@@ -100,25 +82,5 @@ func TestFeaturesNotCovered(t *testing.T) {
 				t.Errorf("feature %s has no description", f.Name)
 			}
 		}
-	}
-}
-
-func TestPolicyFactsDefaultsPolicyTypes(t *testing.T) {
-	tests := []struct {
-		text            string
-		ingress, egress bool
-	}{
-		{ingressOnly, true, false},
-		{egressRules, true, true}, // no policyTypes and egress rules: both, as the API server defaults
-		{egressChanged, false, true},
-	}
-	for _, tt := range tests {
-		f := parsePolicyFacts(tt.text)
-		if f == nil || f.ingress != tt.ingress || f.egress != tt.egress {
-			t.Errorf("parsePolicyFacts(%q) = %+v, want ingress %v egress %v", tt.text, f, tt.ingress, tt.egress)
-		}
-	}
-	if f := parsePolicyFacts("not: [yaml"); f != nil {
-		t.Errorf("garbage parsed as %+v", f)
 	}
 }

@@ -72,6 +72,7 @@ func runFixture() *Results {
 					{
 						Name: "deny all ingress in x", Status: Fail, Converge: 2.5, Retries: 3,
 						Policies:  []string{denyPolicy},
+						Features:  []string{"ingress"},
 						Ports:     []string{"80/TCP", "132/SCTP"},
 						Endpoints: []string{"x/a", "x/b", "y/a"},
 						Skipped:   []string{sctpReason},
@@ -124,7 +125,7 @@ func simulateFixture() *Results {
 			{
 				Name: "bad-expectation", Source: "generated", Status: Fail, Duration: 0.01,
 				Steps: []StepResult{{
-					Name: "deny x/b", Status: Fail, Policies: []string{denyPolicy},
+					Name: "deny x/b", Status: Fail, Policies: []string{denyPolicy}, Features: []string{"ingress"},
 					Ports: []string{"80/TCP"}, Endpoints: []string{"x/a", "x/b"}, Cells: verdicts(),
 					HandWritten: []HandWrittenMismatch{{
 						From: "x/b", To: "x/a", Port: "80/TCP", HandWritten: "allowed", Oracle: "blocked",

@@ -79,6 +79,11 @@ type StepResult struct {
 	Error  string `json:"error,omitempty"`
 	// Policies are the NetworkPolicies in force after the step, as YAML.
 	Policies []string `json:"policies,omitempty"`
+	// Features names what of the API the step exercises, as the feature
+	// table lists it: ingress, egress, ip-block, except, named-port,
+	// end-port (of the policies in force), update, delete and relabel (of
+	// the change from the step before). UDP and SCTP follow from Ports.
+	Features []string `json:"features,omitempty"`
 	// Ports are the port/protocol pairs the cells cover, e.g. "80/TCP", in grid order.
 	Ports []string `json:"ports,omitempty"`
 	// Endpoints are the pods ("ns/pod") and external hosts, in grid order.

@@ -23,6 +23,9 @@ type ScenarioRun struct {
 	keepPassing bool
 	// stepIndex is the step being run, for reproduce commands.
 	stepIndex int
+	// prevShape is the last step's policies and endpoints, which the next
+	// step's update, delete and relabel features are measured against.
+	prevShape *stepShape
 	// pool, when set, takes the cluster at Close if the scenario ran to its
 	// end without reshaping its model (modelKey is the key it came under).
 	pool     *clusterPool

@@ -45,6 +45,9 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 	w := sc.state.World()
 	table := truth.Compute(w)
 	describeStep(&res, w, table)
+	shape := shapeOf(w, res.Endpoints)
+	res.Features = stepFeatures(w, shape, sc.prevShape)
+	sc.prevShape = shape
 	res.HandWritten = checkHandWritten(step.Expect, w, table)
 
 	res.CellCount = countCells(table)

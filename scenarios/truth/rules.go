@@ -29,6 +29,11 @@ func directions(p *networkingv1.NetworkPolicy) (ingress, egress bool) {
 	return ingress, egress
 }
 
+// Directions tells which ways a policy isolates the pods it selects, with
+// the API server's defaulting of omitted policyTypes: the oracle's own rule,
+// for whoever needs to say what a policy does (the runner's step features).
+func Directions(p *networkingv1.NetworkPolicy) (ingress, egress bool) { return directions(p) }
+
 // protocolOrTCP applies the API's default protocol.
 func protocolOrTCP(p scenarios.Protocol) scenarios.Protocol {
 	if p == "" {

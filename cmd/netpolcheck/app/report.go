@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netpolcheck/netpolcheck/clusters/runner"
 	"github.com/netpolcheck/netpolcheck/reports"
 )
 
@@ -24,6 +25,8 @@ func newReportCommand(s streams) *cobra.Command {
 			if err != nil {
 				return &exitError{code: ExitBadInput, err: err}
 			}
+			// Results from before steps recorded their features.
+			runner.AddLegacyFeatures(r)
 			if f.out != "" {
 				if err := reports.WriteAll(f.out, r); err != nil {
 					return fmt.Errorf("write reports: %w", err)
