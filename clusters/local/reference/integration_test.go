@@ -128,7 +128,11 @@ func allowToBFromA() *networkingv1.NetworkPolicy {
 	}
 }
 
-func TestIntegrationReferenceEnforcer(t *testing.T) {
+// newReferenceCluster makes a local cluster with the reference enforcer,
+// closed (and its pins checked gone) when the test ends. It returns the
+// enforcer and the run's pin directory too.
+func newReferenceCluster(t *testing.T, name string) (clusters.Cluster, *Enforcer, string) {
+	t.Helper()
 	needRoot(t)
 	ctx := context.Background()
 	var enf *Enforcer
@@ -145,10 +149,16 @@ func TestIntegrationReferenceEnforcer(t *testing.T) {
 			t.Errorf("pins of run %s left behind: %v", b.RunID(), err)
 		}
 	})
-	c, err := b.NewCluster(ctx, "reference")
+	c, err := b.NewCluster(ctx, name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, enf, pinDir
+}
+
+func TestIntegrationReferenceEnforcer(t *testing.T) {
+	ctx := context.Background()
+	c, enf, pinDir := newReferenceCluster(t, "reference")
 	start := time.Now()
 	if _, err := c.Setup(ctx, testWorld()); err != nil {
 		t.Fatal(err)
@@ -260,27 +270,12 @@ func TestIntegrationReferenceEnforcer(t *testing.T) {
 	}
 }
 
-// Detaching the enforcer's programs behind its back (as `bpftool link
-// detach` would) and stopping its controller both make the health check
-// fail, naming what is wrong; a dropped probe still reads as a drop, a closed
-// port as a refusal.
+// A probe the policy denies reads as dropped, one to a closed port as
+// refused; detaching one of the enforcer's programs behind its back (as
+// `bpftool link detach` would) makes the health check fail, naming it.
 func TestIntegrationEnforcerHealthAndHowBlocked(t *testing.T) {
-	needRoot(t)
 	ctx := context.Background()
-	var enf *Enforcer
-	b, err := local.New(local.Options{Enforcer: capture(Options{}, &enf)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := b.Close(ctx); err != nil {
-			t.Errorf("close backend: %v", err)
-		}
-	})
-	c, err := b.NewCluster(ctx, "health")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, _, _ := newReferenceCluster(t, "health")
 	if _, err := c.Setup(ctx, testWorld()); err != nil {
 		t.Fatal(err)
 	}
