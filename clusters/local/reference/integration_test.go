@@ -129,14 +129,13 @@ func allowToBFromA() *networkingv1.NetworkPolicy {
 }
 
 // newReferenceCluster makes a local cluster with the reference enforcer,
-// closed (and its pins checked gone) when the test ends. It returns the
-// enforcer and the run's pin directory too.
-func newReferenceCluster(t *testing.T, name string) (clusters.Cluster, *Enforcer, string) {
+// closed (and its pins checked gone) when the test ends, and returns the
+// run's pin directory too. Setup stores the enforcer it starts in *enf.
+func newReferenceCluster(t *testing.T, name string, enf **Enforcer) (clusters.Cluster, string) {
 	t.Helper()
 	needRoot(t)
 	ctx := context.Background()
-	var enf *Enforcer
-	b, err := local.New(local.Options{Enforcer: capture(Options{}, &enf)})
+	b, err := local.New(local.Options{Enforcer: capture(Options{}, enf)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,12 +152,13 @@ func newReferenceCluster(t *testing.T, name string) (clusters.Cluster, *Enforcer
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, enf, pinDir
+	return c, pinDir
 }
 
 func TestIntegrationReferenceEnforcer(t *testing.T) {
 	ctx := context.Background()
-	c, enf, pinDir := newReferenceCluster(t, "reference")
+	var enf *Enforcer
+	c, pinDir := newReferenceCluster(t, "reference", &enf)
 	start := time.Now()
 	if _, err := c.Setup(ctx, testWorld()); err != nil {
 		t.Fatal(err)
@@ -275,7 +275,8 @@ func TestIntegrationReferenceEnforcer(t *testing.T) {
 // `bpftool link detach` would) makes the health check fail, naming it.
 func TestIntegrationEnforcerHealthAndHowBlocked(t *testing.T) {
 	ctx := context.Background()
-	c, _, _ := newReferenceCluster(t, "health")
+	var enf *Enforcer
+	c, _ := newReferenceCluster(t, "health", &enf)
 	if _, err := c.Setup(ctx, testWorld()); err != nil {
 		t.Fatal(err)
 	}
