@@ -76,7 +76,7 @@ func claimRunID(ctx context.Context, client kubernetes.Interface, run string) (s
 	given := run != ""
 	for range 8 {
 		if !given {
-			id, err := randomRunID()
+			id, err := clusters.RandomRunID()
 			if err != nil {
 				return "", err
 			}

@@ -1,8 +1,6 @@
 package kube
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -99,28 +97,6 @@ func splitPodID(id string) (namespace, name string, err error) {
 		return "", "", fmt.Errorf("pod %q is not ns/pod", id)
 	}
 	return namespace, name, nil
-}
-
-// validateRunID keeps run IDs short and safe inside namespace names.
-func validateRunID(id string) error {
-	if len(id) == 0 || len(id) > 12 {
-		return fmt.Errorf("run ID %q must have 1 to 12 characters", id)
-	}
-	for _, r := range id {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
-			return fmt.Errorf("run ID %q may hold only lower-case letters and digits", id)
-		}
-	}
-	return nil
-}
-
-// randomRunID returns six random hex characters.
-func randomRunID() (string, error) {
-	b := make([]byte, 3)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random run ID: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }
 
 // checkLabels refuses scenario labels under netpolcheck.io/: they would

@@ -56,25 +56,6 @@ func TestRealValueLeavesImpossibleNames(t *testing.T) {
 	}
 }
 
-func TestValidateRunID(t *testing.T) {
-	tests := []struct {
-		id, err string
-	}{
-		{"a1b2c3", ""},
-		{"abcdefghijkl", ""},
-		{"", `run ID "" must have 1 to 12 characters`},
-		{"abcdefghijklm", `run ID "abcdefghijklm" must have 1 to 12 characters`},
-		{"A1", `run ID "A1" may hold only lower-case letters and digits`},
-		{"a-b", `run ID "a-b" may hold only lower-case letters and digits`},
-	}
-	for _, tt := range tests {
-		err := validateRunID(tt.id)
-		if got := errText(err); got != tt.err {
-			t.Errorf("validateRunID(%q) = %q, want %q", tt.id, got, tt.err)
-		}
-	}
-}
-
 func TestCheckLabelsRefusesReservedKeys(t *testing.T) {
 	if err := checkLabels("pod x/a", map[string]string{"app": "web", "netpolcheck.io-other/x": "1"}); err != nil {
 		t.Errorf("ordinary labels refused: %v", err)

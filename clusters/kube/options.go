@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/probes"
 )
 
@@ -145,7 +146,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, err
 	}
 	if o.RunID != "" {
-		if err := validateRunID(o.RunID); err != nil {
+		if err := clusters.ValidateRunID(o.RunID); err != nil {
 			return o, err
 		}
 	}

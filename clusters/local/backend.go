@@ -79,7 +79,7 @@ func claimRun(p paths, run string) (*registry, string, error) {
 	}
 	// Six hex characters give 16 million IDs; a few tries step over the rare taken one.
 	for range 8 {
-		id, err := randomRunID()
+		id, err := clusters.RandomRunID()
 		if err != nil {
 			return nil, "", err
 		}

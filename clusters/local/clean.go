@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/netpolcheck/netpolcheck/clusters"
 	"maps"
 	"os"
 	"slices"
@@ -58,7 +59,7 @@ func clean(ctx context.Context, p paths, all bool) ([]string, error) {
 		removed = append(removed, name)
 	}
 	for _, run := range pinRuns {
-		if validateRunID(run) != nil || keep(run) {
+		if clusters.ValidateRunID(run) != nil || keep(run) {
 			continue
 		}
 		if err := os.RemoveAll(p.pinDir(run)); err != nil {

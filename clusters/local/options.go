@@ -1,12 +1,11 @@
 package local
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"time"
 
+	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
@@ -60,7 +59,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, err
 	}
 	if o.RunID != "" {
-		if err := validateRunID(o.RunID); err != nil {
+		if err := clusters.ValidateRunID(o.RunID); err != nil {
 			return o, err
 		}
 	}
@@ -81,26 +80,4 @@ func parsePodCIDR(s string) (*net.IPNet, error) {
 		return nil, fmt.Errorf("pod CIDR %s would be a default route", s)
 	}
 	return cidr, nil
-}
-
-// validateRunID keeps run IDs safe in file names and parseable from netns names.
-func validateRunID(id string) error {
-	if len(id) == 0 || len(id) > 12 {
-		return fmt.Errorf("run ID %q must have 1 to 12 characters", id)
-	}
-	for _, r := range id {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
-			return fmt.Errorf("run ID %q may hold only lower-case letters and digits", id)
-		}
-	}
-	return nil
-}
-
-// randomRunID returns six random hex characters.
-func randomRunID() (string, error) {
-	b := make([]byte, 3)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random run ID: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }

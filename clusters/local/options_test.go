@@ -1,7 +1,6 @@
 package local
 
 import (
-	"regexp"
 	"testing"
 )
 
@@ -38,25 +37,5 @@ func TestOptionsWithDefaults(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestRandomRunID(t *testing.T) {
-	seen := map[string]bool{}
-	for range 20 {
-		id, err := randomRunID()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !regexp.MustCompile(`^[0-9a-f]{6}$`).MatchString(id) {
-			t.Fatalf("run ID %q is not six hex characters", id)
-		}
-		if err := validateRunID(id); err != nil {
-			t.Fatalf("random run ID rejected: %v", err)
-		}
-		seen[id] = true
-	}
-	if len(seen) < 19 {
-		t.Errorf("20 random run IDs gave only %d distinct ones", len(seen))
 	}
 }

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"github.com/netpolcheck/netpolcheck/clusters"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func runOfNetns(name string) (string, bool) {
 		return "", false
 	}
 	run, _, ok := strings.Cut(rest, "-")
-	if !ok || validateRunID(run) != nil {
+	if !ok || clusters.ValidateRunID(run) != nil {
 		return "", false
 	}
 	return run, true
