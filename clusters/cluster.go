@@ -2,6 +2,7 @@ package clusters
 
 import (
 	"context"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
@@ -38,6 +39,23 @@ type Backend interface {
 	NewCluster(ctx context.Context, scenario string) (Cluster, error)
 	// Close releases what the backend holds across scenarios.
 	Close(ctx context.Context) error
+}
+
+// Defaults are the timing a backend's clusters need. The runner uses them
+// wherever a run leaves its own unset, so that each backend, not each
+// command, says what suits it.
+type Defaults struct {
+	// ProbeTimeout bounds one probe: short where packets cross one host's
+	// namespaces in microseconds, longer across real nodes.
+	ProbeTimeout time.Duration
+	// Converge bounds how long a step may take to match after it was
+	// applied: enforcers that program policies asynchronously need longer.
+	Converge time.Duration
+}
+
+// Defaulter is implemented by backends with defaults of their own.
+type Defaulter interface {
+	Defaults() Defaults
 }
 
 // Capabilities are what a backend can test. A cell the backend cannot carry is

@@ -11,7 +11,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
-	"github.com/netpolcheck/netpolcheck/clusters/local"
 	"github.com/netpolcheck/netpolcheck/clusters/runner"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
@@ -41,9 +40,6 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	b, err := newBackend(ctx, suiteFlags)
 	Expect(err).NotTo(HaveOccurred())
 	backend = b
-	if suiteFlags.ProbeTimeout == 0 && b.Name() == local.Name {
-		suiteFlags.ProbeTimeout = local.DefaultProbeTimeout
-	}
 	DeferCleanup(func(ctx SpecContext) {
 		Expect(backend.Close(ctx)).To(Succeed())
 	})

@@ -29,6 +29,6 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.ProbeImage, "probe-image", kube.ProbeImage("devel"), "image of the probe pods on a kube cluster")
 	fs.StringVar(&f.Enforcer, "enforcer", "reference", "local cluster only: reference or none")
 	fs.StringVar(&f.Profile, "profile", "", "also run the generated cases of this profile: quick or full")
-	fs.DurationVar(&f.Converge, "converge", 10*time.Second, "how long a step may take to match the truth table")
-	fs.DurationVar(&f.ProbeTimeout, "probe-timeout", 0, "timeout of one probe (default 250ms on the local cluster, 1s on others)")
+	fs.DurationVar(&f.Converge, "converge", 0, "how long a step may take to match the truth table (default: the cluster's)")
+	fs.DurationVar(&f.ProbeTimeout, "probe-timeout", 0, "timeout of one probe (default: the cluster's, 250ms locally, 1s on others)")
 }

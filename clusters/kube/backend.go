@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
 )
 
 // Backend runs scenarios on a cluster reached through the API server: each
@@ -118,6 +119,12 @@ func (b *Backend) RunID() string { return b.runID }
 // Capabilities reports SCTP as Options.SCTP decided and external hosts as
 // available with a provider or static hosts.
 func (b *Backend) Capabilities() clusters.Capabilities { return b.caps }
+
+// Defaults are a real cluster's: a probe crosses nodes (probes.DefaultTimeout)
+// and the CNI programs policies asynchronously (Options.Converge).
+func (b *Backend) Defaults() clusters.Defaults {
+	return clusters.Defaults{ProbeTimeout: probes.DefaultTimeout, Converge: b.opts.Converge}
+}
 
 // ExecCalls counts the execs into pods so far, for benchmarks: one per source
 // pod per Probe call.

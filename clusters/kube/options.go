@@ -112,7 +112,14 @@ type Options struct {
 	// KubectlArgs go between kubectl and exec in reproduce commands, e.g.
 	// --kubeconfig and --context, so that they reach the same cluster.
 	KubectlArgs []string
+	// Converge is the backend's default convergence bound (see
+	// clusters.Defaults); DefaultConverge when zero.
+	Converge time.Duration
 }
+
+// DefaultConverge bounds a step's convergence on a real cluster: CNIs
+// program policies asynchronously, and a loaded node takes seconds.
+const DefaultConverge = 20 * time.Second
 
 // withDefaults fills the zero fields and checks the others.
 func (o Options) withDefaults() (Options, error) {
@@ -158,6 +165,7 @@ func (o Options) withDefaults() (Options, error) {
 		{"ready timeout", &o.ReadyTimeout, DefaultReadyTimeout},
 		{"delete timeout", &o.DeleteTimeout, DefaultDeleteTimeout},
 		{"heartbeat", &o.Heartbeat, DefaultHeartbeat},
+		{"convergence bound", &o.Converge, DefaultConverge},
 	} {
 		if *d.value < 0 {
 			return o, fmt.Errorf("%s %s is negative", d.name, *d.value)

@@ -117,6 +117,13 @@ func (b *Backend) RunID() string { return b.runID }
 // Capabilities reports SCTP as the kernel allows and external hosts as always available.
 func (b *Backend) Capabilities() clusters.Capabilities { return b.caps }
 
+// Defaults are the local cluster's: packets cross one host's namespaces, so
+// a probe times out after DefaultProbeTimeout, and the reference enforcer
+// confirms each step, so convergence rarely takes a second round.
+func (b *Backend) Defaults() clusters.Defaults {
+	return clusters.Defaults{ProbeTimeout: DefaultProbeTimeout, Converge: DefaultConverge}
+}
+
 // NewCluster prepares an empty cluster with its own node namespace, so that
 // clusters never see each other, even with the same pod addresses.
 func (b *Backend) NewCluster(ctx context.Context, scenario string) (clusters.Cluster, error) {

@@ -17,6 +17,9 @@ import (
 // the enforcer logged its drop.
 const DefaultProbeTimeout = 250 * time.Millisecond
 
+// DefaultConverge bounds how long a local step may take to match.
+const DefaultConverge = 10 * time.Second
+
 // DefaultConcurrency bounds how many probes are in flight at once when
 // Options leaves it zero. A probe holds no thread while it waits (see
 // Probe), so this bounds open sockets only, and a round takes about

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 	"io"
 	"time"
@@ -14,9 +15,12 @@ type Options struct {
 	Backend clusters.Backend
 	// Parallel bounds how many scenarios run at once (default 1).
 	Parallel int
-	// Converge bounds how long a step may take to match after it was applied (default 10s).
+	// Converge bounds how long a step may take to match after it was
+	// applied; the backend's default when zero (clusters.Defaulter), else
+	// DefaultConverge.
 	Converge time.Duration
-	// ProbeTimeout bounds each probe (default probes.DefaultTimeout).
+	// ProbeTimeout bounds each probe; the backend's default when zero, else
+	// probes.DefaultTimeout.
 	ProbeTimeout time.Duration
 	// Progress receives one line per step and a summary; nil discards it.
 	Progress io.Writer
@@ -53,12 +57,27 @@ const (
 // the cells the scenarios plan, so it does not depend on timing.
 const AutoCells = 200_000
 
+// DefaultConverge is the convergence bound of a backend that names none.
+const DefaultConverge = 10 * time.Second
+
 func (o Options) withDefaults() Options {
 	if o.Parallel < 1 {
 		o.Parallel = 1
 	}
+	if d, ok := o.Backend.(clusters.Defaulter); ok {
+		defaults := d.Defaults()
+		if o.Converge <= 0 {
+			o.Converge = defaults.Converge
+		}
+		if o.ProbeTimeout <= 0 {
+			o.ProbeTimeout = defaults.ProbeTimeout
+		}
+	}
 	if o.Converge <= 0 {
-		o.Converge = 10 * time.Second
+		o.Converge = DefaultConverge
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = probes.DefaultTimeout
 	}
 	if o.Cells == "" {
 		o.Cells = CellsAuto

@@ -418,3 +418,33 @@ func TestRunStopsAtAnEnforcerThatIsGone(t *testing.T) {
 		t.Errorf("probed %d rounds in %v: the check must come before any probe", len(fc.jobs), time.Since(start))
 	}
 }
+
+// defaultingBackend is a backend with timing of its own.
+type defaultingBackend struct {
+	fakeBackend
+	defaults clusters.Defaults
+}
+
+func (b *defaultingBackend) Defaults() clusters.Defaults { return b.defaults }
+
+// The backend's defaults fill what a run leaves unset; what it sets stays;
+// a backend without defaults gets the runner's.
+func TestBackendDefaults(t *testing.T) {
+	own := &defaultingBackend{defaults: clusters.Defaults{ProbeTimeout: 123 * time.Millisecond, Converge: 3 * time.Second}}
+	tests := []struct {
+		name          string
+		opts          Options
+		timeout, conv time.Duration
+	}{
+		{"backend's", Options{Backend: own}, 123 * time.Millisecond, 3 * time.Second},
+		{"given ones win", Options{Backend: own, ProbeTimeout: time.Second, Converge: time.Minute}, time.Second, time.Minute},
+		{"runner's without backend defaults", Options{Backend: &fakeBackend{}}, probes.DefaultTimeout, DefaultConverge},
+		{"runner's in simulate", Options{}, probes.DefaultTimeout, DefaultConverge},
+	}
+	for _, tt := range tests {
+		got := tt.opts.withDefaults()
+		if got.ProbeTimeout != tt.timeout || got.Converge != tt.conv {
+			t.Errorf("%s: probe timeout %v, converge %v; want %v, %v", tt.name, got.ProbeTimeout, got.Converge, tt.timeout, tt.conv)
+		}
+	}
+}

@@ -1,16 +1,13 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/netpolcheck/netpolcheck/clusters/runner"
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 	"github.com/netpolcheck/netpolcheck/scenarios/library"
@@ -23,12 +20,9 @@ const defaultCertifyDir = "netpolcheck-certify"
 type certifyFlags struct {
 	selectionFlags
 	outputFlags
-	kube         kubeFlags
-	parallel     int
-	fresh        bool
-	converge     time.Duration
-	probeTimeout time.Duration
-	concurrency  int
+	timingFlags
+	kube        kubeFlags
+	concurrency int
 }
 
 func newCertifyCommand(s streams) *cobra.Command {
@@ -52,11 +46,8 @@ See docs/certify.md.`,
 			if err := f.validate(); err != nil {
 				return err
 			}
-			if f.parallel < 1 {
-				return badInput("--parallel %d: must be at least 1", f.parallel)
-			}
-			if f.converge <= 0 || f.probeTimeout <= 0 {
-				return badInput("--converge and --probe-timeout must be positive")
+			if err := f.checkTiming(cmd.Flags()); err != nil {
+				return err
 			}
 			if f.reportDir == "" && !cmd.Flags().Changed("report-dir") {
 				f.reportDir = defaultCertifyDir
@@ -90,26 +81,7 @@ See docs/certify.md.`,
 					fmt.Fprintf(progress, "certify: external host cells are skipped: %s\n", caps.ExternalHostsReason)
 				}
 			}
-			res := runner.Run(ctx, scns, runner.Options{
-				Backend: backend, Parallel: f.parallel, Converge: f.converge,
-				ProbeTimeout: f.probeTimeout, Progress: progress, Cells: runner.CellDetail(f.cells),
-				FreshClusters: f.fresh,
-			})
-			res.Version = version()
-			closeErr := backend.Close(context.WithoutCancel(ctx))
-			if err := f.emit(s, res); err != nil {
-				return err
-			}
-			if closeErr != nil {
-				return fmt.Errorf("tear down kube cluster: %w", closeErr)
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("interrupted: %w", ctx.Err())
-			}
-			if runner.ExitCode(res) != 0 {
-				return failed
-			}
-			return nil
+			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, nil)
 		},
 	}
 	f.selectionFlags.bind(cmd.Flags())
@@ -117,10 +89,7 @@ See docs/certify.md.`,
 	fl := cmd.Flags()
 	fl.Lookup("profile").Usage = "also run the generated cases of this profile: quick (pairwise) or full"
 	fl.Lookup("report-dir").Usage = "write results.json, junit.xml and report.html into this directory (" + defaultCertifyDir + " unless given)"
-	fl.IntVar(&f.parallel, "parallel", 4, "scenarios run at once, each on its own namespaces")
-	fl.BoolVar(&f.fresh, "fresh-clusters", false, "set up every scenario's namespaces and pods anew, instead of handing them to the next scenario with the same model once its policies are deleted and labels restored")
-	fl.DurationVar(&f.converge, "converge", 20*time.Second, "how long a step may take to match the truth table; CNIs program policies asynchronously")
-	fl.DurationVar(&f.probeTimeout, "probe-timeout", time.Second, "timeout of one probe; a timed-out probe counts as blocked")
+	f.timingFlags.bind(fl, "(default 20s: CNIs program policies asynchronously)", "(default 1s)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", probes.DefaultConcurrency, "probes in flight at once inside each probe pod")
 	f.kube.bind(fl)
 	return cmd

@@ -2,12 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,23 +13,18 @@ import (
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
 	"github.com/netpolcheck/netpolcheck/clusters/local"
 	"github.com/netpolcheck/netpolcheck/clusters/local/reference"
-	"github.com/netpolcheck/netpolcheck/clusters/runner"
-	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/reports"
 )
 
 type runFlags struct {
 	selectionFlags
 	outputFlags
-	cluster      string
-	enforcer     string
-	parallel     int
-	fresh        bool
-	converge     time.Duration
-	probeTimeout time.Duration
-	concurrency  int
-	kube         kubeFlags
-	kind         kindFlags
+	timingFlags
+	cluster     string
+	enforcer    string
+	concurrency int
+	kube        kubeFlags
+	kind        kindFlags
 	// log receives kind's progress: stderr, or nothing with --quiet.
 	log io.Writer
 	// finish, when a backend sets it, runs after the backend is closed, with
@@ -66,17 +59,8 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 			if err := f.validate(); err != nil {
 				return err
 			}
-			if !cmd.Flags().Changed("probe-timeout") {
-				f.probeTimeout = defaultProbeTimeout(f.cluster)
-			}
-			if f.cluster == kindName && !cmd.Flags().Changed("converge") {
-				f.converge = kindConverge
-			}
-			if f.parallel < 1 {
-				return badInput("--parallel %d: must be at least 1", f.parallel)
-			}
-			if f.converge <= 0 || f.probeTimeout <= 0 {
-				return badInput("--converge and --probe-timeout must be positive")
+			if err := f.checkTiming(cmd.Flags()); err != nil {
+				return err
 			}
 			scns, err := f.load(s.Err)
 			if err != nil {
@@ -97,30 +81,13 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 			if f.quiet {
 				progress = nil
 			}
-			res := runner.Run(ctx, scns, runner.Options{
-				Backend: backend, Parallel: f.parallel, Converge: f.converge,
-				ProbeTimeout: f.probeTimeout, Progress: progress, Cells: runner.CellDetail(f.cells),
-				FreshClusters: f.fresh,
+			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
+				res.Enforcer = enforcer
+				if f.finish != nil {
+					return f.finish(ctx, res)
+				}
+				return nil
 			})
-			res.Enforcer = enforcer
-			res.Version = version()
-			closeErr := backend.Close(context.WithoutCancel(ctx))
-			if f.finish != nil {
-				closeErr = errors.Join(closeErr, f.finish(ctx, res))
-			}
-			if err := f.emit(s, res); err != nil {
-				return err
-			}
-			if closeErr != nil {
-				return fmt.Errorf("tear down %s cluster: %w", backend.Name(), closeErr)
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("interrupted: %w", ctx.Err())
-			}
-			if runner.ExitCode(res) != 0 {
-				return failed
-			}
-			return nil
 		},
 	}
 	f.selectionFlags.bind(cmd.Flags())
@@ -128,22 +95,11 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.cluster, "cluster", "local", "where to run: local (network namespaces on this host), kube (any cluster by kubeconfig, its own CNI enforcing) or kind (a kind cluster with this project's enforcer)")
 	fl.StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer for the local and kind clusters: reference (the eBPF enforcer of this project) or none (every probe is allowed)")
-	fl.IntVar(&f.parallel, "parallel", 4, "scenarios run at once, each on its own namespaces")
-	fl.BoolVar(&f.fresh, "fresh-clusters", false, "set up every scenario's namespaces and pods anew, instead of handing them to the next scenario with the same model once its policies are deleted and labels restored")
-	fl.DurationVar(&f.converge, "converge", 10*time.Second, "how long a step may take to match the truth table (30s on kind, whose enforcer programs policies asynchronously)")
-	fl.DurationVar(&f.probeTimeout, "probe-timeout", 0, "timeout of one probe; a timed-out probe counts as blocked (default 250ms on the local cluster, 1s on others)")
+	f.timingFlags.bind(fl, "(default: the cluster's, 10s locally, 30s on kind, 20s on kube)", "(default: the cluster's, 250ms locally, 1s on others)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", local.DefaultConcurrency, "probes in flight at once per scenario")
 	f.kube.bind(fl)
 	f.kind.bind(fl, "keep the kind cluster after the run, also when it failed (kind)")
 	return cmd
-}
-
-// defaultProbeTimeout is the probe timeout of a cluster when --probe-timeout is not given.
-func defaultProbeTimeout(cluster string) time.Duration {
-	if cluster == "local" {
-		return local.DefaultProbeTimeout
-	}
-	return probes.DefaultTimeout
 }
 
 // backend makes the cluster backend the flags ask for.

@@ -3,20 +3,19 @@ package app
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
-func TestDefaultProbeTimeout(t *testing.T) {
-	tests := []struct {
-		cluster string
-		want    time.Duration
-	}{
-		{"local", 250 * time.Millisecond},
-		{"kube", time.Second},
-	}
-	for _, tt := range tests {
-		if got := defaultProbeTimeout(tt.cluster); got != tt.want {
-			t.Errorf("defaultProbeTimeout(%q) = %v, want %v", tt.cluster, got, tt.want)
+// A timing given as zero reads as "none", not "default": refused.
+func TestTimingFlagsZeroIsBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--converge", "0s"},
+		{"run", "--probe-timeout", "-1s"},
+		{"certify", "--probe-timeout", "0"},
+		{"certify", "--parallel", "0"},
+	} {
+		_, stderr, code := run(t, args...)
+		if code != ExitBadInput || !strings.Contains(stderr, "must be") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and what it must be", args, code, stderr)
 		}
 	}
 }

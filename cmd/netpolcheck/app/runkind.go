@@ -19,7 +19,7 @@ import (
 // kindName is the backend's name in results.
 const kindName = "kind"
 
-// kindConverge is --converge on kind unless given, as certify's: the
+// kindConverge is the kind backend's convergence bound unless --converge: the
 // enforcer programs a policy a moment after the API server has it, and on a
 // loaded machine one probe round of a large step alone can take over 10 s
 // (measured: 12.5 s for 198 cells at load average 38, and 21 s for 324
@@ -157,6 +157,7 @@ func (f *runFlags) kindKube(ctx context.Context, c *kind.Cluster, probe string) 
 		return nil, err
 	}
 	opts.Name = kindName
+	opts.Converge = kindConverge
 	opts.ProbeImage = probe
 	opts.ExternalHosts = c.ExternalHosts()
 	opts.KubectlArgs = []string{"--kubeconfig", c.Kubeconfig()}
