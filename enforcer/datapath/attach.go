@@ -3,6 +3,7 @@ package datapath
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -139,11 +140,28 @@ func (d *Datapath) Attached() []int {
 }
 
 // CheckAttached tells whether both programs are still attached to every
-// device in ifindexes, asking the kernel about each link: a link someone
-// detached (bpftool link detach) or whose device went away reads as gone.
+// device in ifindexes that still exists, asking the kernel about each link: a
+// link someone detached (bpftool link detach) reads as gone. A device that
+// went away took its links with it and has nothing left to enforce, so it is
+// no problem: its pod was deleted, and the controller has yet to catch up.
 func (d *Datapath) CheckAttached(ifindexes []int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var gone map[int]bool
+	deviceGone := func(ifindex int) bool {
+		if gone == nil {
+			gone = map[int]bool{}
+			_ = inNetNS(d.netns, func() error {
+				for _, i := range ifindexes {
+					if _, err := net.InterfaceByIndex(i); err != nil {
+						gone[i] = true
+					}
+				}
+				return nil
+			})
+		}
+		return gone[ifindex]
+	}
 	var problems []string
 	for _, ifindex := range ifindexes {
 		a, ok := d.links[ifindex]
@@ -161,7 +179,7 @@ func (d *Datapath) CheckAttached(ifindexes []int) error {
 			switch {
 			case err != nil:
 				problems = append(problems, fmt.Sprintf("device %d: %s link: %v", ifindex, h.name, err))
-			case !alive:
+			case !alive && !deviceGone(ifindex):
 				problems = append(problems, fmt.Sprintf("device %d: %s program detached", ifindex, h.name))
 			}
 		}

@@ -1,11 +1,15 @@
 package datapath
 
 import (
+	"fmt"
+	"net"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"github.com/vishvananda/netns"
 )
 
 // programsOn counts the TCX programs on each hook of a device of the node.
@@ -96,4 +100,53 @@ func TestIntegrationAttachCompletesHalfAttachedDevice(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
+}
+
+// CheckAttached names a program detached from a live device, and lets a
+// device that is gone (its pod deleted, the controller not caught up) pass.
+func TestIntegrationCheckAttached(t *testing.T) {
+	requireKernel(t)
+	node := newTestNode(t)
+	a := node.addPod(t, "a", netip.MustParseAddr("192.168.79.1"), netip.MustParsePrefix("192.168.79.0/24"))
+	b := node.addPod(t, "b", netip.MustParseAddr("192.168.79.2"), netip.MustParsePrefix("192.168.79.0/24"))
+	d, err := Open("check", WithPinRoot(testPinRoot(t)), WithNetNS(node.path()))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	for _, p := range []*testPod{a, b} {
+		if err := d.Attach(p.ifindex); err != nil {
+			t.Fatalf("Attach: %v", err)
+		}
+	}
+	if err := d.CheckAttached(d.Attached()); err != nil {
+		t.Fatalf("freshly attached: %v", err)
+	}
+	// b's device goes away with its namespace: nothing left to enforce there.
+	if err := netns.DeleteNamed(b.netns); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for programsGone(node, b.ifindex) == false && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := d.CheckAttached(d.Attached()); err != nil {
+		t.Fatalf("after b's device went away: %v", err)
+	}
+	// a's ingress program is detached behind the datapath's back.
+	if err := d.links[a.ifindex].links[tcxIngress].Detach(); err != nil {
+		t.Fatal(err)
+	}
+	err = d.CheckAttached(d.Attached())
+	if want := fmt.Sprintf("programs not attached: device %d: tcx_ingress program detached", a.ifindex); err == nil || err.Error() != want {
+		t.Errorf("after detaching a's ingress program: %v, want %q", err, want)
+	}
+}
+
+// programsGone tells whether a device no longer exists in the node.
+func programsGone(node *testNode, ifindex int) bool {
+	return inNetNS(node.path(), func() error {
+		_, err := net.InterfaceByIndex(ifindex)
+		return err
+	}) != nil
 }
