@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,7 +21,33 @@ var _ clusters.HealthChecker = (*Cluster)(nil)
 // pod proxy, so that an enforcer whose programs were detached, or whose pod
 // is gone, is named before a step is probed. A cluster without that
 // enforcer (a third-party CNI under certify) has nothing to check here.
+//
+// An enforcer catches up with pods of other scenarios a moment after they
+// appear (a new pod's veth may even take the index of one just deleted), so
+// a pod that is not ready is asked again for up to enforcerGrace; only one
+// that stays not ready fails the check.
 func (c *Cluster) CheckEnforcer(ctx context.Context) error {
+	deadline := time.Now().Add(enforcerGrace)
+	for {
+		err := c.checkEnforcerOnce(ctx)
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(enforcerRetry):
+		}
+	}
+}
+
+// enforcerGrace and enforcerRetry pace CheckEnforcer's asking again.
+var (
+	enforcerGrace = 10 * time.Second
+	enforcerRetry = 500 * time.Millisecond
+)
+
+func (c *Cluster) checkEnforcerOnce(ctx context.Context) error {
 	client := c.b.client
 	pods, err := client.CoreV1().Pods(manifests.Namespace).List(ctx, metav1.ListOptions{LabelSelector: manifests.PodSelector})
 	if apierrors.IsForbidden(err) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,6 +35,7 @@ func enforcerPod(name, node string) *corev1.Pod {
 }
 
 func TestCheckEnforcer(t *testing.T) {
+	enforcerGrace, enforcerRetry = 50*time.Millisecond, 10*time.Millisecond
 	tests := []struct {
 		name    string
 		pods    []runtime.Object
@@ -70,5 +72,23 @@ func TestCheckEnforcer(t *testing.T) {
 				t.Errorf("CheckEnforcer = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A pod that catches up within the grace period passes.
+func TestCheckEnforcerWaitsForCatchUp(t *testing.T) {
+	enforcerGrace, enforcerRetry = 2*time.Second, 10*time.Millisecond
+	client := fake.NewClientset(enforcerPod("e1", "n1"))
+	asked := 0
+	client.AddProxyReactor("pods", func(k8stesting.Action) (bool, restclient.ResponseWrapper, error) {
+		asked++
+		if asked < 3 {
+			return true, readyz{body: "not ready: programs not attached: device 8: tcx_ingress program detached", err: errors.New("unavailable")}, nil
+		}
+		return true, readyz{body: "ready"}, nil
+	})
+	c := &Cluster{b: &Backend{client: client}}
+	if err := c.CheckEnforcer(context.Background()); err != nil || asked != 3 {
+		t.Errorf("CheckEnforcer = %v after %d asks, want nil after 3", err, asked)
 	}
 }

@@ -49,13 +49,25 @@ func (a *attachment) close() error {
 
 // Attach attaches both programs to the device with this index in the node
 // network namespace and pins the links. Attaching a device twice is a no-op;
-// a device found with one link only (a crash between the two) gets the other.
+// a device found with one link only (a crash between the two) gets the other,
+// and one whose links were detached gets new ones.
 func (d *Datapath) Attach(ifindex int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	a, ok := d.links[ifindex]
 	if !ok {
 		a = &attachment{links: map[hook]link.Link{}}
+	}
+	// A link whose program is no longer attached (its device went away and
+	// the index came back with a new device, as a veth moved into this
+	// namespace keeps the index it had in its pod's; or someone detached it)
+	// enforces nothing: it is dropped and attached anew, never taken as done.
+	for h, l := range a.links {
+		if alive, err := linkAlive(l); err == nil && !alive {
+			_ = l.Unpin()
+			_ = l.Close()
+			delete(a.links, h)
+		}
 	}
 	created := map[hook]link.Link{}
 	err := inNetNS(d.netns, func() error {

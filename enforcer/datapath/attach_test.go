@@ -141,6 +141,17 @@ func TestIntegrationCheckAttached(t *testing.T) {
 	if want := fmt.Sprintf("programs not attached: device %d: tcx_ingress program detached", a.ifindex); err == nil || err.Error() != want {
 		t.Errorf("after detaching a's ingress program: %v, want %q", err, want)
 	}
+	// Attaching the device again replaces the dead link instead of taking it
+	// as done (a device index can come back with a new pod's veth).
+	if err := d.Attach(a.ifindex); err != nil {
+		t.Fatalf("Attach again: %v", err)
+	}
+	if err := d.CheckAttached(d.Attached()); err != nil {
+		t.Errorf("after attaching again: %v", err)
+	}
+	if got := programsOn(t, node, a.ifindex); got[ebpf.AttachTCXIngress] != 1 || got[ebpf.AttachTCXEgress] != 1 {
+		t.Errorf("programs after attaching again: %v, want one on each hook", got)
+	}
 }
 
 // programsGone tells whether a device no longer exists in the node.
