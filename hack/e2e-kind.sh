@@ -69,7 +69,7 @@ timeout 45m "$npc" run --cluster kind --name "$name" --report-dir "$out/run" >"$
 for f in results.json junit.xml report.html; do [ -s "$out/run/$f" ] || fail "run wrote no $f"; done
 
 step "3. certify on $name: the same verdicts"
-timeout 45m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 30s --report-dir "$out/certify" >"$out/certify.txt" ||
+timeout 45m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --report-dir "$out/certify" >"$out/certify.txt" ||
 	fail "certify exited $? (grids in $out/certify.txt)"
 # certify has no external hosts on a kind cluster: it skips those cells.
 "$bin/compare-results" same --external-skipped "$out/run/results.json" "$out/certify/results.json"
@@ -77,7 +77,7 @@ timeout 45m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --c
 step "4. the Ginkgo suite on $name ($filter)"
 go test -c -o "$bin/conformance.test" ./clusters/conformance
 mkdir -p "$out/ginkgo"
-timeout 30m "$bin/conformance.test" --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 30s \
+timeout 30m "$bin/conformance.test" --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s \
 	--ginkgo.no-color --ginkgo.label-filter "$filter" --ginkgo.junit-report "$out/ginkgo/junit.xml" >"$out/ginkgo.txt" 2>&1 ||
 	fail "the Ginkgo suite exited $? (output in $out/ginkgo.txt)"
 grep -E '^(Ran|SUCCESS|FAIL)' "$out/ginkgo.txt" >&2 || true

@@ -95,7 +95,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.cluster, "cluster", "local", "where to run: local (network namespaces on this host), kube (any cluster by kubeconfig, its own CNI enforcing) or kind (a kind cluster with this project's enforcer)")
 	fl.StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer for the local and kind clusters: reference (the eBPF enforcer of this project) or none (every probe is allowed)")
-	f.timingFlags.bind(fl, "(default: the cluster's, 10s locally, 30s on kind, 20s on kube)", "(default: the cluster's, 250ms locally, 1s on others)")
+	f.timingFlags.bind(fl, "(default: the cluster's, 10s locally, 60s on kind, 20s on kube)", "(default: the cluster's, 250ms locally, 1s on others)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", local.DefaultConcurrency, "probes in flight at once per scenario")
 	f.kube.bind(fl)
 	f.kind.bind(fl, "keep the kind cluster after the run, also when it failed (kind)")

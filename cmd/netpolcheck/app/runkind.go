@@ -26,7 +26,11 @@ const kindName = "kind"
 // cells while every probe pod ran an exec readiness probe each second),
 // which would leave no time to probe a lagging cell again. A longer bound
 // costs nothing on steps that pass.
-const kindConverge = 30 * time.Second
+//
+// 60 s: at load averages of 55-75 on this 2-core machine (three kind nodes,
+// four scenarios at once) a first probe round of a namespace-deletion step
+// took 31 s, leaving no time for a second round within 30 s.
+const kindConverge = 60 * time.Second
 
 // kindRefused are the kube flags that --cluster kind decides itself: the
 // cluster, the probe image it loads, and its own external hosts.
