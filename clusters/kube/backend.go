@@ -28,6 +28,8 @@ type Backend struct {
 	addresses *addressLocks
 	now       func() time.Time
 	execCalls atomic.Int64
+	// execRetries counts execs sent again after a stream ended early.
+	execRetries atomic.Int64
 
 	mu     sync.Mutex
 	next   int
@@ -129,6 +131,10 @@ func (b *Backend) Defaults() clusters.Defaults {
 // ExecCalls counts the execs into pods so far, for benchmarks: one per source
 // pod per Probe call.
 func (b *Backend) ExecCalls() int64 { return b.execCalls.Load() }
+
+// ExecRetries returns how many execs were sent again because the stream
+// ended before the probe's answer (execAttempts).
+func (b *Backend) ExecRetries() int64 { return b.execRetries.Load() }
 
 // NewCluster prepares an empty cluster for one scenario, with namespace
 // names of its own so that parallel scenarios never meet.

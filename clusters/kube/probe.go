@@ -3,11 +3,14 @@ package kube
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	utilexec "k8s.io/client-go/util/exec"
 
 	"github.com/netpolcheck/netpolcheck/probes"
 )
@@ -125,32 +128,65 @@ func (c *Cluster) runBatch(ctx context.Context, from string, jobs []probes.Job) 
 	return out, nil
 }
 
+// execAttempts bounds the execs of one batch. Under load an API server or
+// kubelet sometimes ends an exec stream cleanly before the probe's answer
+// came through (CI saw whole sources with empty stdout and exit 0); that says
+// nothing about the network, so the batch is sent again. A command that ran
+// and failed (an exit code) is not retried: it would fail the same way.
+const execAttempts = 3
+
 // execBatch runs probe connect --batch in the source pod.
 func (c *Cluster) execBatch(ctx context.Context, lp *livePod, jobs []probes.Job) ([]probes.Result, error) {
-	var stdin, stdout, stderr bytes.Buffer
-	if err := probes.EncodeJobs(&stdin, jobs); err != nil {
+	var encoded bytes.Buffer
+	if err := probes.EncodeJobs(&encoded, jobs); err != nil {
 		return nil, fmt.Errorf("exec in %s: %w", lp.id, err)
 	}
+	var lastErr error
+	for attempt := 1; attempt <= execAttempts; attempt++ {
+		results, err, retry := c.execOnce(ctx, lp, jobs, encoded.Bytes())
+		if err == nil {
+			return results, nil
+		}
+		if !retry || ctx.Err() != nil {
+			return nil, err
+		}
+		lastErr = err
+		if attempt < execAttempts {
+			c.b.execRetries.Add(1)
+		}
+	}
+	return nil, fmt.Errorf("%w (%d attempts)", lastErr, execAttempts)
+}
+
+// execOnce runs one exec of a batch and says whether a failure was of the
+// stream rather than of the command.
+func (c *Cluster) execOnce(ctx context.Context, lp *livePod, jobs []probes.Job, encoded []byte) (results []probes.Result, err error, retry bool) {
+	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(ctx, batchBound(jobs, c.b.opts.ProbeConcurrency))
 	defer cancel()
 	c.b.execCalls.Add(1)
-	err := c.b.exec.Exec(ctx, ExecRequest{
+	err = c.b.exec.Exec(ctx, ExecRequest{
 		Namespace: lp.namespace,
 		Pod:       lp.name,
 		Container: ContainerName,
 		Command:   batchCommand(c.b.opts.ProbeConcurrency),
-		Stdin:     &stdin,
+		Stdin:     bytes.NewReader(encoded),
 		Stdout:    &stdout,
 		Stderr:    &stderr,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String()))
+		var exit utilexec.ExitError
+		retry = !errors.As(err, &exit) && ctx.Err() == nil
+		return nil, fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String())), retry
 	}
-	results, err := probes.DecodeResults(&stdout)
+	if stdout.Len() == 0 && stderr.Len() == 0 {
+		return nil, fmt.Errorf("exec in %s (%s/%s): the stream ended with no answer from the probe", lp.id, lp.namespace, lp.name), true
+	}
+	results, err = probes.DecodeResults(&stdout)
 	if err != nil {
-		return nil, fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String()))
+		return nil, fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String())), false
 	}
-	return results, nil
+	return results, nil, false
 }
 
 // batchCommand is the command exec runs in a probe pod.

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
+
+	utilexec "k8s.io/client-go/util/exec"
 
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
@@ -92,7 +95,7 @@ func TestProbeExecFailureErrorsOnlyThatSource(t *testing.T) {
 	k := newFakeCluster(t)
 	exec := &fakeExec{fail: func(req ExecRequest) error {
 		if req.Pod == "a" {
-			return errors.New("command terminated with exit code 3")
+			return utilexec.CodeExitError{Err: errors.New("command terminated with exit code 3"), Code: 3}
 		}
 		return nil
 	}}
@@ -108,6 +111,66 @@ func TestProbeExecFailureErrorsOnlyThatSource(t *testing.T) {
 	}
 	if results[1].Outcome != probes.Allowed {
 		t.Errorf("other source's result = %+v, want allowed", results[1])
+	}
+}
+
+func TestProbeSendsABatchAgainWhenTheStreamEndsEarly(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		failures  int
+		fail      error // nil: the stream ends cleanly with nothing on it
+		wantExecs int
+		wantErr   string
+	}{
+		{name: "one empty stream", failures: 1, wantExecs: 2},
+		{name: "a transport error", failures: 2, fail: errors.New("connection reset by peer"), wantExecs: 3},
+		{name: "always empty", failures: 9, wantExecs: 3,
+			wantErr: "exec in x/a (npc-r1-0-x/a): the stream ended with no answer from the probe (3 attempts)"},
+		{name: "an exit code is not retried", failures: 9, fail: utilexec.CodeExitError{Err: errors.New("exit 2"), Code: 2}, wantExecs: 1,
+			wantErr: "exec in x/a (npc-r1-0-x/a): exit 2: probe: something broke"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newFakeCluster(t)
+			var mu sync.Mutex
+			failed := 0
+			exec := &fakeExec{fail: func(req ExecRequest) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if req.Pod != "a" || failed >= tc.failures {
+					return nil
+				}
+				failed++
+				if tc.fail == nil {
+					return errEmptyStream
+				}
+				return tc.fail
+			}}
+			b := newTestBackend(t, k, exec, testOptions())
+			c, addrs := setUp(t, b, xyWorld())
+			results, err := c.Probe(context.Background(), jobsFor(addrs, [2]string{"x/a", "y/b"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			execs := 0
+			for _, call := range exec.sortedCalls() {
+				if call.Pod == "a" {
+					execs++
+				}
+			}
+			if execs != tc.wantExecs {
+				t.Errorf("%d execs from x/a, want %d", execs, tc.wantExecs)
+			}
+			if tc.wantErr == "" {
+				if results[0].Outcome != probes.Allowed {
+					t.Errorf("result %+v, want allowed", results[0])
+				}
+			} else if results[0].Outcome != probes.Error || results[0].Detail != tc.wantErr {
+				t.Errorf("result %+v, want error %q", results[0], tc.wantErr)
+			}
+			if got := b.ExecRetries(); got != int64(min(tc.wantExecs, execAttempts)-1) {
+				t.Errorf("ExecRetries() = %d, want %d", got, tc.wantExecs-1)
+			}
+		})
 	}
 }
 

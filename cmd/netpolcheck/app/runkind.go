@@ -81,7 +81,7 @@ func (f *runFlags) kindBackend(ctx context.Context, log io.Writer) (clusters.Bac
 	f.finish = func(ctx context.Context, res *reports.Results) error {
 		failed := runner.ExitCode(res) != 0 || ctx.Err() != nil
 		ctx = context.WithoutCancel(ctx)
-		fmt.Fprintf(log, "kind cluster %s: %d execs into probe pods\n", c.Name(), b.ExecCalls())
+		fmt.Fprintf(log, "kind cluster %s: %d execs into probe pods, %d of them again after a stream ended early\n", c.Name(), b.ExecCalls(), b.ExecRetries())
 		switch {
 		case failed && !created:
 			// A cluster made earlier stays: only its logs are taken.
