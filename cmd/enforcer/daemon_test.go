@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log"
 	"net"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -140,48 +138,30 @@ func testNode(t *testing.T, podIP string) (string, int) {
 	return nodePath, host.Attrs().Index
 }
 
-// programsOn counts the programs on each TCX hook of a device of the node.
-func programsOn(t *testing.T, nodePath string, ifindex int) [2]int {
+// hookLinks opens the instance's pinned hook links, checks with the kernel
+// that each is a netfilter link at its hook, and returns their IDs.
+func hookLinks(t *testing.T, pinRoot, instance string) []link.ID {
 	t.Helper()
-	var out [2]int
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		origin, err := netns.Get()
+	var ids []link.ID
+	for _, h := range []struct {
+		pin  string
+		hook link.NetfilterInetHook
+	}{{"nf_prerouting", link.NetfilterInetPreRouting}, {"nf_postrouting", link.NetfilterInetPostRouting}} {
+		l, err := link.LoadPinnedLink(filepath.Join(pinRoot, instance, "links", h.pin), nil)
 		if err != nil {
-			errc <- err
-			return
+			t.Fatalf("open pinned link %s: %v", h.pin, err)
 		}
-		defer origin.Close()
-		target, err := netns.GetFromPath(nodePath)
+		info, err := l.Info()
+		l.Close()
 		if err != nil {
-			errc <- err
-			return
+			t.Fatalf("link %s: %v", h.pin, err)
 		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			errc <- err
-			return
+		if nf := info.Netfilter(); nf == nil || nf.Hook != h.hook {
+			t.Fatalf("link %s: %+v, want a netfilter link at hook %d", h.pin, info, h.hook)
 		}
-		for i, attach := range []ebpf.AttachType{ebpf.AttachTCXIngress, ebpf.AttachTCXEgress} {
-			res, qerr := link.QueryPrograms(link.QueryOptions{Target: ifindex, Attach: attach})
-			if qerr != nil {
-				err = qerr
-				break
-			}
-			out[i] = len(res.Programs)
-		}
-		if setErr := netns.Set(origin); setErr != nil {
-			errc <- setErr
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- err
-	}()
-	if err := <-errc; err != nil {
-		t.Fatalf("query programs on device %d: %v", ifindex, err)
+		ids = append(ids, info.ID)
 	}
-	return out
+	return ids
 }
 
 func fetch(t *testing.T, url string) (int, string) {
@@ -213,7 +193,7 @@ func TestIntegrationDaemon(t *testing.T) {
 		}
 	})
 	pinRoot := filepath.Join(bpffs, "netpolcheck")
-	nodePath, ifindex := testNode(t, "192.168.85.1")
+	nodePath, _ := testNode(t, "192.168.85.1")
 
 	client := fake.NewClientset(
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "x"}},
@@ -269,9 +249,7 @@ func TestIntegrationDaemon(t *testing.T) {
 			t.Errorf("/metrics lacks %q:\n%s", line, metrics)
 		}
 	}
-	if got := programsOn(t, nodePath, ifindex); got != [2]int{1, 1} {
-		t.Errorf("programs on the pod's device while running: %v, want one per hook", got)
-	}
+	running := hookLinks(t, pinRoot, instance)
 
 	// SIGTERM: the daemon stops, the programs stay attached and pinned.
 	cancel()
@@ -279,8 +257,8 @@ func TestIntegrationDaemon(t *testing.T) {
 		t.Fatalf("serve after SIGTERM: %v; log:\n%s", err, logs.String())
 	}
 	done <- nil // for the cleanup
-	if got := programsOn(t, nodePath, ifindex); got != [2]int{1, 1} {
-		t.Errorf("programs on the pod's device after SIGTERM: %v, want one per hook", got)
+	if got := hookLinks(t, pinRoot, instance); !slices.Equal(got, running) {
+		t.Errorf("hook links after SIGTERM: %v, want those of the running daemon, %v", got, running)
 	}
 	links, err := os.ReadDir(filepath.Join(pinRoot, instance, "links"))
 	if err != nil {
@@ -290,7 +268,7 @@ func TestIntegrationDaemon(t *testing.T) {
 	for _, l := range links {
 		names = append(names, l.Name())
 	}
-	want := []string{fmt.Sprintf("%d_tcx_egress", ifindex), fmt.Sprintf("%d_tcx_ingress", ifindex)}
+	want := []string{"nf_postrouting", "nf_prerouting"}
 	if !slices.Equal(names, want) {
 		t.Errorf("pinned links after SIGTERM: %v, want %v", names, want)
 	}
@@ -306,8 +284,11 @@ func TestIntegrationDaemon(t *testing.T) {
 	if !strings.HasSuffix(stderr.String(), "enforcer: uninstalled: detached 1 devices and removed the pins\n") {
 		t.Errorf("--uninstall said %q", stderr.String())
 	}
-	if got := programsOn(t, nodePath, ifindex); got != [2]int{0, 0} {
-		t.Errorf("programs on the pod's device after --uninstall: %v, want none", got)
+	for _, id := range running {
+		if l, err := link.NewFromID(id); err == nil {
+			l.Close()
+			t.Errorf("hook link %d still in the kernel after --uninstall", id)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(pinRoot, instance)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("instance pins after --uninstall: %v, want gone", err)

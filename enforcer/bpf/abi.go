@@ -63,13 +63,41 @@ const (
 	CounterSlots          = 5
 )
 
-// Return values of the programs, as TCX defines them.
+// Return values of the programs, as netfilter defines them.
 const (
-	// VerdictNext lets the packet go on to later programs and then the stack.
-	VerdictNext = -1
+	// VerdictAccept lets the packet go on to the hook's next function.
+	VerdictAccept = 1
 	// VerdictDrop drops the packet.
-	VerdictDrop = 2
+	VerdictDrop = 0
 )
+
+// Where the programs attach: the netfilter hooks of the node namespace, at
+// priorities around the NAT hooks' (docs/design.md).
+const (
+	// PriorityAfterDNAT puts the egress program at PREROUTING just after
+	// destination NAT (NF_IP_PRI_NAT_DST, -100).
+	PriorityAfterDNAT = -99
+	// PriorityBeforeSNAT puts the ingress program at POSTROUTING just before
+	// source NAT (NF_IP_PRI_NAT_SRC, 100).
+	PriorityBeforeSNAT = 99
+)
+
+// Netfilter hook numbers, for HookState.
+const (
+	HookPreRouting  = 0
+	HookPostRouting = 4
+)
+
+// HookState is the context BPF_PROG_TEST_RUN takes for a netfilter program:
+// the kernel's struct nf_hook_state with only the hook and the family (IPv4)
+// set. The kernel then hands the frame over as that hook would, arriving on
+// or leaving through the loopback device, its Ethernet header pulled.
+func HookState(hook uint8) []byte {
+	const nfprotoIPv4, size = 2, 48 // two bytes, then five pointers
+	state := make([]byte, size)
+	state[0], state[1] = hook, nfprotoIPv4
+	return state
+}
 
 // Prefix lengths of LPM keys: the generation and rule set or class (64 bits)
 // come before the address or the protocol and port.

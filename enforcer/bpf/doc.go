@@ -1,9 +1,11 @@
 // Package bpf holds the reference enforcer's eBPF programs, their C source
 // and the Go that bpf2go generates from it.
 //
-// Two programs share one set of maps. egress_policy is attached at TCX
-// ingress on the host side of a pod's veth (traffic leaving the pod) and
-// ingress_policy at TCX egress (traffic entering it). A verdict costs two
+// Two netfilter programs share one set of maps. egress_policy runs at
+// PREROUTING just after DNAT, for packets from a pod's host-side veth;
+// ingress_policy at POSTROUTING just before SNAT, for packets to one. So a
+// connection to a ClusterIP is judged against its backend pod, and a client
+// is never seen as a masquerade address (docs/design.md). A verdict costs two
 // longest-prefix lookups, remote address then port, whatever the number of
 // policies, plus connection-tracking lookups so that replies pass. Every
 // policy map is keyed by generation so that the datapath can write a whole

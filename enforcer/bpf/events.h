@@ -4,6 +4,7 @@
 
 #include "maps.h"
 #include "packet.h"
+#include "netfilter.h"
 
 /* Keeps struct drop_event in BTF so that Go gets a generated type for it:
  * ring buffers carry no value type of their own. */
@@ -19,12 +20,12 @@ static __always_inline void count(__u32 slot)
 static __always_inline int allow(__u8 direction)
 {
 	count(direction == DIRECTION_INGRESS ? COUNTER_INGRESS_ALLOWED : COUNTER_EGRESS_ALLOWED);
-	return TCX_NEXT;
+	return NF_ACCEPT;
 }
 
 /* deny counts the drop and reports it; a full ring buffer loses the record,
  * never the drop, and the loss is counted so readers know they missed some. */
-static __always_inline int deny(struct __sk_buff *skb, const struct packet *pkt, __u8 direction,
+static __always_inline int deny(__u32 ifindex, const struct packet *pkt, __u8 direction,
 				__u32 generation, __u32 identity, __u8 reason)
 {
 	count(direction == DIRECTION_INGRESS ? COUNTER_INGRESS_DENIED : COUNTER_EGRESS_DENIED);
@@ -32,7 +33,7 @@ static __always_inline int deny(struct __sk_buff *skb, const struct packet *pkt,
 	struct drop_event *ev = bpf_ringbuf_reserve(&drops, sizeof(*ev), 0);
 	if (!ev) {
 		count(COUNTER_DROPS_LOST);
-		return TCX_DROP;
+		return NF_DROP;
 	}
 	ev->saddr = pkt->saddr;
 	ev->daddr = pkt->daddr;
@@ -44,9 +45,9 @@ static __always_inline int deny(struct __sk_buff *skb, const struct packet *pkt,
 	ev->pad = 0;
 	ev->identity = identity;
 	ev->generation = generation;
-	ev->ifindex = skb->ifindex;
+	ev->ifindex = ifindex;
 	bpf_ringbuf_submit(ev, 0);
-	return TCX_DROP;
+	return NF_DROP;
 }
 
 #endif

@@ -1,19 +1,17 @@
-/* Reading the 5-tuple of an IPv4 packet at L2, as TCX hands it over. */
+/* Reading the 5-tuple of an IPv4 packet on a netfilter hook, where the
+ * packet starts at its IP header. */
 #ifndef NETPOLCHECK_PACKET_H
 #define NETPOLCHECK_PACKET_H
 
 #include "types.h"
+#include "netfilter.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_HEADER_LEN 14
-#define ETH_P_IP 0x0800
 #define IP_OFFSET_MASK 0x1fff
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define IPPROTO_SCTP 132
-/* Ethernet, the longest IPv4 header, and the two port fields. */
-#define HEADERS_MAX (ETH_HEADER_LEN + 60 + 4)
 
 struct packet {
 	__be32 saddr;
@@ -31,28 +29,19 @@ static __always_inline int has_ports(__u8 protocol)
 
 /* parse_ipv4 fills pkt and returns 0 for an IPv4 packet, -1 otherwise.
  * Ports stay zero for a non-first fragment or a truncated L4 header, so
- * that such packets only pass rules that admit every port. */
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct packet *pkt)
+ * that such packets only pass rules that admit every port. (With
+ * conntrack loaded, the hooks see packets reassembled.) The slices copy
+ * into the buffers when the bytes are not in the linear part. */
+static __always_inline int parse_ipv4(struct bpf_nf_ctx *ctx, struct packet *pkt)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	struct bpf_dynptr ptr;
+	__u8 ip_buf[20];
+	__u8 ports_buf[4];
 
-	/* Headers may sit in paged data; pulling is best effort because a
-	 * short packet cannot be pulled to the full length. */
-	if (data + HEADERS_MAX > data_end && skb->len > skb->data_end - skb->data) {
-		bpf_skb_pull_data(skb, HEADERS_MAX);
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-	}
-
-	__u8 *eth = data;
-	if (data + ETH_HEADER_LEN > data_end)
+	if (bpf_dynptr_from_skb((struct __sk_buff *)ctx->skb, 0, &ptr))
 		return -1;
-	if (*(__be16 *)(eth + 12) != bpf_htons(ETH_P_IP))
-		return -1;
-
-	__u8 *ip = data + ETH_HEADER_LEN;
-	if ((void *)ip + 20 > data_end)
+	__u8 *ip = bpf_dynptr_slice(&ptr, 0, ip_buf, sizeof(ip_buf));
+	if (!ip)
 		return -1;
 	__u32 ihl = (ip[0] & 0x0f) * 4;
 	if ((ip[0] >> 4) != 4 || ihl < 20)
@@ -68,8 +57,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct packet *pkt)
 		return 0;
 	if (*(__be16 *)(ip + 6) & bpf_htons(IP_OFFSET_MASK))
 		return 0;
-	__u8 *l4 = ip + ihl;
-	if ((void *)l4 + 4 > data_end)
+	__u8 *l4 = bpf_dynptr_slice(&ptr, ihl, ports_buf, sizeof(ports_buf));
+	if (!l4)
 		return 0;
 	pkt->sport = *(__be16 *)l4;
 	pkt->dport = *(__be16 *)(l4 + 2);

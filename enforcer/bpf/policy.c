@@ -1,11 +1,20 @@
 //go:build ignore
 
-/* NetworkPolicy enforcement on the host side of a pod's veth. Traffic from
- * the pod enters the host-side device, so the TCX ingress hook enforces the
- * pod's egress policy; traffic to the pod leaves through it, so the TCX
- * egress hook enforces the pod's ingress policy. */
+/* NetworkPolicy enforcement on the netfilter hooks of a node's network
+ * namespace, where a packet carries the addresses the API means: the
+ * destination after Service translation, the source before any masquerade.
+ *
+ * egress_policy runs at PREROUTING just after destination NAT, for packets
+ * that came in from a pod's host-side device: the pod's egress policy sees
+ * the backend pod a ClusterIP was translated to. ingress_policy runs at
+ * POSTROUTING just before source NAT, for packets that leave through a pod's
+ * device: the pod's ingress policy sees the client, not a masquerade address,
+ * and a reply still carries the backend's address that the client's egress
+ * approval was recorded with (the reverse translation comes later, at source
+ * NAT). Packets of other devices pass both hooks untouched. */
 
 #include "types.h"
+#include "netfilter.h"
 #include "maps.h"
 #include "packet.h"
 #include "verdict.h"
@@ -24,33 +33,48 @@ static __always_inline __u32 ruleset_for(const struct endpoint_value *ep, __u8 d
 	return direction == DIRECTION_INGRESS ? ep->ingress : ep->egress;
 }
 
+/* device_of finds the managed device with this index. A miss while the
+ * generation switches is looked up again in the new one, so that a packet
+ * of a device in both generations never falls through the gap. */
+static __always_inline struct device_value *device_of(__u32 *generation, __u32 ifindex)
+{
+	struct device_key dk = {.generation = *generation, .ifindex = ifindex};
+	struct device_value *dev = bpf_map_lookup_elem(&devices, &dk);
+	if (dev || !generation_moved(*generation))
+		return dev;
+	*generation = current_generation();
+	dk.generation = *generation;
+	return bpf_map_lookup_elem(&devices, &dk);
+}
+
 /* enforce decides one packet at the hook enforcing direction for the local
- * endpoint: the destination for ingress, the source for egress. */
-static __always_inline int enforce(struct __sk_buff *skb, __u8 direction)
+ * endpoint, the pod behind device ifindex: the destination for ingress, the
+ * source for egress. */
+static __always_inline int enforce(struct bpf_nf_ctx *ctx, __u32 ifindex, __u8 direction)
 {
 	struct packet pkt = {};
-	if (parse_ipv4(skb, &pkt) != 0)
-		return TCX_NEXT;
+	if (parse_ipv4(ctx, &pkt) != 0)
+		return NF_ACCEPT;
 
-	__u32 generation = current_generation();
 	__be32 local = direction == DIRECTION_INGRESS ? pkt.daddr : pkt.saddr;
 	__be32 remote = direction == DIRECTION_INGRESS ? pkt.saddr : pkt.daddr;
 
 	/* A managed device carries only its pod's address: without this a pod
-	 * could leave its egress policy behind by forging its source. */
-	struct device_key dk = {.generation = generation, .ifindex = skb->ifindex};
-	struct device_value *dev = bpf_map_lookup_elem(&devices, &dk);
+	 * could leave its egress policy behind by forging its source. Other
+	 * devices (the node's uplink, external hosts' links, the loopback a
+	 * test run arrives on) go on to the endpoint lookup, which finds no
+	 * local pod for the packets they carry. */
+	__u32 generation = current_generation();
+	struct device_value *dev = device_of(&generation, ifindex);
 	if (dev && dev->addr != local)
-		return deny(skb, &pkt, direction, generation, dev->identity, REASON_ADDRESS);
-	if (!dev && generation_moved(generation))
-		return deny(skb, &pkt, direction, generation, 0, REASON_GENERATION);
+		return deny(ifindex, &pkt, direction, generation, dev->identity, REASON_ADDRESS);
 
 	struct endpoint_key ek = {.generation = generation, .addr = local};
 	struct endpoint_value *ep = bpf_map_lookup_elem(&endpoints, &ek);
 	if (!ep) {
 		/* Not an endpoint of ours: no policy can select it. */
 		if (generation_moved(generation))
-			return deny(skb, &pkt, direction, generation, 0, REASON_GENERATION);
+			return deny(ifindex, &pkt, direction, generation, 0, REASON_GENERATION);
 		return allow(direction);
 	}
 	__u32 identity = ep->identity;
@@ -98,19 +122,21 @@ static __always_inline int enforce(struct __sk_buff *skb, __u8 direction)
 		ct_withdraw(cv, generation, now);
 	if (generation_moved(generation))
 		verdict = REASON_GENERATION;
-	return deny(skb, &pkt, direction, generation, identity, verdict);
+	return deny(ifindex, &pkt, direction, generation, identity, verdict);
 }
 
-/* egress_policy runs where the pod's packets enter the host. */
-SEC("tcx/ingress")
-int egress_policy(struct __sk_buff *skb)
+/* egress_policy judges what a pod sends, where it enters the node. */
+SEC("netfilter")
+int egress_policy(struct bpf_nf_ctx *ctx)
 {
-	return enforce(skb, DIRECTION_EGRESS);
+	const struct net_device *in = ctx->state->in;
+	return enforce(ctx, in ? in->ifindex : 0, DIRECTION_EGRESS);
 }
 
-/* ingress_policy runs where packets for the pod leave the host. */
-SEC("tcx/egress")
-int ingress_policy(struct __sk_buff *skb)
+/* ingress_policy judges what a pod receives, where it leaves the node. */
+SEC("netfilter")
+int ingress_policy(struct bpf_nf_ctx *ctx)
 {
-	return enforce(skb, DIRECTION_INGRESS);
+	const struct net_device *out = ctx->state->out;
+	return enforce(ctx, out ? out->ifindex : 0, DIRECTION_INGRESS);
 }

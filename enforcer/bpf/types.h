@@ -16,26 +16,14 @@ typedef __u16 __be16;
 typedef __u32 __be32;
 typedef __u32 __wsum;
 
-/* The leading fields of the UAPI struct __sk_buff. The verifier rewrites
- * accesses by offset, so the prefix must keep the UAPI layout exactly. */
+/* The leading fields of the UAPI struct __sk_buff. Netfilter programs only
+ * point to it, handing their sk_buff to kernel functions that take this
+ * type, but a forward declaration fails the loader's check of the kernel
+ * functions' types: it wants a struct. */
 struct __sk_buff {
 	__u32 len;
 	__u32 pkt_type;
 	__u32 mark;
-	__u32 queue_mapping;
-	__u32 protocol;
-	__u32 vlan_present;
-	__u32 vlan_tci;
-	__u32 vlan_proto;
-	__u32 priority;
-	__u32 ingress_ifindex;
-	__u32 ifindex;
-	__u32 tc_index;
-	__u32 cb[5];
-	__u32 hash;
-	__u32 tc_classid;
-	__u32 data;
-	__u32 data_end;
 };
 
 enum {
@@ -49,14 +37,6 @@ enum {
 
 enum {
 	BPF_F_NO_PREALLOC = 1,
-};
-
-/* Return codes of TCX programs. NEXT lets later programs on the same hook
- * (another CNI's, a debugger's) see traffic the policy allows. */
-enum {
-	TCX_NEXT = -1,
-	TCX_PASS = 0,
-	TCX_DROP = 2,
 };
 
 #endif

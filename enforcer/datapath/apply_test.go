@@ -53,7 +53,7 @@ func TestIntegrationGenerationSwitch(t *testing.T) {
 	if gen := applyPolicies(t, d, testInput(allowFromA)); gen != 1 {
 		t.Fatalf("first Apply = generation %d, want 1", gen)
 	}
-	if got := runAt(t, d, atIngress, first); got != bpf.VerdictNext {
+	if got := runAt(t, d, atIngress, first); got != bpf.VerdictAccept {
 		t.Fatalf("generation 1: %s, want allow", verdictName(got))
 	}
 	want := map[string][]uint32{"endpoints": {1, 1, 1}, "devices": {1, 1, 1}, "peers": {1}, "ports": {1}}
@@ -80,7 +80,7 @@ func TestIntegrationGenerationSwitch(t *testing.T) {
 	if gen := applyPolicies(t, d, testInput(allowFromA)); gen != 3 {
 		t.Fatalf("third Apply = generation %d, want 3", gen)
 	}
-	if got := runAt(t, d, atIngress, first); got != bpf.VerdictNext {
+	if got := runAt(t, d, atIngress, first); got != bpf.VerdictAccept {
 		t.Fatalf("generation 3: %s, want allow", verdictName(got))
 	}
 }

@@ -3,196 +3,157 @@ package datapath
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
+
+	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
 )
 
-// hook is one side of a host-side veth. Traffic from the pod enters the
-// device (TCX ingress: the pod's egress policy); traffic to the pod leaves
-// through it (TCX egress: the pod's ingress policy).
+// hook is one netfilter hook of the node namespace that a program runs at.
+// The programs judge packets there, rather than on each pod's veth, because
+// only there do packets carry what the API means (docs/design.md): the
+// destination after a Service's DNAT, the source before masquerade.
+//
+// A hook has two priorities, side by side, because the kernel runs one BPF
+// program per hook and priority: a restarted enforcer attaches its programs
+// at the free one before it closes the old links, so the hook is never
+// without a program.
 type hook struct {
-	name   string
-	attach ebpf.AttachType
+	name       string
+	hook       link.NetfilterInetHook
+	priorities [2]int32
 }
 
 var (
-	tcxIngress = hook{name: "tcx_ingress", attach: ebpf.AttachTCXIngress}
-	tcxEgress  = hook{name: "tcx_egress", attach: ebpf.AttachTCXEgress}
-	hooks      = []hook{tcxIngress, tcxEgress}
+	// preRouting judges what pods send: just after DNAT (NF_IP_PRI_NAT_DST
+	// is -100), so a ClusterIP is already the backend pod.
+	preRouting = hook{name: "nf_prerouting", hook: link.NetfilterInetPreRouting,
+		priorities: [2]int32{bpf.PriorityAfterDNAT, bpf.PriorityAfterDNAT + 1}}
+	// postRouting judges what pods receive: just before SNAT
+	// (NF_IP_PRI_NAT_SRC is 100), so neither masquerade nor the reverse
+	// translation of a reply has happened yet.
+	postRouting = hook{name: "nf_postrouting", hook: link.NetfilterInetPostRouting,
+		priorities: [2]int32{bpf.PriorityBeforeSNAT, bpf.PriorityBeforeSNAT - 1}}
+	hooks = []hook{preRouting, postRouting}
 )
 
 // program is the program a hook runs.
 func (d *Datapath) program(h hook) *ebpf.Program {
-	if h == tcxIngress {
+	if h == preRouting {
 		return d.objs.EgressPolicy
 	}
 	return d.objs.IngressPolicy
 }
 
-// attachment is the pair of links of one device, each pinned.
-type attachment struct {
-	links map[hook]link.Link
-}
-
-func (a *attachment) close() error {
+// ensureHooksLocked attaches and pins whichever of the two hook links is
+// missing, in the node network namespace.
+func (d *Datapath) ensureHooksLocked() error {
 	var errs []error
-	for _, l := range a.links {
-		errs = append(errs, l.Close())
+	for _, h := range hooks {
+		if _, ok := d.hookLinks[h]; ok {
+			continue
+		}
+		l, err := d.attachHook(h, h.priorities[0])
+		if err == nil {
+			if err = l.Pin(d.pins.link(h)); err != nil {
+				err = errors.Join(fmt.Errorf("pin %s link: %w", h.name, err), l.Close())
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		d.hookLinks[h] = l
 	}
 	return errors.Join(errs...)
 }
 
-// Attach attaches both programs to the device with this index in the node
-// network namespace and pins the links. Attaching a device twice is a no-op;
-// a device found with one link only (a crash between the two) gets the other,
-// and one whose links were detached gets new ones.
+// attachHook attaches the hook's program in the node network namespace: a
+// netfilter link belongs to the namespace of the thread that creates it.
+func (d *Datapath) attachHook(h hook, priority int32) (link.Link, error) {
+	var l link.Link
+	err := inNetNS(d.netns, func() error {
+		var err error
+		l, err = link.AttachNetfilter(link.NetfilterOptions{
+			Program:        d.program(h),
+			ProtocolFamily: link.NetfilterProtoIPv4,
+			Hook:           h.hook,
+			Priority:       priority,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("attach %s: %w", h.name, err)
+	}
+	return l, nil
+}
+
+// Attach puts the device with this index under enforcement: the hook links
+// are attached if they are not yet, and the device is recorded. The programs
+// themselves find the device in the generation in force (Apply), so a device
+// is judged as its pod from the moment its rules are in force. Attaching a
+// device twice is a no-op.
 func (d *Datapath) Attach(ifindex int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, ok := d.links[ifindex]
-	if !ok {
-		a = &attachment{links: map[hook]link.Link{}}
+	if err := d.ensureHooksLocked(); err != nil {
+		return fmt.Errorf("attach device %d: %w", ifindex, err)
 	}
-	// A link whose program is no longer attached (its device went away and
-	// the index came back with a new device, as a veth moved into this
-	// namespace keeps the index it had in its pod's; or someone detached it)
-	// enforces nothing: it is dropped and attached anew, never taken as done.
-	for h, l := range a.links {
-		if alive, err := linkAlive(l); err == nil && !alive {
-			_ = l.Unpin()
-			_ = l.Close()
-			delete(a.links, h)
-		}
-	}
-	created := map[hook]link.Link{}
-	err := inNetNS(d.netns, func() error {
-		for _, h := range hooks {
-			if _, ok := a.links[h]; ok {
-				continue
-			}
-			l, err := link.AttachTCX(link.TCXOptions{Interface: ifindex, Program: d.program(h), Attach: h.attach})
-			if err != nil {
-				return fmt.Errorf("%s: %w", h.name, err)
-			}
-			created[h] = l
-		}
-		return nil
-	})
-	for h, l := range created {
-		if err != nil {
-			break
-		}
-		if pinErr := l.Pin(d.pins.link(ifindex, h)); pinErr != nil {
-			err = fmt.Errorf("pin %s link: %w", h.name, pinErr)
-		}
-	}
-	if err != nil {
-		errs := []error{err}
-		for h, l := range created {
-			errs = append(errs, unpinIfPinned(l, d.pins.link(ifindex, h)), l.Close())
-		}
-		return fmt.Errorf("attach device %d: %w", ifindex, errors.Join(errs...))
-	}
-	for h, l := range created {
-		a.links[h] = l
-	}
-	d.links[ifindex] = a
+	d.devices[ifindex] = true
 	return nil
 }
 
-func unpinIfPinned(l link.Link, path string) error {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	return l.Unpin()
-}
-
-// Detach unpins and closes the links of the device, which detaches the
-// programs. Detaching a device that is not attached is a no-op, so that a
-// controller can detach after the kernel already removed the device.
+// Detach takes the device out of the recorded set; the hooks stay for the
+// other devices until Close. Detaching a device that is not attached is a
+// no-op, so that a controller can detach after the kernel removed the device.
 func (d *Datapath) Detach(ifindex int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.detachLocked(ifindex)
-}
-
-func (d *Datapath) detachLocked(ifindex int) error {
-	a, ok := d.links[ifindex]
-	if !ok {
-		return nil
-	}
-	var errs []error
-	for _, h := range hooks {
-		if l, ok := a.links[h]; ok {
-			errs = append(errs, l.Unpin(), l.Close())
-		}
-	}
-	delete(d.links, ifindex)
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("detach device %d: %w", ifindex, err)
-	}
+	delete(d.devices, ifindex)
 	return nil
 }
 
-// Attached lists the devices with programs attached, in index order.
+// Attached lists the devices under enforcement, in index order.
 func (d *Datapath) Attached() []int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]int, 0, len(d.links))
-	for ifindex := range d.links {
+	out := make([]int, 0, len(d.devices))
+	for ifindex := range d.devices {
 		out = append(out, ifindex)
 	}
 	slices.Sort(out)
 	return out
 }
 
-// CheckAttached tells whether both programs are still attached to every
-// device in ifindexes that still exists, asking the kernel about each link: a
-// link someone detached (bpftool link detach) reads as gone. A device that
-// went away took its links with it and has nothing left to enforce, so it is
-// no problem: its pod was deleted, and the controller has yet to catch up.
+// CheckAttached tells whether every device in ifindexes is under enforcement
+// and both hook programs still run. The kernel keeps a netfilter link that
+// someone detached (bpftool link detach) with nothing to tell it by, so each
+// hook is asked the other way round: the kernel runs one BPF program per hook
+// and priority, and if another can be attached at the link's priority, the
+// link's program is no longer there.
 func (d *Datapath) CheckAttached(ifindexes []int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var gone map[int]bool
-	deviceGone := func(ifindex int) bool {
-		if gone == nil {
-			gone = map[int]bool{}
-			_ = inNetNS(d.netns, func() error {
-				for _, i := range ifindexes {
-					if _, err := net.InterfaceByIndex(i); err != nil {
-						gone[i] = true
-					}
-				}
-				return nil
-			})
-		}
-		return gone[ifindex]
-	}
 	var problems []string
 	for _, ifindex := range ifindexes {
-		a, ok := d.links[ifindex]
-		if !ok {
+		if !d.devices[ifindex] {
 			problems = append(problems, fmt.Sprintf("device %d: never attached", ifindex))
-			continue
 		}
+	}
+	if len(ifindexes) > 0 {
 		for _, h := range hooks {
-			l, ok := a.links[h]
+			l, ok := d.hookLinks[h]
 			if !ok {
-				problems = append(problems, fmt.Sprintf("device %d: no %s link", ifindex, h.name))
+				problems = append(problems, fmt.Sprintf("no %s link", h.name))
 				continue
 			}
-			alive, err := linkAlive(l)
-			switch {
-			case err != nil:
-				problems = append(problems, fmt.Sprintf("device %d: %s link: %v", ifindex, h.name, err))
-			case !alive && !deviceGone(ifindex):
-				problems = append(problems, fmt.Sprintf("device %d: %s program detached", ifindex, h.name))
+			if err := d.checkHookLink(l, h); err != nil {
+				problems = append(problems, err.Error())
 			}
 		}
 	}
@@ -202,67 +163,122 @@ func (d *Datapath) CheckAttached(ifindexes []int) error {
 	return nil
 }
 
-// adoptLinks opens the links a previous process pinned and points them at
-// this process's programs, which share the same pinned maps. A link whose
-// device is gone is unpinned: the kernel already detached it.
+// checkHookLink asks the kernel whether l is a netfilter link at h whose
+// program still runs there, and attaches the program again if not.
+func (d *Datapath) checkHookLink(l link.Link, h hook) error {
+	info, err := l.Info()
+	if err != nil {
+		return fmt.Errorf("%s link: %w", h.name, err)
+	}
+	nf := info.Netfilter()
+	if nf == nil || nf.Hook != h.hook || !slices.Contains(h.priorities[:], nf.Priority) || nf.ProtocolFamily != link.NetfilterProtoIPv4 {
+		return fmt.Errorf("%s link %d is not at its hook", h.name, info.ID)
+	}
+	probe, err := d.attachHook(h, nf.Priority)
+	if errors.Is(err, unix.EBUSY) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s link %d: %w", h.name, info.ID, err)
+	}
+	// The probe takes the dead link's place, so that the check reports the
+	// hole once and the next step is enforced again.
+	replaced := errors.Join(l.Unpin(), l.Close(), probe.Pin(d.pins.link(h)))
+	if replaced != nil {
+		return errors.Join(fmt.Errorf("%s program detached (link %d), and attaching it again failed", h.name, info.ID), replaced, probe.Close())
+	}
+	d.hookLinks[h] = probe
+	return fmt.Errorf("%s program detached (link %d); attached again", h.name, info.ID)
+}
+
+// detachHooksLocked unpins and closes the hook links, which detaches the
+// programs.
+func (d *Datapath) detachHooksLocked() error {
+	var errs []error
+	for _, h := range hooks {
+		if l, ok := d.hookLinks[h]; ok {
+			errs = append(errs, l.Unpin(), l.Close())
+			delete(d.hookLinks, h)
+		}
+	}
+	clear(d.devices)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("detach hooks: %w", err)
+	}
+	return nil
+}
+
+// adoptLinks takes over what a previous process pinned. A netfilter link
+// cannot be pointed at another program, so each pinned hook link is replaced:
+// this build's program is attached first, at the hook's other priority, then
+// the old link is unpinned and closed, so the hook is never left without a
+// program (for that moment a packet is judged twice, against the same maps,
+// to the same verdict). Pins
+// of per-device TCX links, which builds before the netfilter hooks left, are
+// unpinned, which detaches them. The devices under enforcement are those of
+// the generation in force.
 func (d *Datapath) adoptLinks() error {
 	entries, err := os.ReadDir(d.pins.links())
 	if err != nil {
 		return fmt.Errorf("read pinned links: %w", err)
 	}
 	for _, e := range entries {
-		ifindex, h, ok := parseLinkPin(e.Name())
-		if !ok {
-			return fmt.Errorf("unexpected file %s among pinned links", e.Name())
-		}
-		path := d.pins.link(ifindex, h)
-		l, err := link.LoadPinnedLink(path, nil)
+		path := d.pins.linkPath(e.Name())
+		old, err := link.LoadPinnedLink(path, nil)
 		if err != nil {
 			return fmt.Errorf("open pinned link %s: %w", e.Name(), err)
 		}
-		live, err := linkAlive(l)
-		if err != nil {
-			return errors.Join(fmt.Errorf("inspect pinned link %s: %w", e.Name(), err), l.Close())
-		}
-		if !live {
-			if err := errors.Join(l.Unpin(), l.Close()); err != nil {
-				return fmt.Errorf("drop defunct link %s: %w", e.Name(), err)
+		h, isHook := hookNamed(e.Name())
+		if !isHook {
+			if !isLegacyTCXPin(e.Name()) {
+				return errors.Join(fmt.Errorf("unexpected file %s among pinned links", e.Name()), old.Close())
+			}
+			if err := errors.Join(old.Unpin(), old.Close()); err != nil {
+				return fmt.Errorf("drop TCX link %s of an earlier build: %w", e.Name(), err)
 			}
 			continue
 		}
-		if err := l.Update(d.program(h)); err != nil {
-			return errors.Join(fmt.Errorf("update pinned link %s: %w", e.Name(), err), l.Close())
+		spare := h.priorities[0]
+		if info, err := old.Info(); err == nil && info.Netfilter() != nil && info.Netfilter().Priority == spare {
+			spare = h.priorities[1]
 		}
-		a, ok := d.links[ifindex]
-		if !ok {
-			a = &attachment{links: map[hook]link.Link{}}
-			d.links[ifindex] = a
+		fresh, err := d.attachHook(h, spare)
+		if err != nil {
+			return errors.Join(err, old.Close())
 		}
-		a.links[h] = l
+		if err := errors.Join(old.Unpin(), old.Close()); err != nil {
+			return errors.Join(fmt.Errorf("replace pinned link %s: %w", e.Name(), err), fresh.Close())
+		}
+		if err := fresh.Pin(path); err != nil {
+			return errors.Join(fmt.Errorf("pin %s link: %w", h.name, err), fresh.Close())
+		}
+		d.hookLinks[h] = fresh
+	}
+	devices, err := devicesInForce(&d.objs, d.generation)
+	if err != nil {
+		return err
+	}
+	for _, ifindex := range devices {
+		d.devices[ifindex] = true
 	}
 	return nil
 }
 
-// linkAlive tells whether a TCX link still has its device: the kernel
-// keeps a link whose device was deleted, with no device.
-func linkAlive(l link.Link) (bool, error) {
-	info, err := l.Info()
-	if err != nil {
-		return false, err
+// devicesInForce lists the devices of generation in the devices map.
+func devicesInForce(objs *bpf.PolicyObjects, generation uint32) ([]int, error) {
+	var (
+		key   bpf.PolicyDeviceKey
+		value bpf.PolicyDeviceValue
+		out   []int
+	)
+	it := objs.Devices.Iterate()
+	for it.Next(&key, &value) {
+		if key.Generation == generation {
+			out = append(out, int(key.Ifindex))
+		}
 	}
-	tcx := info.TCX()
-	if tcx == nil {
-		return false, fmt.Errorf("link %d is not a TCX link", info.ID)
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("read devices in force: %w", err)
 	}
-	return tcx.Ifindex != 0, nil
-}
-
-func sortedDescending(m map[int]*attachment) []int {
-	out := make([]int, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	slices.Reverse(out)
-	return out
+	return out, nil
 }

@@ -2,39 +2,69 @@ package datapath
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
-	"github.com/vishvananda/netns"
 )
 
-// programsOn counts the TCX programs on each hook of a device of the node.
-func programsOn(tb testing.TB, node *testNode, ifindex int) map[ebpf.AttachType]int {
+// hookPrograms counts, per hook, the netfilter links in the kernel that run
+// one of d's programs, asking the kernel rather than d.
+func hookPrograms(tb testing.TB, d *Datapath) map[string]int {
 	tb.Helper()
-	out := map[ebpf.AttachType]int{}
-	for _, attach := range []ebpf.AttachType{ebpf.AttachTCXIngress, ebpf.AttachTCXEgress} {
-		err := inNetNS(node.path(), func() error {
-			res, err := link.QueryPrograms(link.QueryOptions{Target: ifindex, Attach: attach})
-			if err == nil {
-				out[attach] = len(res.Programs)
-			}
-			return err
-		})
+	return hookProgramsOf(tb, programIDs(tb, d))
+}
+
+// programIDs are the kernel's IDs of d's two programs, to look for links
+// running them once d is closed.
+func programIDs(tb testing.TB, d *Datapath) map[ebpf.ProgramID]bool {
+	tb.Helper()
+	ids := map[ebpf.ProgramID]bool{}
+	for _, p := range []*ebpf.Program{d.objs.EgressPolicy, d.objs.IngressPolicy} {
+		info, err := p.Info()
 		if err != nil {
-			tb.Fatalf("query programs on device %d: %v", ifindex, err)
+			tb.Fatalf("program info: %v", err)
 		}
+		id, _ := info.ID()
+		ids[id] = true
+	}
+	return ids
+}
+
+// hookProgramsOf counts, per hook, the netfilter links running a program
+// with one of these IDs.
+func hookProgramsOf(tb testing.TB, ids map[ebpf.ProgramID]bool) map[string]int {
+	tb.Helper()
+	out := map[string]int{}
+	var it link.Iterator
+	defer it.Close()
+	for it.Next() {
+		info, err := it.Link.Info()
+		if err != nil || !ids[info.Program] {
+			continue
+		}
+		if nf := info.Netfilter(); nf != nil {
+			for _, h := range hooks {
+				if nf.Hook == h.hook && slices.Contains(h.priorities[:], nf.Priority) {
+					out[h.name]++
+				}
+			}
+		}
+	}
+	if err := it.Err(); err != nil {
+		tb.Fatalf("iterate links: %v", err)
 	}
 	return out
 }
 
-func TestIntegrationAttachCompletesHalfAttachedDevice(t *testing.T) {
+func TestIntegrationAttachHooksOnceAndCompleteAfterACrash(t *testing.T) {
 	requireKernel(t)
 	node := newTestNode(t)
-	pod := node.addPod(t, "a", netip.MustParseAddr("192.168.78.1"), netip.MustParsePrefix("192.168.78.0/24"))
+	a := node.addPod(t, "a", netip.MustParseAddr("192.168.78.1"), netip.MustParsePrefix("192.168.78.0/24"))
+	b := node.addPod(t, "b", netip.MustParseAddr("192.168.78.2"), netip.MustParsePrefix("192.168.78.0/24"))
 	root := testPinRoot(t)
 	d, err := Open("half", WithPinRoot(root), WithNetNS(node.path()))
 	if err != nil {
@@ -46,118 +76,156 @@ func TestIntegrationAttachCompletesHalfAttachedDevice(t *testing.T) {
 			d.Close() // best effort after a failure; the bpffs unmount drops the rest
 		}
 	})
-	if err := d.Attach(pod.ifindex); err != nil {
-		t.Fatalf("Attach: %v", err)
+	if got := hookPrograms(t, d); len(got) != 0 {
+		t.Fatalf("before any Attach: %v, want no links", got)
 	}
-	if err := d.Attach(pod.ifindex); err != nil {
-		t.Fatalf("second Attach: %v", err)
+	for _, ifindex := range []int{a.ifindex, a.ifindex, b.ifindex} {
+		if err := d.Attach(ifindex); err != nil {
+			t.Fatalf("Attach %d: %v", ifindex, err)
+		}
 	}
-	both := map[ebpf.AttachType]int{ebpf.AttachTCXIngress: 1, ebpf.AttachTCXEgress: 1}
-	if got := programsOn(t, node, pod.ifindex); got[ebpf.AttachTCXIngress] != 1 || got[ebpf.AttachTCXEgress] != 1 {
-		t.Fatalf("after Attach twice: %v, want %v", got, both)
+	once := map[string]int{"nf_prerouting": 1, "nf_postrouting": 1}
+	if got := hookPrograms(t, d); fmt.Sprint(got) != fmt.Sprint(once) {
+		t.Fatalf("after attaching a twice and b: %v, want %v", got, once)
+	}
+	if got := d.Attached(); len(got) != 2 {
+		t.Fatalf("Attached() = %v, want both devices", got)
 	}
 
-	// Leave the device as a crash between the two pins would: one link only.
-	egress := d.links[pod.ifindex].links[tcxEgress]
-	if err := egress.Unpin(); err != nil {
+	// Leave the hooks as a crash between the two pins would: one link only.
+	post := d.hookLinks[postRouting]
+	if err := post.Unpin(); err != nil {
 		t.Fatalf("unpin: %v", err)
 	}
-	if err := egress.Close(); err != nil {
+	if err := post.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	delete(d.links[pod.ifindex].links, tcxEgress)
+	delete(d.hookLinks, postRouting)
 	if err := d.Release(); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-
 	d, err = Open("half", WithPinRoot(root), WithNetNS(node.path()))
 	if err != nil {
 		t.Fatalf("Open again: %v", err)
 	}
-	if got := d.Attached(); len(got) != 1 || got[0] != pod.ifindex {
-		t.Fatalf("Attached() = %v, want [%d]", got, pod.ifindex)
+	if got := hookPrograms(t, d); fmt.Sprint(got) != fmt.Sprint(map[string]int{"nf_prerouting": 1}) {
+		t.Fatalf("after reopening: %v, want the prerouting link only, now running this process's program", got)
 	}
-	if got := programsOn(t, node, pod.ifindex); got[ebpf.AttachTCXIngress] != 1 || got[ebpf.AttachTCXEgress] != 0 {
-		t.Fatalf("half-attached device: %v, want one program at ingress only", got)
+	if err := d.CheckAttached([]int{a.ifindex}); err == nil {
+		t.Fatalf("CheckAttached with a hook missing: no error")
 	}
-	if err := d.Attach(pod.ifindex); err != nil {
-		t.Fatalf("Attach on a half-attached device: %v", err)
+	// No tables were applied, so no device is in force yet: the
+	// controller's next sync attaches its pods again.
+	if got := d.Attached(); len(got) != 0 {
+		t.Fatalf("Attached() after reopening without tables = %v, want none", got)
 	}
-	if got := programsOn(t, node, pod.ifindex); got[ebpf.AttachTCXIngress] != 1 || got[ebpf.AttachTCXEgress] != 1 {
-		t.Fatalf("after completing: %v, want %v", got, both)
+	for _, ifindex := range []int{a.ifindex, b.ifindex} {
+		if err := d.Attach(ifindex); err != nil {
+			t.Fatalf("Attach with a hook missing: %v", err)
+		}
+	}
+	if got := hookPrograms(t, d); fmt.Sprint(got) != fmt.Sprint(once) {
+		t.Fatalf("after completing: %v, want %v", got, once)
+	}
+	if err := d.CheckAttached(d.Attached()); err != nil {
+		t.Fatalf("CheckAttached after completing: %v", err)
 	}
 
-	if err := d.Detach(pod.ifindex); err != nil {
-		t.Fatalf("Detach: %v", err)
+	// A hook program detached behind the datapath's back (bpftool link
+	// detach) is found, named and attached again.
+	post = d.hookLinks[postRouting]
+	postInfo, err := post.Info()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := d.Detach(pod.ifindex); err != nil {
-		t.Fatalf("second Detach: %v", err)
+	if err := post.Detach(); err != nil {
+		t.Fatal(err)
 	}
-	if got := programsOn(t, node, pod.ifindex); got[ebpf.AttachTCXIngress] != 0 || got[ebpf.AttachTCXEgress] != 0 {
-		t.Fatalf("after Detach: %v, want none", got)
+	err = d.CheckAttached(d.Attached())
+	if want := fmt.Sprintf("programs not attached: nf_postrouting program detached (link %d); attached again", postInfo.ID); err == nil || err.Error() != want {
+		t.Fatalf("CheckAttached after a detach: %v, want %q", err, want)
 	}
+	if err := d.CheckAttached(d.Attached()); err != nil {
+		t.Fatalf("CheckAttached after attaching again: %v", err)
+	}
+	if got := hookPrograms(t, d); fmt.Sprint(got) != fmt.Sprint(once) {
+		t.Fatalf("after attaching again: %v, want %v", got, once)
+	}
+
+	for range 2 {
+		if err := d.Detach(a.ifindex); err != nil {
+			t.Fatalf("Detach: %v", err)
+		}
+	}
+	if got := d.Attached(); len(got) != 1 || got[0] != b.ifindex {
+		t.Fatalf("Attached() after detaching a = %v, want [%d]", got, b.ifindex)
+	}
+	err = d.CheckAttached([]int{a.ifindex, b.ifindex})
+	if want := fmt.Sprintf("programs not attached: device %d: never attached", a.ifindex); err == nil || err.Error() != want {
+		t.Fatalf("CheckAttached of a detached device: %v, want %q", err, want)
+	}
+	ids := programIDs(t, d)
 	closed = true
 	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
+	if got := hookProgramsOf(t, ids); len(got) != 0 {
+		t.Fatalf("after Close: %v, want no links", got)
+	}
 }
 
-// CheckAttached names a program detached from a live device, and lets a
-// device that is gone (its pod deleted, the controller not caught up) pass.
-func TestIntegrationCheckAttached(t *testing.T) {
+// A pin directory left by a build that attached TCX links to each device
+// is taken over: those links go, the hooks replace them.
+func TestIntegrationOpenDropsTCXLinksOfEarlierBuilds(t *testing.T) {
 	requireKernel(t)
 	node := newTestNode(t)
-	a := node.addPod(t, "a", netip.MustParseAddr("192.168.79.1"), netip.MustParsePrefix("192.168.79.0/24"))
-	b := node.addPod(t, "b", netip.MustParseAddr("192.168.79.2"), netip.MustParsePrefix("192.168.79.0/24"))
-	d, err := Open("check", WithPinRoot(testPinRoot(t)), WithNetNS(node.path()))
+	a := node.addPod(t, "a", netip.MustParseAddr("192.168.77.1"), netip.MustParsePrefix("192.168.77.0/24"))
+	root := testPinRoot(t)
+	d, err := Open("test", WithPinRoot(root), WithNetNS(node.path()))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() { d.Close() })
-	for _, p := range []*testPod{a, b} {
-		if err := d.Attach(p.ifindex); err != nil {
-			t.Fatalf("Attach: %v", err)
-		}
-	}
-	if err := d.CheckAttached(d.Attached()); err != nil {
-		t.Fatalf("freshly attached: %v", err)
-	}
-	// b's device goes away with its namespace: nothing left to enforce there.
-	if err := netns.DeleteNamed(b.netns); err != nil {
+	// A TCX program of the kind earlier builds attached, pinned as they did.
+	spec := &ebpf.ProgramSpec{Type: ebpf.SchedCLS, License: "MIT", Instructions: asm.Instructions{
+		asm.LoadImm(asm.R0, -1, asm.DWord), // TCX_NEXT
+		asm.Return(),
+	}}
+	prog, err := ebpf.NewProgram(spec)
+	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for programsGone(node, b.ifindex) == false && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := d.CheckAttached(d.Attached()); err != nil {
-		t.Fatalf("after b's device went away: %v", err)
-	}
-	// a's ingress program is detached behind the datapath's back.
-	if err := d.links[a.ifindex].links[tcxIngress].Detach(); err != nil {
-		t.Fatal(err)
-	}
-	err = d.CheckAttached(d.Attached())
-	if want := fmt.Sprintf("programs not attached: device %d: tcx_ingress program detached", a.ifindex); err == nil || err.Error() != want {
-		t.Errorf("after detaching a's ingress program: %v, want %q", err, want)
-	}
-	// Attaching the device again replaces the dead link instead of taking it
-	// as done (a device index can come back with a new pod's veth).
-	if err := d.Attach(a.ifindex); err != nil {
-		t.Fatalf("Attach again: %v", err)
-	}
-	if err := d.CheckAttached(d.Attached()); err != nil {
-		t.Errorf("after attaching again: %v", err)
-	}
-	if got := programsOn(t, node, a.ifindex); got[ebpf.AttachTCXIngress] != 1 || got[ebpf.AttachTCXEgress] != 1 {
-		t.Errorf("programs after attaching again: %v, want one on each hook", got)
-	}
-}
-
-// programsGone tells whether a device no longer exists in the node.
-func programsGone(node *testNode, ifindex int) bool {
-	return inNetNS(node.path(), func() error {
-		_, err := net.InterfaceByIndex(ifindex)
+	defer prog.Close()
+	var tcx link.Link
+	if err := inNetNS(node.path(), func() error {
+		var err error
+		tcx, err = link.AttachTCX(link.TCXOptions{Interface: a.ifindex, Program: prog, Attach: ebpf.AttachTCXIngress})
 		return err
-	}) != nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pin := d.pins.linkPath(fmt.Sprintf("%d_tcx_ingress", a.ifindex))
+	if err := tcx.Pin(pin); err != nil {
+		t.Fatal(err)
+	}
+	info, err := tcx.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcx.Close()
+	if err := d.Release(); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := Open("test", WithPinRoot(root), WithNetNS(node.path()))
+	if err != nil {
+		t.Fatalf("Open over a TCX pin: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := d2.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	if l, err := link.NewFromID(info.ID); err == nil {
+		l.Close()
+		t.Fatalf("the earlier build's TCX link %d is still there", info.ID)
+	}
 }

@@ -6,21 +6,26 @@ import (
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
 )
 
 // Datapath is one enforcer instance: its programs, its pinned maps, and the
-// TCX links attaching the programs to host-side veths of one node network
-// namespace. It is safe for concurrent use.
+// netfilter links attaching the programs to the hooks of one node network
+// namespace, with the pods' host-side veths it enforces. It is safe for
+// concurrent use.
 type Datapath struct {
 	pins  pins
 	netns string
 	objs  bpf.PolicyObjects
 
-	mu    sync.Mutex
-	links map[int]*attachment
+	mu sync.Mutex
+	// hookLinks are the pinned netfilter links; devices are the host-side
+	// veths under enforcement.
+	hookLinks map[hook]link.Link
+	devices   map[int]bool
 	// generation is the one in force; applied are its map entries, nil when
 	// this process did not write them (after a restart), which makes the
 	// next Apply sweep the maps instead of deleting known keys.
@@ -47,14 +52,14 @@ type options struct {
 // BPF filesystem. Tests use a private mount.
 func WithPinRoot(root string) Option { return func(o *options) { o.pinRoot = root } }
 
-// WithNetNS attaches to devices of the network namespace at path (such as
+// WithNetNS attaches to the hooks of the network namespace at path (such as
 // /var/run/netns/node) instead of the caller's.
 func WithNetNS(path string) Option { return func(o *options) { o.netns = path } }
 
 // Open loads the programs and opens the instance's pinned maps, creating
 // them on first use. An instance that a previous process left pinned keeps
-// its maps, generation and links; the links are switched to this build's
-// programs, and entries of any generation not in force (a crash in the
+// its maps, generation and links; the links are replaced with ones to this
+// build's programs, and entries of any generation not in force (a crash in the
 // middle of Apply) are swept.
 func Open(instance string, opts ...Option) (*Datapath, error) {
 	o := options{pinRoot: DefaultPinRoot}
@@ -78,7 +83,7 @@ func Open(instance string, opts ...Option) (*Datapath, error) {
 			m.Pinning = ebpf.PinByName
 		}
 	}
-	d := &Datapath{pins: p, netns: o.netns, links: map[int]*attachment{}}
+	d := &Datapath{pins: p, netns: o.netns, hookLinks: map[hook]link.Link{}, devices: map[int]bool{}}
 	if err := spec.LoadAndAssign(&d.objs, &ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: p.maps()}}); err != nil {
 		return nil, fmt.Errorf("open datapath %s: load objects (maps pinned by another build? remove %s): %w", instance, p.dir, err)
 	}
@@ -120,9 +125,9 @@ func (d *Datapath) Release() error {
 
 func (d *Datapath) closeHandles() error {
 	var errs []error
-	for ifindex, a := range d.links {
-		errs = append(errs, a.close())
-		delete(d.links, ifindex)
+	for h, l := range d.hookLinks {
+		errs = append(errs, l.Close())
+		delete(d.hookLinks, h)
 	}
 	errs = append(errs, d.objs.Close())
 	if err := errors.Join(errs...); err != nil {
@@ -138,9 +143,7 @@ func (d *Datapath) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var errs []error
-	for _, ifindex := range sortedDescending(d.links) {
-		errs = append(errs, d.detachLocked(ifindex))
-	}
+	errs = append(errs, d.detachHooksLocked())
 	for _, m := range d.pinnedMaps() {
 		errs = append(errs, m.Unpin())
 	}

@@ -1,5 +1,5 @@
 // Package datapath loads the reference enforcer's eBPF programs, pins their
-// maps and TCX links under /sys/fs/bpf/netpolcheck/<instance>/, and writes
+// maps and netfilter hook links under /sys/fs/bpf/netpolcheck/<instance>/, and writes
 // compiled policy tables into the maps.
 //
 // A policy change is atomic: Apply writes a complete new generation of the

@@ -66,11 +66,15 @@ func TestIntegrationDropRecords(t *testing.T) {
 				Direction: bpf.Ingress, Reason: bpf.ReasonPeer, Identity: 2, Endpoint: "x/b", Generation: gen, Ifindex: 1},
 			String: "Ingress denied 10.1.1.1:53 -> 192.168.0.2:5353/UDP at x/b (no-peer, generation 1)",
 		},
+		// Test runs cannot name the device a packet came in on (the kernel
+		// sets only the outgoing one, whatever the hook), so the device
+		// check is shown on the way out: a managed device carries its
+		// pod's address only, either way.
 		{
-			name: "forged source on a managed device", hook: atEgress, flow: tcp(netip.MustParseAddr("192.168.0.99"), ya, 40000, 80),
-			want: Drop{Source: netip.MustParseAddr("192.168.0.99"), Destination: ya, SourcePort: 40000, DestinationPort: 80, Protocol: 6,
-				Direction: bpf.Egress, Reason: bpf.ReasonAddress, Identity: 2, Endpoint: "x/b", Generation: gen, Ifindex: 1},
-			String: "Egress denied 192.168.0.99:40000 -> 192.168.1.1:80/TCP at x/b (wrong-address, generation 1)",
+			name: "another address through a managed device", hook: atIngress, flow: tcp(ya, netip.MustParseAddr("192.168.0.99"), 40000, 80),
+			want: Drop{Source: ya, Destination: netip.MustParseAddr("192.168.0.99"), SourcePort: 40000, DestinationPort: 80, Protocol: 6,
+				Direction: bpf.Ingress, Reason: bpf.ReasonAddress, Identity: 2, Endpoint: "x/b", Generation: gen, Ifindex: 1},
+			String: "Ingress denied 192.168.1.1:40000 -> 192.168.0.99:80/TCP at x/b (wrong-address, generation 1)",
 		},
 	}
 	for _, tt := range tests {
@@ -88,8 +92,8 @@ func TestIntegrationDropRecords(t *testing.T) {
 		})
 	}
 
-	// x/b's own address passes the device check and its open egress.
-	if got := runAt(t, d, atEgress, testpacket.IPv4(tcp(xb, ya, 40000, 80))); got != bpf.VerdictNext {
+	// x/b's own address passes the device check and its open ingress from a.
+	if got := runAt(t, d, atIngress, testpacket.IPv4(tcp(xa, xb, 40000, 80))); got != bpf.VerdictAccept {
 		t.Fatalf("x/b's own address: verdict %s, want allow", verdictName(got))
 	}
 	select {

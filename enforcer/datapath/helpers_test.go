@@ -68,17 +68,17 @@ func openTest(tb testing.TB, opts ...Option) *Datapath {
 
 // The hooks a test packet is run at.
 const (
-	atEgress  = "egress"  // TCX ingress of the source pod's veth: its egress policy
-	atIngress = "ingress" // TCX egress of the destination pod's veth: its ingress policy
+	atEgress  = "egress"  // PREROUTING, from the source pod's veth: its egress policy
+	atIngress = "ingress" // POSTROUTING, to the destination pod's veth: its ingress policy
 )
 
 func runAt(tb testing.TB, d *Datapath, hook string, frame []byte) int32 {
 	tb.Helper()
-	prog := d.objs.IngressPolicy
+	prog, state := d.objs.IngressPolicy, bpf.HookState(bpf.HookPostRouting)
 	if hook == atEgress {
-		prog = d.objs.EgressPolicy
+		prog, state = d.objs.EgressPolicy, bpf.HookState(bpf.HookPreRouting)
 	}
-	ret, err := prog.Run(&ebpf.RunOptions{Data: frame})
+	ret, err := prog.Run(&ebpf.RunOptions{Data: frame, Context: state})
 	if err != nil {
 		tb.Fatalf("run %s program: %v", hook, err)
 	}
@@ -87,7 +87,7 @@ func runAt(tb testing.TB, d *Datapath, hook string, frame []byte) int32 {
 
 func verdictName(v int32) string {
 	switch v {
-	case bpf.VerdictNext:
+	case bpf.VerdictAccept:
 		return "allow"
 	case bpf.VerdictDrop:
 		return "drop"

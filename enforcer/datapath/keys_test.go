@@ -110,28 +110,31 @@ func TestEncodeErrors(t *testing.T) {
 	}
 }
 
-func TestParseLinkPin(t *testing.T) {
+func TestLinkPinNames(t *testing.T) {
 	tests := []struct {
-		name    string
-		ifindex int
-		hook    hook
-		ok      bool
+		name   string
+		hook   hook
+		isHook bool
+		legacy bool
 	}{
-		{"12_tcx_ingress", 12, tcxIngress, true},
-		{"3_tcx_egress", 3, tcxEgress, true},
-		{"0_tcx_egress", 0, hook{}, false},
-		{"x_tcx_egress", 0, hook{}, false},
-		{"12_tc_ingress", 0, hook{}, false},
-		{"12", 0, hook{}, false},
+		{"nf_prerouting", preRouting, true, false},
+		{"nf_postrouting", postRouting, true, false},
+		{"nf_forward", hook{}, false, false},
+		{"12_tcx_ingress", hook{}, false, true},
+		{"3_tcx_egress", hook{}, false, true},
+		{"0_tcx_egress", hook{}, false, false},
+		{"x_tcx_egress", hook{}, false, false},
+		{"12_tc_ingress", hook{}, false, false},
+		{"12", hook{}, false, false},
 	}
 	for _, tt := range tests {
-		ifindex, h, ok := parseLinkPin(tt.name)
-		if ifindex != tt.ifindex || h != tt.hook || ok != tt.ok {
-			t.Errorf("parseLinkPin(%q) = %d, %v, %v; want %d, %v, %v", tt.name, ifindex, h, ok, tt.ifindex, tt.hook, tt.ok)
+		h, ok := hookNamed(tt.name)
+		if h != tt.hook || ok != tt.isHook || isLegacyTCXPin(tt.name) != tt.legacy {
+			t.Errorf("%q: hook %v %v, legacy %v; want %v %v, %v", tt.name, h, ok, isLegacyTCXPin(tt.name), tt.hook, tt.isHook, tt.legacy)
 		}
 	}
 	p := pins{dir: "/sys/fs/bpf/netpolcheck/run1"}
-	if got := p.link(12, tcxIngress); got != "/sys/fs/bpf/netpolcheck/run1/links/12_tcx_ingress" {
+	if got := p.link(preRouting); got != "/sys/fs/bpf/netpolcheck/run1/links/nf_prerouting" {
 		t.Fatalf("link pin path = %q", got)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium/ebpf"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -242,14 +241,13 @@ func TestIntegrationNamespaces(t *testing.T) {
 
 	// Close detaches everything: no program is left on either device and
 	// no pin is left under the root.
+	ids := programIDs(t, d)
 	closed = true
 	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	for _, p := range []*testPod{a, b} {
-		if got := programsOn(t, node, p.ifindex); got[ebpf.AttachTCXIngress] != 0 || got[ebpf.AttachTCXEgress] != 0 {
-			t.Errorf("device %d: programs left after Close: %v", p.ifindex, got)
-		}
+	if got := hookProgramsOf(t, ids); len(got) != 0 {
+		t.Errorf("hook links left after Close: %v", got)
 	}
 	entries, err := os.ReadDir(root)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -123,7 +123,7 @@ func compareWithOracle(t *testing.T, d *Datapath, w *scenarios.World, local map[
 			if _, ok := local[side.end.ID]; !ok {
 				continue // another node enforces it
 			}
-			got := runAt(t, d, side.hook, frame) == bpf.VerdictNext
+			got := runAt(t, d, side.hook, frame) == bpf.VerdictAccept
 			counts.sides++
 			if got {
 				counts.allowed++

@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,28 +25,27 @@ type pins struct {
 func (p pins) maps() string  { return filepath.Join(p.dir, "maps") }
 func (p pins) links() string { return filepath.Join(p.dir, "links") }
 
-// link is the pin of the link attaching one program to one hook of a device.
-func (p pins) link(ifindex int, h hook) string {
-	return filepath.Join(p.links(), strconv.Itoa(ifindex)+"_"+h.name)
-}
+// link is the pin of the link attaching one program to one hook.
+func (p pins) link(h hook) string { return p.linkPath(h.name) }
 
-// parseLinkPin reads back what link wrote: the device and the hook.
-func parseLinkPin(name string) (int, hook, bool) {
-	index, hookName, ok := strings.Cut(name, "_")
-	if !ok {
-		return 0, hook{}, false
-	}
-	ifindex, err := strconv.Atoi(index)
-	if err != nil || ifindex <= 0 {
-		return 0, hook{}, false
-	}
+// linkPath is the pin called name among the links.
+func (p pins) linkPath(name string) string { return filepath.Join(p.links(), name) }
+
+// hookNamed reads back what link wrote: the hook.
+func hookNamed(name string) (hook, bool) {
 	for _, h := range hooks {
-		if h.name == hookName {
-			return ifindex, h, true
+		if h.name == name {
+			return h, true
 		}
 	}
-	return 0, hook{}, false
+	return hook{}, false
 }
+
+// legacyTCXPin names the per-device links of builds before the netfilter
+// hooks: "<ifindex>_tcx_ingress" and "<ifindex>_tcx_egress".
+var legacyTCXPin = regexp.MustCompile(`^[1-9][0-9]*_tcx_(ingress|egress)$`)
+
+func isLegacyTCXPin(name string) bool { return legacyTCXPin.MatchString(name) }
 
 func newPins(root, instance string) (pins, error) {
 	if !instanceName.MatchString(instance) {

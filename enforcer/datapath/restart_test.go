@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -355,13 +354,12 @@ func TestIntegrationEnforcerRestart(t *testing.T) {
 	if got := d.Attached(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] || d.Generation() != 2 {
 		t.Errorf("after both children: attached %v generation %d, want %v generation 2", got, d.Generation(), want)
 	}
+	ids := programIDs(t, d)
 	if err := d.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	for _, p := range []*testPod{a, b} {
-		if got := programsOn(t, node, p.ifindex); got[ebpf.AttachTCXIngress] != 0 || got[ebpf.AttachTCXEgress] != 0 {
-			t.Errorf("device %d: programs left after Close: %v", p.ifindex, got)
-		}
+	if got := hookProgramsOf(t, ids); len(got) != 0 {
+		t.Errorf("hook links left after Close: %v", got)
 	}
 	if left, err := filepath.Glob(filepath.Join(root, "*")); err != nil || len(left) != 0 {
 		t.Errorf("pins left: %v %v", left, err)

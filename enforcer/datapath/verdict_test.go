@@ -19,7 +19,7 @@ type packet struct {
 }
 
 func allowed(hook string, f testpacket.Flow) packet {
-	return packet{hook, testpacket.IPv4(f), bpf.VerdictNext}
+	return packet{hook, testpacket.IPv4(f), bpf.VerdictAccept}
 }
 
 func dropped(hook string, f testpacket.Flow) packet {
@@ -96,7 +96,7 @@ func TestIntegrationVerdict(t *testing.T) {
 				allowed(atIngress, udp(xa, xb, 40000, 65535)),
 				allowed(atIngress, sctp(xa, xb, 40000, 9)),
 				allowed(atIngress, icmp(xa, xb)),
-				{atIngress, testpacket.Fragment(testpacket.IPv4(tcp(xa, xb, 40001, 80))), bpf.VerdictNext},
+				{atIngress, testpacket.Fragment(testpacket.IPv4(tcp(xa, xb, 40001, 80))), bpf.VerdictAccept},
 			},
 		},
 		{

@@ -305,10 +305,10 @@ func TestIntegrationEnforcerHealthAndHowBlocked(t *testing.T) {
 		t.Errorf("closed port: %s (%s), want blocked (refused): %s", r.Outcome, r.Blocked, r.Detail)
 	}
 
-	// Detach one pod's ingress program through its pinned link.
+	// Detach the ingress program through its pinned link.
 	var pins []string
 	_ = filepath.WalkDir(c.(*local.Cluster).Node().PinDir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, "_tcx_ingress") {
+		if err == nil && !d.IsDir() && filepath.Base(path) == "nf_postrouting" {
 			pins = append(pins, path)
 		}
 		return nil
