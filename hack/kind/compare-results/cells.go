@@ -56,24 +56,45 @@ func sortedKeys(cells map[cellKey]reports.Cell) []cellKey {
 // comparison counts what compareSame saw.
 type comparison struct {
 	cells, same, externalSkipped, loopback int
+	// notRun counts the first run's cells of scenarios a subset run left out.
+	notRun int
 }
 
 func (c comparison) String() string {
-	return fmt.Sprintf("%d cells: %d with the same expected and observed verdicts, %d skipped by the second run for want of external hosts, %d loopback cells observed differently (ignored, as upstream does)",
+	s := fmt.Sprintf("%d cells: %d with the same expected and observed verdicts, %d skipped by the second run for want of external hosts, %d loopback cells observed differently (ignored, as upstream does)",
 		c.cells, c.same, c.externalSkipped, c.loopback)
+	if c.notRun > 0 {
+		s += fmt.Sprintf("; %d cells of scenarios the second run did not select", c.notRun)
+	}
+	return s
 }
 
 // compareSame wants both runs to have the same cells with the same expected
 // and observed verdicts. Loopback cells carry no verdict: traffic from a pod
 // to itself never meets an enforcer, and a loaded pod answering itself after
 // the probe timeout is seen as blocked in one run and allowed in the other.
-func compareSame(a, b *reports.Results, externalSkipped bool) (comparison, []string) {
+//
+// With subset, the second run selected some of the first run's scenarios
+// (--focus, --tags): the first run's other scenarios are left out, but the
+// second must have run at least one.
+func compareSame(a, b *reports.Results, externalSkipped, subset bool) (comparison, []string) {
 	ac, problems := cellsOf(a, "first run")
 	bc, more := cellsOf(b, "second run")
 	problems = append(problems, more...)
+	ran := map[string]bool{}
+	for _, s := range b.Scenarios {
+		ran[s.Name] = true
+	}
+	if subset && len(ran) == 0 {
+		problems = append(problems, "the second run ran no scenario")
+	}
 	var c comparison
 	for _, k := range sortedKeys(ac) {
 		x := ac[k]
+		if subset && !ran[k.scenario] {
+			c.notRun++
+			continue
+		}
 		y, ok := bc[k]
 		if !ok {
 			problems = append(problems, k.String()+": only in the first run")

@@ -67,7 +67,7 @@ func TestCompareSame(t *testing.T) {
 			}},
 	}
 	for _, tt := range tests {
-		got, problems := compareSame(results(base...), results(tt.b...), tt.externalSkipped)
+		got, problems := compareSame(results(base...), results(tt.b...), tt.externalSkipped, false)
 		if got != tt.want || !reflect.DeepEqual(problems, tt.problems) {
 			t.Errorf("%s: %+v, %q; want %+v, %q", tt.name, got, problems, tt.want, tt.problems)
 		}
@@ -82,7 +82,7 @@ func TestCompareSameIgnoresLoopbackObservations(t *testing.T) {
 	quick := cell("x/a", "x/a", 80, "blocked", "allowed")
 	quick.Loopback, quick.Verdict = true, reports.Ignored
 	other := cell("x/a", "x/b", 80, "allowed", "allowed")
-	got, problems := compareSame(results(other, slow), results(other, quick), false)
+	got, problems := compareSame(results(other, slow), results(other, quick), false, false)
 	if want := (comparison{cells: 2, same: 1, loopback: 1}); got != want || problems != nil {
 		t.Errorf("%+v, %q; want %+v and no problems", got, problems, want)
 	}
@@ -91,7 +91,7 @@ func TestCompareSameIgnoresLoopbackObservations(t *testing.T) {
 func TestCompareSameRefusesOmittedCells(t *testing.T) {
 	b := results()
 	b.Scenarios[0].Steps[0].CellsOmitted = true
-	_, problems := compareSame(results(), b, false)
+	_, problems := compareSame(results(), b, false, false)
 	if want := []string{"second run: s / 1 deny x kept no cells"}; !reflect.DeepEqual(problems, want) {
 		t.Errorf("problems %q; want %q", problems, want)
 	}
@@ -186,5 +186,25 @@ func TestRun(t *testing.T) {
 			t.Errorf("run(%s): stdout %q, stderr %q, err %q; want %q, %q, %q",
 				strings.Join(tt.args, " "), stdout.String(), stderr.String(), got, tt.stdout, tt.stderr, tt.err)
 		}
+	}
+}
+
+func TestCompareSameSubset(t *testing.T) {
+	first := results(cell("x/a", "x/b", 80, "allowed", "allowed"))
+	first.Scenarios = append(first.Scenarios, reports.ScenarioResult{Name: "other", Status: reports.Pass,
+		Steps: []reports.StepResult{{Name: "deny x", Cells: []reports.Cell{cell("x/a", "x/b", 81, "blocked", "blocked")}, CellCount: 1}}})
+
+	got, problems := compareSame(first, results(cell("x/a", "x/b", 80, "allowed", "allowed")), false, true)
+	if len(problems) != 0 || got.same != 1 || got.notRun != 1 {
+		t.Errorf("subset of one scenario: %+v, problems %v; want 1 same, 1 not run", got, problems)
+	}
+	if _, problems := compareSame(first, results(cell("x/a", "x/b", 80, "allowed", "blocked")), false, true); len(problems) != 1 {
+		t.Errorf("subset with a different verdict: problems %v, want one", problems)
+	}
+	if _, problems := compareSame(first, &reports.Results{}, false, true); !reflect.DeepEqual(problems, []string{"the second run ran no scenario"}) {
+		t.Errorf("empty subset run: problems %v, want the empty run named", problems)
+	}
+	if _, problems := compareSame(first, results(cell("x/a", "x/b", 80, "allowed", "allowed")), false, false); len(problems) != 1 {
+		t.Errorf("without --subset: problems %v, want the left-out scenario's cell", problems)
 	}
 }

@@ -1,12 +1,13 @@
 // Command compare-results checks the results.json files of make e2e-kind
 // against each other, cell by cell, and prints a one-line summary.
 //
-//	compare-results same [--external-skipped] RUN.json OTHER.json
+//	compare-results same [--external-skipped] [--subset] RUN.json OTHER.json
 //
 // passes when both runs cover the same cells with the same expected and
 // observed verdicts. With --external-skipped, a cell OTHER skipped because
 // it had no external hosts (certify on a kind cluster) may differ when one
-// end of it is an external host.
+// end of it is an external host. With --subset, OTHER ran some of RUN's
+// scenarios, which must match; RUN's others are left out.
 //
 //	compare-results no-enforcer RESULTS.json
 //
@@ -34,7 +35,7 @@ func main() {
 }
 
 // errUsage is a command line compare-results cannot read.
-var errUsage = errors.New("usage: compare-results same [--external-skipped] RUN.json OTHER.json | no-enforcer RESULTS.json")
+var errUsage = errors.New("usage: compare-results same [--external-skipped] [--subset] RUN.json OTHER.json | no-enforcer RESULTS.json")
 
 // maxShown bounds the differences printed.
 const maxShown = 20
@@ -52,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs := flag.NewFlagSet("same", flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		externalSkipped := fs.Bool("external-skipped", false, "accept cells OTHER skipped for want of external hosts")
+		subset := fs.Bool("subset", false, "OTHER ran some of RUN's scenarios: compare those only")
 		if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 2 {
 			return errUsage
 		}
@@ -64,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		var c comparison
-		c, problems = compareSame(a, b, *externalSkipped)
+		c, problems = compareSame(a, b, *externalSkipped, *subset)
 		summary = c.String()
 	case "no-enforcer":
 		if len(args) != 2 {
