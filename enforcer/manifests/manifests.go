@@ -27,6 +27,13 @@ const Namespace = "kube-system"
 // app.kubernetes.io/name=Name.
 const Name = "netpolcheck-enforcer"
 
+// PodSelector selects the enforcer's pods; Port is where each serves
+// /healthz, /readyz and /metrics (see enforcer.yaml).
+const (
+	PodSelector = "app.kubernetes.io/name=" + Name
+	Port        = 9090
+)
+
 // Render returns the enforcer's objects as multi-document YAML with image
 // as the DaemonSet's container image.
 func Render(image string) (string, error) {

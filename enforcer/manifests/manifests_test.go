@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
@@ -80,8 +81,11 @@ func TestDaemonSet(t *testing.T) {
 	if p := c.LivenessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" {
 		t.Errorf("liveness probe %+v, want GET /healthz", p)
 	}
-	if len(c.Ports) != 1 || c.Ports[0].Name != "http" || c.Ports[0].ContainerPort != 9090 {
-		t.Errorf("ports %+v, want http on 9090 (the daemon's --listen)", c.Ports)
+	if len(c.Ports) != 1 || c.Ports[0].Name != "http" || c.Ports[0].ContainerPort != Port {
+		t.Errorf("ports %+v, want http on %d (Port, the daemon's --listen)", c.Ports, Port)
+	}
+	if sel, err := labels.Parse(PodSelector); err != nil || !sel.Matches(labels.Set(ds.Spec.Template.Labels)) {
+		t.Errorf("PodSelector %q does not select the pods (labels %v): %v", PodSelector, ds.Spec.Template.Labels, err)
 	}
 
 	sc := c.SecurityContext

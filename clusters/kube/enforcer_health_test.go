@@ -1,0 +1,74 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	restclient "k8s.io/client-go/rest"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/netpolcheck/netpolcheck/enforcer/manifests"
+)
+
+// readyz answers the proxied /readyz of one pod.
+type readyz struct {
+	body string
+	err  error
+}
+
+func (r readyz) DoRaw(context.Context) ([]byte, error)         { return []byte(r.body), r.err }
+func (r readyz) Stream(context.Context) (io.ReadCloser, error) { return nil, r.err }
+
+func enforcerPod(name, node string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: manifests.Namespace, Labels: map[string]string{"app.kubernetes.io/name": manifests.Name}},
+		Spec:       corev1.PodSpec{NodeName: node},
+	}
+}
+
+func TestCheckEnforcer(t *testing.T) {
+	tests := []struct {
+		name    string
+		pods    []runtime.Object
+		answers map[string]readyz
+		want    string
+	}{
+		{"no enforcer on the cluster: nothing to check", nil, nil, ""},
+		{"every pod ready", []runtime.Object{enforcerPod("e1", "n1"), enforcerPod("e2", "n2")},
+			map[string]readyz{"e1": {body: "ready"}, "e2": {body: "ready"}}, ""},
+		{"a detached program", []runtime.Object{enforcerPod("e1", "n1"), enforcerPod("e2", "n2")},
+			map[string]readyz{"e1": {body: "ready"}, "e2": {body: "not ready: programs not attached: nf_postrouting program detached (link 7); attached again\n", err: errors.New("the server is currently unable to handle the request")}},
+			"reference enforcer not ready: e2 on node n2: not ready: programs not attached: nf_postrouting program detached (link 7); attached again"},
+		{"a pod that does not answer", []runtime.Object{enforcerPod("e1", "n1")},
+			map[string]readyz{"e1": {err: errors.New("dial tcp 172.18.0.3:9090: connect: connection refused")}},
+			"reference enforcer not ready: e1 on node n1: dial tcp 172.18.0.3:9090: connect: connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := fake.NewClientset(tt.pods...)
+			client.AddProxyReactor("pods", func(a k8stesting.Action) (bool, restclient.ResponseWrapper, error) {
+				p := a.(k8stesting.ProxyGetAction)
+				if p.GetPath() != "/readyz" || p.GetPort() != "9090" {
+					t.Errorf("proxied %s:%s, want /readyz on 9090", p.GetPath(), p.GetPort())
+				}
+				return true, tt.answers[p.GetName()], nil
+			})
+			c := &Cluster{b: &Backend{client: client}}
+			err := c.CheckEnforcer(context.Background())
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want && !(tt.want != "" && strings.HasPrefix(got, tt.want)) {
+				t.Errorf("CheckEnforcer = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
