@@ -108,14 +108,21 @@ func (d *Datapath) Attach(ifindex int) error {
 	return nil
 }
 
-// Detach takes the device out of the recorded set; the hooks stay for the
-// other devices until Close. Detaching a device that is not attached is a
-// no-op, so that a controller can detach after the kernel removed the device.
+// Detach takes the device out of the recorded set; the last device takes
+// the hook links with it, so a node with no pod to enforce runs no program.
+// Detaching a device that is not attached is a no-op, so that a controller
+// can detach after the kernel removed the device.
 func (d *Datapath) Detach(ifindex int) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if !d.devices[ifindex] {
+		return nil
+	}
 	delete(d.devices, ifindex)
-	return nil
+	if len(d.devices) > 0 {
+		return nil
+	}
+	return d.detachHooksLocked()
 }
 
 // Attached lists the devices under enforcement, in index order.

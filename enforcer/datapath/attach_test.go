@@ -164,6 +164,18 @@ func TestIntegrationAttachHooksOnceAndCompleteAfterACrash(t *testing.T) {
 	if want := fmt.Sprintf("programs not attached: device %d: never attached", a.ifindex); err == nil || err.Error() != want {
 		t.Fatalf("CheckAttached of a detached device: %v, want %q", err, want)
 	}
+	if err := d.Detach(b.ifindex); err != nil {
+		t.Fatalf("Detach the last device: %v", err)
+	}
+	if got := hookPrograms(t, d); len(got) != 0 {
+		t.Fatalf("after detaching the last device: %v, want no links", got)
+	}
+	if err := d.Attach(b.ifindex); err != nil {
+		t.Fatalf("Attach after the last Detach: %v", err)
+	}
+	if got := hookPrograms(t, d); fmt.Sprint(got) != fmt.Sprint(once) {
+		t.Fatalf("after attaching again: %v, want %v", got, once)
+	}
 	ids := programIDs(t, d)
 	closed = true
 	if err := d.Close(); err != nil {
