@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/enforcer/manifests"
@@ -25,11 +27,12 @@ var _ clusters.HealthChecker = (*Cluster)(nil)
 // which do not lag behind new pods (docs/design.md), so a not-ready answer
 // is a real hole. (Checks that waited for an enforcer attaching per-device
 // programs to catch up ate the steps' convergence time under load.)
+//
+// Only the way there is tried again: a request that found no enforcer to
+// answer it (a timeout or a refused connection through a loaded API server)
+// says nothing about the enforcer, so it is sent again, up to
+// readyzAttempts times, readyzPause apart.
 func (c *Cluster) CheckEnforcer(ctx context.Context) error {
-	return c.checkEnforcerOnce(ctx)
-}
-
-func (c *Cluster) checkEnforcerOnce(ctx context.Context) error {
 	client := c.b.client
 	pods, err := client.CoreV1().Pods(manifests.Namespace).List(ctx, metav1.ListOptions{LabelSelector: manifests.PodSelector})
 	if apierrors.IsForbidden(err) {
@@ -45,7 +48,7 @@ func (c *Cluster) checkEnforcerOnce(ctx context.Context) error {
 		if p.DeletionTimestamp != nil {
 			continue // replaced by a rollout; its successor is listed too
 		}
-		body, err := client.CoreV1().Pods(p.Namespace).ProxyGet("http", p.Name, strconv.Itoa(manifests.Port), "/readyz", nil).DoRaw(ctx)
+		body, err := readyz(ctx, client, p.Namespace, p.Name)
 		if apierrors.IsForbidden(err) {
 			return nil
 		}
@@ -61,4 +64,31 @@ func (c *Cluster) checkEnforcerOnce(ctx context.Context) error {
 		return fmt.Errorf("reference enforcer not ready: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// readyzAttempts and readyzPause pace asking a pod again when the request
+// itself failed.
+var (
+	readyzAttempts = 3
+	readyzPause    = time.Second
+)
+
+// readyz reads one enforcer pod's /readyz; an answer with a body is final.
+func readyz(ctx context.Context, client kubernetes.Interface, namespace, name string) ([]byte, error) {
+	var (
+		body []byte
+		err  error
+	)
+	for attempt := 1; attempt <= readyzAttempts; attempt++ {
+		body, err = client.CoreV1().Pods(namespace).ProxyGet("http", name, strconv.Itoa(manifests.Port), "/readyz", nil).DoRaw(ctx)
+		if err == nil || len(strings.TrimSpace(string(body))) > 0 || apierrors.IsForbidden(err) || attempt == readyzAttempts {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return body, err
+		case <-time.After(readyzPause):
+		}
+	}
+	return body, err
 }

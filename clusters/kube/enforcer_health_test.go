@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,14 +18,14 @@ import (
 	"github.com/netpolcheck/netpolcheck/enforcer/manifests"
 )
 
-// readyz answers the proxied /readyz of one pod.
-type readyz struct {
+// readyzAnswer answers the proxied /readyz of one pod.
+type readyzAnswer struct {
 	body string
 	err  error
 }
 
-func (r readyz) DoRaw(context.Context) ([]byte, error)         { return []byte(r.body), r.err }
-func (r readyz) Stream(context.Context) (io.ReadCloser, error) { return nil, r.err }
+func (r readyzAnswer) DoRaw(context.Context) ([]byte, error)         { return []byte(r.body), r.err }
+func (r readyzAnswer) Stream(context.Context) (io.ReadCloser, error) { return nil, r.err }
 
 func enforcerPod(name, node string) *corev1.Pod {
 	return &corev1.Pod{
@@ -34,27 +35,30 @@ func enforcerPod(name, node string) *corev1.Pod {
 }
 
 func TestCheckEnforcer(t *testing.T) {
+	readyzPause = time.Millisecond
 	tests := []struct {
 		name    string
 		pods    []runtime.Object
-		answers map[string]readyz
+		answers map[string]readyzAnswer
 		want    string
 	}{
 		{"no enforcer on the cluster: nothing to check", nil, nil, ""},
 		{"every pod ready", []runtime.Object{enforcerPod("e1", "n1"), enforcerPod("e2", "n2")},
-			map[string]readyz{"e1": {body: "ready"}, "e2": {body: "ready"}}, ""},
+			map[string]readyzAnswer{"e1": {body: "ready"}, "e2": {body: "ready"}}, ""},
 		{"a detached program", []runtime.Object{enforcerPod("e1", "n1"), enforcerPod("e2", "n2")},
-			map[string]readyz{"e1": {body: "ready"}, "e2": {body: "not ready: programs not attached: nf_postrouting program detached (link 7); attached again\n", err: errors.New("the server is currently unable to handle the request")}},
+			map[string]readyzAnswer{"e1": {body: "ready"}, "e2": {body: "not ready: programs not attached: nf_postrouting program detached (link 7); attached again\n", err: errors.New("the server is currently unable to handle the request")}},
 			"reference enforcer not ready: e2 on node n2: not ready: programs not attached: nf_postrouting program detached (link 7); attached again"},
 		{"a pod that does not answer", []runtime.Object{enforcerPod("e1", "n1")},
-			map[string]readyz{"e1": {err: errors.New("dial tcp 172.18.0.3:9090: connect: connection refused")}},
+			map[string]readyzAnswer{"e1": {err: errors.New("dial tcp 172.18.0.3:9090: connect: connection refused")}},
 			"reference enforcer not ready: e1 on node n1: dial tcp 172.18.0.3:9090: connect: connection refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			client := fake.NewClientset(tt.pods...)
+			asked := map[string]int{}
 			client.AddProxyReactor("pods", func(a k8stesting.Action) (bool, restclient.ResponseWrapper, error) {
 				p := a.(k8stesting.ProxyGetAction)
+				asked[p.GetName()]++
 				if p.GetPath() != "/readyz" || p.GetPort() != "9090" {
 					t.Errorf("proxied %s:%s, want /readyz on 9090", p.GetPath(), p.GetPort())
 				}
@@ -68,6 +72,15 @@ func TestCheckEnforcer(t *testing.T) {
 			}
 			if got != tt.want && !(tt.want != "" && strings.HasPrefix(got, tt.want)) {
 				t.Errorf("CheckEnforcer = %q, want %q", got, tt.want)
+			}
+			for name, answer := range tt.answers {
+				want := 1
+				if answer.err != nil && answer.body == "" {
+					want = readyzAttempts // no answer from the pod: asked again
+				}
+				if asked[name] != want {
+					t.Errorf("%s asked %d times, want %d", name, asked[name], want)
+				}
 			}
 		})
 	}
