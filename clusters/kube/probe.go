@@ -82,7 +82,8 @@ func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result
 
 // prepare turns the runner's job into the one the source sends, or says why
 // this cluster cannot carry it: with TargetService a pod is dialled at its
-// Service's IP, and a static external host answers with its own name.
+// Service's IP (by other pods), and a static external host answers with its
+// own name.
 func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
 	if _, isPod := c.pods[j.From]; !isPod {
 		if _, ok := c.b.opts.ExternalHosts.(ExternalProber); !ok {
@@ -90,7 +91,9 @@ func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
 		}
 	}
 	if dst, isPod := c.pods[j.To]; isPod {
-		if dst.serviceIP != "" {
+		// A ClusterIP means nothing outside the cluster: an external host
+		// dials the pod itself.
+		if _, fromPod := c.pods[j.From]; fromPod && dst.serviceIP != "" {
 			j.Host = dst.serviceIP
 		}
 		return j, ""

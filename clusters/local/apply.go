@@ -42,7 +42,7 @@ func (c *Cluster) applyNetwork(ctx context.Context, ch scenarios.Change) (cluste
 			c.ledger.apply(scenarios.Change{Kind: scenarios.RemovePod, Pod: ch.Pod})
 			return nil, err
 		}
-		if err := c.syncRoutes(); err != nil {
+		if err := errors.Join(c.syncRoutes(), c.syncServices()); err != nil {
 			return nil, err
 		}
 		if err := c.waitLinksUp(ctx, []*endpoint{c.endpoints[ch.Pod.ID()]}); err != nil {
@@ -50,14 +50,14 @@ func (c *Cluster) applyNetwork(ctx context.Context, ch scenarios.Change) (cluste
 		}
 		return clusters.Addresses{ch.Pod.ID(): ch.Pod.IP}, nil
 	case scenarios.RemovePod:
-		return nil, errors.Join(c.removePod(ch.Pod.ID()), c.syncRoutes())
+		return nil, errors.Join(c.removePod(ch.Pod.ID()), c.syncRoutes(), c.syncServices())
 	case scenarios.RemoveNamespace:
 		var errs []error
 		for _, id := range c.ledger.podsIn(ch.Namespace.Name) {
 			errs = append(errs, c.removePod(id))
 		}
 		c.ledger.apply(ch)
-		errs = append(errs, c.syncRoutes())
+		errs = append(errs, c.syncRoutes(), c.syncServices())
 		return nil, errors.Join(errs...)
 	default:
 		c.ledger.apply(ch)

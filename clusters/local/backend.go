@@ -146,6 +146,9 @@ func (b *Backend) NewCluster(ctx context.Context, scenario string) (clusters.Clu
 		serveCtx:  serveCtx,
 		stopServe: stop,
 	}
+	if b.opts.Services {
+		c.services = newServices()
+	}
 	b.live[c] = struct{}{}
 	return c, nil
 }

@@ -37,6 +37,8 @@ type Cluster struct {
 	endpoints map[string]*endpoint
 	nextIndex int
 	enforcer  Enforcer
+	// services are the pods' ClusterIPs with Options.Services, nil otherwise.
+	services *services
 	// serveCtx bounds the probe servers: Teardown cancels it.
 	serveCtx  context.Context
 	stopServe context.CancelFunc

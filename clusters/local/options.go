@@ -45,6 +45,9 @@ type Options struct {
 	// PodCIDR is routed to the node from every pod and external host;
 	// scenarios.DefaultPodCIDR when empty. Pods outside it get a /32 route each.
 	PodCIDR string
+	// Services gives every pod a ClusterIP in ServiceCIDR, translated to the
+	// pod in the node namespace, and makes probes dial it instead of the pod.
+	Services bool
 }
 
 // withDefaults fills the zero fields and checks the others.

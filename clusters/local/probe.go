@@ -31,10 +31,11 @@ func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result
 			results[i] = probes.Result{Job: job, Outcome: probes.Error, Detail: fmt.Sprintf("unknown source %q", job.From)}
 			continue
 		}
-		known = append(known, job)
+		known = append(known, c.serviceJob(job))
 		at = append(at, i)
 	}
 	for k, r := range probes.RunBatchIn(ctx, known, c.b.opts.Concurrency, c.enterSource) {
+		r.Job = jobs[at[k]] // the runner's job, whatever address was dialled
 		results[at[k]] = r
 	}
 	return results, nil

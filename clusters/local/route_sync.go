@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 )
@@ -61,5 +62,11 @@ func (c *Cluster) wantRoutes(ep *endpoint) []string {
 			externals = append(externals, ip)
 		}
 	}
-	return gatewayRoutes(c.podCIDR, ep.ip, ep.external, pods, externals)
+	routes := gatewayRoutes(c.podCIDR, ep.ip, ep.external, pods, externals)
+	if c.services != nil && !ep.external {
+		// Pods reach ClusterIPs through the node, which translates them.
+		routes = append(routes, ServiceCIDR)
+		slices.Sort(routes)
+	}
+	return routes
 }

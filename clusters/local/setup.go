@@ -67,6 +67,9 @@ func (c *Cluster) build(ctx context.Context) error {
 		}
 		c.endpoints[h.Name] = ep
 	}
+	if err := c.syncServices(); err != nil {
+		return err
+	}
 	if err := c.waitLinksUp(ctx, slices.Collect(maps.Values(c.endpoints))); err != nil {
 		return err
 	}

@@ -133,9 +133,17 @@ func allowToBFromA() *networkingv1.NetworkPolicy {
 // run's pin directory too. Setup stores the enforcer it starts in *enf.
 func newReferenceCluster(t *testing.T, name string, enf **Enforcer) (clusters.Cluster, string) {
 	t.Helper()
+	return newReferenceClusterWith(t, name, enf, local.Options{})
+}
+
+// newReferenceClusterWith is newReferenceCluster with local options besides
+// the enforcer.
+func newReferenceClusterWith(t *testing.T, name string, enf **Enforcer, opts local.Options) (clusters.Cluster, string) {
+	t.Helper()
 	needRoot(t)
 	ctx := context.Background()
-	b, err := local.New(local.Options{Enforcer: capture(Options{}, enf)})
+	opts.Enforcer = capture(Options{}, enf)
+	b, err := local.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

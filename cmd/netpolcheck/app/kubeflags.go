@@ -28,7 +28,7 @@ func (f *kubeFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file of the cluster (kube); $KUBECONFIG or ~/.kube/config when empty")
 	fs.StringVar(&f.context, "context", "", "kubeconfig context to use (kube); the current context when empty")
 	fs.StringVar(&f.probeImage, "probe-image", kube.ProbeImage(version()), "image of the probe pods (kube)")
-	fs.StringVar(&f.target, "target", string(kube.TargetPod), "what probes dial (kube, kind): pod (pod IPs) or service (a ClusterIP Service per pod)")
+	fs.StringVar(&f.target, "target", string(kube.TargetPod), "what probes dial: pod (pod IPs) or service (a ClusterIP Service per pod; on the local cluster translated in its node namespace)")
 	fs.StringVar(&f.sctp, "sctp", string(kube.SCTPOff), "probe SCTP cells (kube): off (skip them), on, or auto (on if one SCTP probe between two pods works)")
 	fs.StringArrayVar(&f.externalHosts, "external-host", nil, "NAME=IP: a probe server (probe serve --identity NAME) pods reach at IP, standing in for scenario external hosts at that address (kube; repeatable)")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "how long probe pods may take to become ready (kube)")
@@ -108,9 +108,12 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int) (*kube.Ba
 var kubeOnly = []string{"kubeconfig", "context", "probe-image", "target", "sctp", "external-host", "ready-timeout"}
 
 // refuseKubeFlags rejects kube flags given for another cluster, rather than
-// silently ignore them.
+// silently ignore them; --target means something to every cluster.
 func (f *kubeFlags) refuseKubeFlags(cluster string) error {
 	for _, name := range kubeOnly {
+		if name == "target" {
+			continue
+		}
 		if f.flags.Changed(name) {
 			return badInput("--%s applies to --cluster kube, not %s", name, cluster)
 		}

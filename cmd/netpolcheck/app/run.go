@@ -122,6 +122,13 @@ func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error
 		return nil, "", badInput("--cluster %q: not one of local, kube, kind", f.cluster)
 	}
 	opts := local.Options{Concurrency: f.concurrency}
+	switch kube.Target(f.kube.target) {
+	case kube.TargetPod:
+	case kube.TargetService:
+		opts.Services = true
+	default:
+		return nil, "", badInput("--target %q: not one of pod, service", f.kube.target)
+	}
 	switch f.enforcer {
 	case "reference":
 		opts.Enforcer = reference.Factory(reference.Options{})
