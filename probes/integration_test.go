@@ -58,8 +58,8 @@ func TestIntegrationServeInCallersNamespace(t *testing.T) {
 // after the timeout while the others stay Allowed.
 func TestIntegrationDroppedFlow(t *testing.T) {
 	requireNetAdmin(t, "ip", "nft")
-	client := fmt.Sprintf("npc-probes-%d-c", os.Getpid())
-	server := fmt.Sprintf("npc-probes-%d-s", os.Getpid())
+	client := fmt.Sprintf("npcprobes-%d-c", os.Getpid())
+	server := fmt.Sprintf("npcprobes-%d-s", os.Getpid())
 	addNetns(t, client)
 	addNetns(t, server)
 	command(t, "", "ip", "-n", client, "link", "add", "npcp0", "type", "veth", "peer", "name", "npcp1", "netns", server)

@@ -17,8 +17,8 @@ import (
 // classify as they do with Run.
 func TestIntegrationStartInNamespaceFinishOutside(t *testing.T) {
 	requireNetAdmin(t, "ip")
-	client := fmt.Sprintf("npc-probes-%d-sc", os.Getpid())
-	server := fmt.Sprintf("npc-probes-%d-ss", os.Getpid())
+	client := fmt.Sprintf("npcprobes-%d-sc", os.Getpid())
+	server := fmt.Sprintf("npcprobes-%d-ss", os.Getpid())
 	addNetns(t, client)
 	addNetns(t, server)
 	command(t, "", "ip", "-n", client, "link", "add", "npcs0", "type", "veth", "peer", "name", "npcs1", "netns", server)

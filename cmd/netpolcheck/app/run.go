@@ -136,6 +136,13 @@ func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error
 	default:
 		return nil, "", badInput("--enforcer %q: not one of reference, none", f.enforcer)
 	}
+	// What runs that died (killed outright, a reboot) left goes first, as
+	// `netpolcheck clean` would remove it; live runs are never touched.
+	if removed, err := local.Clean(ctx, false); err != nil {
+		fmt.Fprintf(f.log, "warning: removing what earlier runs left: %v\n", err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(f.log, "removed %d objects that runs which died left behind (netpolcheck clean)\n", len(removed))
+	}
 	b, err := local.New(opts)
 	if err != nil {
 		return nil, "", fmt.Errorf("local cluster: %w", err)

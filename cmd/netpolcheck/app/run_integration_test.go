@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,5 +113,28 @@ func TestIntegrationRunReportsDimensions(t *testing.T) {
 	again, stderr, code := run(t, "report", filepath.Join(dir, "results.json"), "--out", t.TempDir())
 	if code != ExitOK || !strings.Contains(again, table) {
 		t.Errorf("report (exit %d, %s) does not render the same dimension table:\n%s", code, stderr, again)
+	}
+}
+
+// A local run first removes what runs that died left, as `netpolcheck clean`
+// would: here a node namespace of a run that never registered.
+func TestIntegrationRunRemovesWhatDeadRunsLeft(t *testing.T) {
+	if testing.Short() || os.Geteuid() != 0 {
+		t.Skip("needs root and network namespaces (skipped under -short or without root)")
+	}
+	const left = "npc-zzdead1-0-node"
+	if out, err := exec.Command("ip", "netns", "add", left).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", left).Run() })
+	_, stderr, code := run(t, "run", "--focus", "^seed000-allow-dns$")
+	if code != ExitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join("/run/netns", left)); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after a run: %v", left, err)
+	}
+	if !strings.Contains(stderr, "objects that runs which died left behind") {
+		t.Errorf("the run did not say what it removed: %s", stderr)
 	}
 }
