@@ -14,7 +14,10 @@ type Results struct {
 	// Cluster names the backend for runs: local, kind, kube.
 	Cluster string `json:"cluster,omitempty"`
 	// Enforcer is the policy enforcer of a local or kind run: reference or none.
-	Enforcer  string           `json:"enforcer,omitempty"`
+	Enforcer string `json:"enforcer,omitempty"`
+	// Target is what the probes dialled: "pod" (pod IPs) or "service" (each
+	// destination pod's ClusterIP). Empty in simulations.
+	Target    string           `json:"target,omitempty"`
 	Version   string           `json:"version,omitempty"`
 	Started   time.Time        `json:"started"`
 	Duration  Seconds          `json:"durationSeconds"`

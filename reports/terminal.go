@@ -85,6 +85,9 @@ func (t *terminalReport) header(r *Results) {
 	if r.Enforcer != "" {
 		facts = append(facts, "enforcer "+r.Enforcer)
 	}
+	if r.Target != "" {
+		facts = append(facts, "target "+r.Target)
+	}
 	if !r.Started.IsZero() {
 		facts = append(facts, "started "+r.Started.UTC().Format(time.RFC3339))
 	}

@@ -68,7 +68,7 @@
       STATUSES.map((s, i) => [i ? ", " : "", el("span", { class: "count s-" + s }, t[s] + " " + STATUS_WORDS[s])]));
     add(document.getElementById("summary"),
       el("h1", null, "netpolcheck report"),
-      factList([["mode", results.mode], ["cluster", results.cluster], ["enforcer", results.enforcer],
+      factList([["mode", results.mode], ["cluster", results.cluster], ["enforcer", results.enforcer], ["target", results.target],
         ["version", results.version], ["started", started], ["duration", secs(results.durationSeconds)]]),
       counts("scenarios", tally(scenarios)),
       counts("steps", tally(steps)),

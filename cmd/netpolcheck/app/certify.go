@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 	"github.com/netpolcheck/netpolcheck/scenarios/library"
 )
@@ -81,7 +82,10 @@ See docs/certify.md.`,
 					fmt.Fprintf(progress, "certify: external host cells are skipped: %s\n", caps.ExternalHostsReason)
 				}
 			}
-			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, nil)
+			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
+				res.Target = f.kube.target
+				return nil
+			})
 		},
 	}
 	f.selectionFlags.bind(cmd.Flags())

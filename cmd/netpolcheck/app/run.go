@@ -83,6 +83,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 			}
 			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
 				res.Enforcer = enforcer
+				res.Target = f.kube.target
 				if f.finish != nil {
 					return f.finish(ctx, res)
 				}

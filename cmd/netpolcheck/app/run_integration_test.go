@@ -138,3 +138,20 @@ func TestIntegrationRunRemovesWhatDeadRunsLeft(t *testing.T) {
 		t.Errorf("the run did not say what it removed: %s", stderr)
 	}
 }
+
+// The results say what the probes dialled; through Services the same
+// scenario passes, its pods reached at their ClusterIPs.
+func TestIntegrationRunRecordsItsTarget(t *testing.T) {
+	if testing.Short() || os.Geteuid() != 0 {
+		t.Skip("needs root and network namespaces (skipped under -short or without root)")
+	}
+	for _, target := range []string{"pod", "service"} {
+		res, code := runJSON(t, "--target", target, "--focus", "^upstream-named-port-egress$")
+		if code != ExitOK || res.Target != target || len(res.Scenarios) != 1 {
+			t.Errorf("--target %s: exit %d, target %q, %d scenarios; want 0, %q, 1", target, code, res.Target, len(res.Scenarios), target)
+		}
+	}
+	if _, stderr, code := run(t, "run", "--target", "dns"); code != ExitBadInput || !strings.Contains(stderr, `--target "dns": not one of pod, service`) {
+		t.Errorf("--target dns: exit %d, %s; want 2 naming the flag", code, stderr)
+	}
+}
