@@ -23,15 +23,15 @@ var _ clusters.HealthChecker = (*Cluster)(nil)
 // pod is gone, is named before a step is probed. A cluster without that
 // enforcer (a third-party CNI under certify) has nothing to check here.
 //
-// It asks once and never waits: /readyz speaks of the enforcer's own hooks,
-// which do not lag behind new pods (docs/design.md), so a not-ready answer
-// is a real hole. (Checks that waited for an enforcer attaching per-device
-// programs to catch up ate the steps' convergence time under load.)
-//
-// Only the way there is tried again: a request that found no enforcer to
-// answer it (a timeout or a refused connection through a loaded API server)
-// says nothing about the enforcer, so it is sent again, up to
-// readyzAttempts times, readyzPause apart.
+// Only an answer that the enforcer's programs are not attached fails the
+// check at once: that is the hole it looks for, and /readyz speaks only of
+// the enforcer's own hooks, which do not lag behind new pods
+// (docs/design.md). An enforcer pod that does not answer (restarting: its
+// pinned programs go on enforcing meanwhile) or is still starting is asked
+// again, up to readyzAttempts times readyzPause apart, and fails the check
+// only if it never comes back. Checks that waited for an enforcer attaching
+// per-device programs to catch up ate the steps' convergence time under
+// load; this waits only while an enforcer restarts.
 func (c *Cluster) CheckEnforcer(ctx context.Context) error {
 	client := c.b.client
 	pods, err := client.CoreV1().Pods(manifests.Namespace).List(ctx, metav1.ListOptions{LabelSelector: manifests.PodSelector})
@@ -66,14 +66,18 @@ func (c *Cluster) CheckEnforcer(ctx context.Context) error {
 	return nil
 }
 
-// readyzAttempts and readyzPause pace asking a pod again when the request
-// itself failed.
+// readyzAttempts and readyzPause pace asking a pod again: 30 s in all, as
+// long as a loaded node takes to restart the enforcer.
 var (
-	readyzAttempts = 3
-	readyzPause    = time.Second
+	readyzAttempts = 15
+	readyzPause    = 2 * time.Second
 )
 
-// readyz reads one enforcer pod's /readyz; an answer with a body is final.
+// detached is what /readyz says of programs no longer attached.
+const detached = "programs not attached"
+
+// readyz reads one enforcer pod's /readyz until it is ready or says its
+// programs are detached, or the attempts run out.
 func readyz(ctx context.Context, client kubernetes.Interface, namespace, name string) ([]byte, error) {
 	var (
 		body []byte
@@ -81,7 +85,7 @@ func readyz(ctx context.Context, client kubernetes.Interface, namespace, name st
 	)
 	for attempt := 1; attempt <= readyzAttempts; attempt++ {
 		body, err = client.CoreV1().Pods(namespace).ProxyGet("http", name, strconv.Itoa(manifests.Port), "/readyz", nil).DoRaw(ctx)
-		if err == nil || len(strings.TrimSpace(string(body))) > 0 || apierrors.IsForbidden(err) || attempt == readyzAttempts {
+		if err == nil || apierrors.IsForbidden(err) || strings.Contains(string(body), detached) || attempt == readyzAttempts {
 			break
 		}
 		select {

@@ -34,6 +34,27 @@ func enforcerPod(name, node string) *corev1.Pod {
 	}
 }
 
+// An enforcer that restarts (no answer, then starting) is waited for.
+func TestCheckEnforcerWaitsForARestart(t *testing.T) {
+	readyzPause = time.Millisecond
+	client := fake.NewClientset(enforcerPod("e1", "n1"))
+	answers := []readyzAnswer{
+		{body: `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"error trying to reach service: dial tcp 100.64.0.3:9090: connect: connection refused","reason":"ServiceUnavailable","code":503}`, err: errors.New("the server is currently unable to handle the request")},
+		{body: "not ready: waiting for the informers to sync and the first Apply\n", err: errors.New("unavailable")},
+		{body: "ready: marker 0 in force at generation 3, 2 endpoints, controller idle\n"},
+	}
+	asked := 0
+	client.AddProxyReactor("pods", func(k8stesting.Action) (bool, restclient.ResponseWrapper, error) {
+		a := answers[min(asked, len(answers)-1)]
+		asked++
+		return true, a, nil
+	})
+	c := &Cluster{b: &Backend{client: client}}
+	if err := c.CheckEnforcer(context.Background()); err != nil || asked != 3 {
+		t.Errorf("CheckEnforcer = %v after %d asks, want nil after 3", err, asked)
+	}
+}
+
 func TestCheckEnforcer(t *testing.T) {
 	readyzPause = time.Millisecond
 	tests := []struct {
@@ -75,8 +96,8 @@ func TestCheckEnforcer(t *testing.T) {
 			}
 			for name, answer := range tt.answers {
 				want := 1
-				if answer.err != nil && answer.body == "" {
-					want = readyzAttempts // no answer from the pod: asked again
+				if answer.err != nil && !strings.Contains(answer.body, "programs not attached") {
+					want = readyzAttempts // no answer, or still starting: asked again
 				}
 				if asked[name] != want {
 					t.Errorf("%s asked %d times, want %d", name, asked[name], want)
