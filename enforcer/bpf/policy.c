@@ -11,7 +11,9 @@
  * device: the pod's ingress policy sees the client, not a masquerade address,
  * and a reply still carries the backend's address that the client's egress
  * approval was recorded with (the reverse translation comes later, at source
- * NAT). Packets of other devices pass both hooks untouched. */
+ * NAT). Packets of other devices (the uplink, external hosts' links) go
+ * on to the endpoint lookup by address, which finds no local pod for them,
+ * so they pass. */
 
 #include "types.h"
 #include "netfilter.h"
