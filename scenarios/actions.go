@@ -76,6 +76,12 @@ func (a Action) clone() Action {
 	if a.Update != nil {
 		out.Update = a.Update.DeepCopy()
 	}
+	if a.ApplyCluster != nil {
+		out.ApplyCluster = a.ApplyCluster.DeepCopy()
+	}
+	if a.UpdateCluster != nil {
+		out.UpdateCluster = a.UpdateCluster.DeepCopy()
+	}
 	if a.SetPodLabels != nil {
 		out.SetPodLabels = &PodLabels{Pod: a.SetPodLabels.Pod, Labels: maps.Clone(a.SetPodLabels.Labels)}
 	}

@@ -1,20 +1,26 @@
 package scenarios
 
-import networkingv1 "k8s.io/api/networking/v1"
+import (
+	networkingv1 "k8s.io/api/networking/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+)
 
 // ChangeKind says what a Change does to a cluster.
 type ChangeKind string
 
 // The kinds of Change, one per Action field.
 const (
-	ApplyPolicy     ChangeKind = "applyPolicy"  // create or replace Policy
-	DeletePolicy    ChangeKind = "deletePolicy" // delete PolicyKey
-	LabelPod        ChangeKind = "labelPod"     // Pod carries its complete new label set
-	LabelNamespace  ChangeKind = "labelNamespace"
-	AddPod          ChangeKind = "addPod" // Pod is complete: ports merged, planned IP set
-	RemovePod       ChangeKind = "removePod"
-	AddNamespace    ChangeKind = "addNamespace"
-	RemoveNamespace ChangeKind = "removeNamespace" // also removes its pods and policies
+	ApplyPolicy  ChangeKind = "applyPolicy"  // create or replace Policy
+	DeletePolicy ChangeKind = "deletePolicy" // delete PolicyKey
+
+	ApplyClusterPolicy  ChangeKind = "applyClusterPolicy"  // create or replace ClusterPolicy
+	DeleteClusterPolicy ChangeKind = "deleteClusterPolicy" // delete PolicyKey ("ClusterNetworkPolicy/name")
+	LabelPod            ChangeKind = "labelPod"            // Pod carries its complete new label set
+	LabelNamespace      ChangeKind = "labelNamespace"
+	AddPod              ChangeKind = "addPod" // Pod is complete: ports merged, planned IP set
+	RemovePod           ChangeKind = "removePod"
+	AddNamespace        ChangeKind = "addNamespace"
+	RemoveNamespace     ChangeKind = "removeNamespace" // also removes its pods and policies
 )
 
 // Change is an Action resolved against the current World: placeholders
@@ -24,7 +30,10 @@ type Change struct {
 	Kind ChangeKind `json:"kind"`
 	// Policy is set for ApplyPolicy (an update is an apply of an existing name).
 	Policy *networkingv1.NetworkPolicy `json:"policy,omitempty"`
-	// PolicyKey is "ns/name" for DeletePolicy.
+	// ClusterPolicy is set for ApplyClusterPolicy.
+	ClusterPolicy *npav1alpha2.ClusterNetworkPolicy `json:"clusterPolicy,omitempty"`
+	// PolicyKey is "ns/name" for DeletePolicy and "ClusterNetworkPolicy/name"
+	// for DeleteClusterPolicy.
 	PolicyKey string `json:"policyKey,omitempty"`
 	// Pod is set for LabelPod, AddPod and RemovePod.
 	Pod *Pod `json:"pod,omitempty"`

@@ -26,6 +26,17 @@ func (st *State) Commit(c Change) error {
 			return fmt.Errorf("commit %s: policy %q does not exist", c.Kind, c.PolicyKey)
 		}
 		delete(st.policies, c.PolicyKey)
+	case ApplyClusterPolicy:
+		if c.ClusterPolicy == nil {
+			return fmt.Errorf("commit %s: no policy", c.Kind)
+		}
+		st.clusterPolicies[c.ClusterPolicy.Name] = c.ClusterPolicy.DeepCopy()
+	case DeleteClusterPolicy:
+		name, ok := splitClusterPolicyKey(c.PolicyKey)
+		if _, exists := st.clusterPolicies[name]; !ok || !exists {
+			return fmt.Errorf("commit %s: policy %q does not exist", c.Kind, c.PolicyKey)
+		}
+		delete(st.clusterPolicies, name)
 	case LabelPod:
 		i, err := st.committedPod(c)
 		if err != nil {

@@ -40,7 +40,7 @@ var malformedCases = []struct{ file, want string }{
 	{"manifest-api-version.yaml", `manifest-api-version.yaml:1: apiVersion: unsupported apiVersion "networking.k8s.io/v1beta1" for NetworkPolicy: want networking.k8s.io/v1`},
 	{"manifest-container-port.yaml", `manifest-container-port.yaml:15: spec.containers[1].ports[0].containerPort: port 70000 is out of range 1-65535`},
 	{"manifest-duplicate-policy.yaml", `manifest-duplicate-policy.yaml:11: metadata.name: duplicate NetworkPolicy "default/deny-all"`},
-	{"manifest-kind.yaml", `manifest-kind.yaml:7: kind: unsupported kind "Deployment": want Namespace, Pod, NetworkPolicy or a v1 List of them`},
+	{"manifest-kind.yaml", `manifest-kind.yaml:7: kind: unsupported kind "Deployment": want Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy or a v1 List of them`},
 	{"manifest-missing-namespace.yaml", `manifest-missing-namespace.yaml:5: metadata.namespace: namespace "shop" does not exist`},
 	{"manifest-policy-cidr.yaml", `manifest-policy-cidr.yaml:11: spec.egress[0].to[0].ipBlock.except[0]: except "192.168.0.0/16" is not strictly inside cidr "10.0.0.0/8"`},
 	{"manifest-unknown-field.yaml", `manifest-unknown-field.yaml:11: spec.containers[0].ports[0]: unknown field "protocl"`},

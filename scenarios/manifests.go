@@ -72,6 +72,9 @@ func manifestScenario(name, file string, docs []manifestDoc, opts LoadOptions) (
 	for _, p := range set.policies {
 		set.addPolicy(s, p)
 	}
+	for _, p := range set.clusterPolicies {
+		set.addClusterPolicyAction(s, p)
+	}
 	if len(set.errs) > 0 {
 		return parsedScenario{}, set.errs
 	}

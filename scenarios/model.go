@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
 // Protocol is a transport protocol that NetworkPolicy can name.
@@ -62,10 +63,12 @@ type ExternalHost struct {
 // World is the state of a cluster at one point of a scenario: everything the
 // truth oracle needs. Policies have their placeholders expanded. Slices are kept
 // in a deterministic order (namespaces and pods in model order, policies by
-// namespace then name) so that truth tables and reports are reproducible.
+// namespace then name, cluster policies by name) so that truth tables and reports are reproducible.
 type World struct {
 	Namespaces    []Namespace                   `json:"namespaces"`
 	Pods          []Pod                         `json:"pods"`
 	ExternalHosts []ExternalHost                `json:"externalHosts,omitempty"`
 	Policies      []*networkingv1.NetworkPolicy `json:"policies,omitempty"`
+	// ClusterPolicies are the ClusterNetworkPolicies in force, by name.
+	ClusterPolicies []*npav1alpha2.ClusterNetworkPolicy `json:"clusterPolicies,omitempty"`
 }

@@ -7,6 +7,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
+var actionType = reflect.TypeFor[Action]()
+
 func (d *nodeDecoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
 		d.fail(n, path, "must be a mapping, not %s", describe(n))
@@ -22,6 +24,13 @@ func (d *nodeDecoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 		}
 		child := joinPath(path, name)
 		index, known := fields[name]
+		if v.Type() == actionType {
+			if field, ok := clusterAction(name, val); ok {
+				f, _ := v.Type().FieldByName(field)
+				index, known = f.Index, true
+				d.errs = append(d.errs, checkClusterPolicyNode(val, child)...)
+			}
+		}
 		if !known {
 			d.fail(key, path, "unknown field %q%s", name, suggestField(fields, name))
 			continue

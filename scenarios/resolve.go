@@ -10,13 +10,14 @@ import (
 
 // actionFields names the fields of Action in the order the format documents them.
 var actionFields = []string{"apply", "update", "delete", "setPodLabels", "removePodLabels",
-	"setNamespaceLabels", "removeNamespaceLabels", "createPod", "deletePod", "createNamespace", "deleteNamespace"}
+	"setNamespaceLabels", "removeNamespaceLabels", "createPod", "deletePod", "createNamespace", "deleteNamespace",
+	"apply", "update"}
 
 // setFields lists which fields of a tagged-union Action are set.
 func (a Action) setFields() []string {
 	set := []bool{a.Apply != nil, a.Update != nil, a.Delete != "", a.SetPodLabels != nil, a.RemovePodLabels != nil,
 		a.SetNamespaceLabels != nil, a.RemoveNamespaceLabels != nil, a.CreatePod != nil, a.DeletePod != "",
-		a.CreateNamespace != nil, a.DeleteNamespace != ""}
+		a.CreateNamespace != nil, a.DeleteNamespace != "", a.ApplyCluster != nil, a.UpdateCluster != nil}
 	var out []string
 	for i, ok := range set {
 		if ok {
@@ -34,7 +35,7 @@ func (st *State) Resolve(a Action) (Change, error) {
 	set := a.setFields()
 	switch len(set) {
 	case 0:
-		return Change{}, Errors{fieldErr("", "no action set: set exactly one of "+strings.Join(actionFields, ", "))}
+		return Change{}, Errors{fieldErr("", "no action set: set exactly one of "+strings.Join(actionFields[:11], ", "))}
 	case 1:
 	default:
 		return Change{}, Errors{fieldErr("", fmt.Sprintf("sets %s: an action sets exactly one field", strings.Join(set, " and ")))}
@@ -46,13 +47,25 @@ func (st *State) Resolve(a Action) (Change, error) {
 func (st *State) resolve(a Action, field string) (Change, Errors) {
 	switch field {
 	case "apply":
+		if a.ApplyCluster != nil {
+			return st.resolveClusterPolicy(a.ApplyCluster, false)
+		}
 		return st.resolvePolicy(a.Apply, false)
 	case "update":
+		if a.UpdateCluster != nil {
+			return st.resolveClusterPolicy(a.UpdateCluster, true)
+		}
 		return st.resolvePolicy(a.Update, true)
 	case "delete":
+		if name, ok := splitClusterPolicyKey(a.Delete); ok {
+			if _, exists := st.clusterPolicies[name]; !exists {
+				return Change{}, Errors{fieldErr("", fmt.Sprintf("policy %q does not exist", a.Delete))}
+			}
+			return Change{Kind: DeleteClusterPolicy, PolicyKey: a.Delete}, nil
+		}
 		ns, name, ok := splitKey(a.Delete)
 		if !ok {
-			return Change{}, Errors{fieldErr("", fmt.Sprintf("invalid policy %q: want namespace/name", a.Delete))}
+			return Change{}, Errors{fieldErr("", fmt.Sprintf("invalid policy %q: want namespace/name, or ClusterNetworkPolicy/name", a.Delete))}
 		}
 		if _, exists := st.policies[ns+"/"+name]; !exists {
 			return Change{}, Errors{fieldErr("", fmt.Sprintf("policy %q does not exist", a.Delete))}

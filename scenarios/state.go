@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
 // State follows a scenario through its steps. Deterministic addressing: pods get
@@ -27,6 +28,8 @@ type State struct {
 	pods         []Pod
 	external     []ExternalHost
 	policies     map[string]*networkingv1.NetworkPolicy
+	// clusterPolicies holds the ClusterNetworkPolicies by name.
+	clusterPolicies map[string]*npav1alpha2.ClusterNetworkPolicy
 
 	// subnet is the /24 index of each live namespace; nextSubnet the index
 	// the next created namespace gets.
@@ -61,14 +64,15 @@ func NewState(s *Scenario) (*State, error) {
 		return nil, Errors{fieldErr("model.podCIDR", msg)}
 	}
 	st := &State{
-		podCIDR:   podCIDR,
-		policies:  map[string]*networkingv1.NetworkPolicy{},
-		subnet:    map[string]int{},
-		nextHost:  map[int]int{},
-		reserved:  reserved,
-		handedOut: map[netip.Addr]bool{},
-		podIDs:    map[string]bool{},
-		ipUser:    map[netip.Addr]string{},
+		podCIDR:         podCIDR,
+		policies:        map[string]*networkingv1.NetworkPolicy{},
+		clusterPolicies: map[string]*npav1alpha2.ClusterNetworkPolicy{},
+		subnet:          map[string]int{},
+		nextHost:        map[int]int{},
+		reserved:        reserved,
+		handedOut:       map[netip.Addr]bool{},
+		podIDs:          map[string]bool{},
+		ipUser:          map[netip.Addr]string{},
 	}
 	defaults, errs := checkPorts(s.Model.DefaultPorts, "model.defaultPorts")
 	st.defaultPorts = defaults
@@ -131,6 +135,9 @@ func (st *State) World() *World {
 	slices.SortFunc(w.Policies, func(a, b *networkingv1.NetworkPolicy) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
+	for _, name := range sortedKeys(st.clusterPolicies) {
+		w.ClusterPolicies = append(w.ClusterPolicies, st.clusterPolicies[name].DeepCopy())
+	}
 	return w
 }
 

@@ -13,6 +13,8 @@ func newBitset(n int) bitset { return make(bitset, wordsFor(n)) }
 
 func (b bitset) set(i int) { b[i>>6] |= 1 << (uint(i) & 63) }
 
+func (b bitset) clear(i int) { b[i>>6] &^= 1 << (uint(i) & 63) }
+
 func (b bitset) has(i int) bool {
 	if i < 0 || i>>6 >= len(b) {
 		return false

@@ -81,7 +81,18 @@ func Compute(w *scenarios.World) *TruthTable {
 			row.and(podTargets)
 		}
 	}
+	if len(w.ClusterPolicies) > 0 {
+		applyTiers(w, t, x, &npRows{ingressOK: ingressOK, egressOK: egressOK, ingressIsolated: ingressIsolated, egressIsolated: egressIsolated})
+	}
 	return t
+}
+
+// npRows is what NetworkPolicy alone decides, as Compute built it: per
+// source row, the targets whose ingress rules admit it and the targets its
+// egress rules admit, and which endpoints are isolated in each direction.
+type npRows struct {
+	ingressOK, egressOK             []uint64
+	ingressIsolated, egressIsolated bitset
 }
 
 // orWords ORs words lo..hi-1 of src into dst: rules usually concern a few

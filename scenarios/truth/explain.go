@@ -16,6 +16,9 @@ import (
 type Explanation struct {
 	// Allowed is the verdict: both sides allow.
 	Allowed bool
+	// Undefined marks a cell the API gives no single verdict (see
+	// Cell.Undefined); Allowed is then false.
+	Undefined bool
 	// Loopback marks a pod talking to itself.
 	Loopback bool
 	// Egress is the source's side, Ingress the destination's.
@@ -39,6 +42,10 @@ type Side struct {
 	AllowedBy *RuleRef
 	// Allowed is this side's verdict: not isolated, or some rule admits the traffic.
 	Allowed bool
+	// Tiers is the way through the ClusterNetworkPolicy tiers; nil when the
+	// World has none, for an external host's side, and for loopback, which
+	// ClusterNetworkPolicy does not govern.
+	Tiers *TierPath
 }
 
 // RuleRef points at one rule of one policy, and at the peer and port of that
@@ -188,6 +195,9 @@ func (x *Explainer) ExplainString(from, to string, port int32, proto scenarios.P
 }
 
 func (x *Explainer) sideText(s Side, direction, who string) string {
+	if s.Tiers != nil {
+		return s.describe(direction, who)
+	}
 	owner := sideOwner{who: who, egress: direction == "egress from"}
 	entry := sideEntry{decided: s.AllowedBy != nil}
 	if entry.decided {
@@ -256,7 +266,19 @@ func (x *Explainer) explainCell(src, dst cellEnd, target scenarios.Port) Explana
 			return x.matchRule(r, src, dst, target)
 		})
 	}
-	e.Allowed = e.Egress.Allowed && e.Ingress.Allowed
+	if len(x.w.ClusterPolicies) > 0 && !e.Loopback {
+		if src.pod != nil {
+			e.Egress = x.explainTiers(src.pod, DirectionEgress, dst, dst, target, e.Egress)
+		}
+		if dst.pod != nil {
+			e.Ingress = x.explainTiers(dst.pod, DirectionIngress, src, dst, target, e.Ingress)
+		}
+		egressUndefined, ingressUndefined := e.Egress.Tiers.Undefined(), e.Ingress.Tiers.Undefined()
+		egressBlocked := !e.Egress.Allowed && !egressUndefined
+		ingressBlocked := !e.Ingress.Allowed && !ingressUndefined
+		e.Undefined = (egressUndefined || ingressUndefined) && !egressBlocked && !ingressBlocked
+	}
+	e.Allowed = e.Egress.Allowed && e.Ingress.Allowed && !e.Undefined
 	return e
 }
 

@@ -14,6 +14,8 @@ func (e Explanation) String() string {
 
 func (e Explanation) verdictWord() string {
 	switch {
+	case e.Undefined:
+		return "undefined"
 	case e.Allowed && e.Loopback:
 		return "allowed (loopback)"
 	case e.Allowed:
@@ -28,6 +30,9 @@ func (s Side) describe(direction, who string) string {
 	subject := direction
 	if who != "" {
 		subject += " " + who
+	}
+	if s.Tiers != nil {
+		return s.describeTiers(subject)
 	}
 	switch {
 	case !s.Applies:
@@ -54,3 +59,7 @@ func (r RuleRef) String() string {
 	}
 	return fmt.Sprintf("%s %s rule %d, %s, %s", r.Policy, r.Direction, r.Rule, peer, port)
 }
+
+// String renders one side with its subject, e.g. "egress of x/a: Admin
+// cnp/deny prio 10 rule 0: Deny".
+func (s Side) String(subject string) string { return s.describe(subject, "") }

@@ -36,7 +36,11 @@ type TruthTable struct {
 	Targets []Target
 
 	// allowed holds one row of len(Targets) bits per source endpoint.
-	allowed   []uint64
+	allowed []uint64
+	// undefined has the same rows, for cells whose verdict the API leaves
+	// open (ClusterNetworkPolicies of equal priority disagree); nil when the
+	// World has no ClusterNetworkPolicy.
+	undefined []uint64
 	rowWords  int
 	pods      int
 	byID      map[string]int
@@ -59,6 +63,10 @@ type Cell struct {
 	Allowed bool
 	// Loopback marks a pod talking to itself; its verdict is computed like any other.
 	Loopback bool
+	// Undefined marks a cell the API gives no single verdict: policies of
+	// one tier and priority decide it differently. Allowed is then false and
+	// means nothing; such a cell is never counted as a pass or a failure.
+	Undefined bool
 }
 
 // newTable lays out the endpoints and targets of w; verdicts are all blocked.
@@ -114,6 +122,15 @@ func (t *TruthTable) Allowed(src, target int) bool {
 	return t.row(src).has(target)
 }
 
+// Undefined tells whether the API leaves a cell's verdict open (see
+// Cell.Undefined). It is false for an index out of range.
+func (t *TruthTable) Undefined(src, target int) bool {
+	if t.undefined == nil || src < 0 || src >= len(t.Endpoints) || target < 0 || target >= len(t.Targets) {
+		return false
+	}
+	return bitset(t.undefined[src*t.rowWords : (src+1)*t.rowWords]).has(target)
+}
+
 // Lookup finds a cell by names; ok is false when the cell does not exist
 // (ext→ext, or a port the destination does not serve).
 func (t *TruthTable) Lookup(from, to string, port int32, proto scenarios.Protocol) (allowed, ok bool) {
@@ -142,7 +159,7 @@ func (t *TruthTable) Cells() iter.Seq[Cell] {
 				if t.external(src) && t.external(tg.Endpoint) {
 					continue
 				}
-				c := Cell{Source: src, Target: target, Allowed: row.has(target), Loopback: tg.Endpoint == src}
+				c := Cell{Source: src, Target: target, Allowed: row.has(target), Loopback: tg.Endpoint == src, Undefined: t.Undefined(src, target)}
 				if !yield(c) {
 					return
 				}

@@ -109,18 +109,26 @@ func worldAfter(s *scenarios.Scenario, step string) (*scenarios.World, string, e
 
 func writeExplanation(s streams, from, to, port string, e truth.Explanation) {
 	verdict := "BLOCKED"
-	if e.Allowed {
+	switch {
+	case e.Undefined:
+		verdict = "UNDEFINED (ClusterNetworkPolicies of equal priority decide it differently; the API leaves their order open)"
+	case e.Allowed:
 		verdict = "ALLOWED"
 	}
 	fmt.Fprintf(s.Out, "%s -> %s on %s: %s\n", from, to, port, verdict)
 	if e.Loopback {
-		fmt.Fprintln(s.Out, "  (loopback: traffic from a pod to itself; upstream ignores this cell)")
+		fmt.Fprintln(s.Out, "  (loopback: traffic from a pod to itself; upstream ignores this cell, and ClusterNetworkPolicy does not govern it)")
 	}
 	writeSide(s, "egress of "+from, e.Egress)
 	writeSide(s, "ingress of "+to, e.Ingress)
 }
 
 func writeSide(s streams, what string, side truth.Side) {
+	if side.Tiers != nil {
+		// The tier path: Admin, then NetworkPolicy, then Baseline, then the default.
+		fmt.Fprintf(s.Out, "  %s\n", side.String(what))
+		return
+	}
 	switch {
 	case !side.Applies:
 		fmt.Fprintf(s.Out, "  %s: not a pod, no policy applies\n", what)

@@ -1,0 +1,254 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+)
+
+// The limits of the ClusterNetworkPolicy CRD (network-policy-api v0.3.0).
+const (
+	maxClusterRules      = 25 // ingress and egress rules per policy
+	maxClusterListItems  = 25 // peers, protocols, networks and domain names per rule or peer
+	maxClusterRuleName   = 100
+	maxClusterPriority   = 1000
+	maxClusterCIDRLength = 43
+)
+
+// domainNamePattern is the CRD's pattern for a domainNames entry: labels,
+// optionally a leading "*." wildcard, optionally a trailing dot.
+var domainNamePattern = regexp.MustCompile(`^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$`)
+
+// resolveClusterPolicy checks a ClusterNetworkPolicy against the CRD's schema
+// and CEL rules and expands its placeholders (networks may name pods'
+// addresses as ipBlocks do).
+func (st *State) resolveClusterPolicy(p *npav1alpha2.ClusterNetworkPolicy, mustExist bool) (Change, Errors) {
+	if msg := nameProblem(p.Name, true); msg != "" {
+		return Change{}, Errors{fieldErr("metadata.name", msg)}
+	}
+	if _, exists := st.clusterPolicies[p.Name]; mustExist && !exists {
+		return Change{}, Errors{fieldErr("metadata.name", fmt.Sprintf("policy %q does not exist", ClusterPolicyKey(p.Name)))}
+	}
+	out := p.DeepCopy()
+	// The API server clears the namespace of a cluster-scoped object.
+	out.Namespace = ""
+	var errs Errors
+	for i := range out.Spec.Egress {
+		for j := range out.Spec.Egress[i].To {
+			networks := out.Spec.Egress[i].To[j].Networks
+			for k := range networks {
+				expanded, msg := expandString(string(networks[k]), st.ipOf)
+				if msg != "" {
+					errs = append(errs, fieldErr(indexPath(joinPath(indexPath(joinPath(indexPath("spec.egress", i), "to"), j), "networks"), k), msg))
+				}
+				networks[k] = npav1alpha2.CIDR(expanded)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return Change{}, errs
+	}
+	if errs := checkClusterPolicySpec(&out.Spec, "spec"); len(errs) > 0 {
+		return Change{}, errs
+	}
+	return Change{Kind: ApplyClusterPolicy, ClusterPolicy: out}, nil
+}
+
+// checkClusterPolicySpec validates a ClusterNetworkPolicy spec as the CRD's
+// OpenAPI schema and CEL rules do. It is written apart from the truth oracle,
+// which gives every input it might still see one defined meaning.
+func checkClusterPolicySpec(spec *npav1alpha2.ClusterNetworkPolicySpec, path string) Errors {
+	var errs Errors
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, fieldErr(field, fmt.Sprintf(format, args...)))
+	}
+	switch spec.Tier {
+	case npav1alpha2.AdminTier, npav1alpha2.BaselineTier:
+	default:
+		fail(joinPath(path, "tier"), "unsupported value %q: must be Admin or Baseline", spec.Tier)
+	}
+	if spec.Priority < 0 || spec.Priority > maxClusterPriority {
+		fail(joinPath(path, "priority"), "must be between 0 and %d, not %d", maxClusterPriority, spec.Priority)
+	}
+	subject := joinPath(path, "subject")
+	switch {
+	case spec.Subject.Namespaces == nil && spec.Subject.Pods == nil:
+		fail(subject, "must set exactly one of namespaces and pods")
+	case spec.Subject.Namespaces != nil && spec.Subject.Pods != nil:
+		fail(subject, "sets namespaces and pods: must set exactly one")
+	}
+	if len(spec.Ingress) > maxClusterRules {
+		fail(joinPath(path, "ingress"), "has %d rules, at most %d", len(spec.Ingress), maxClusterRules)
+	}
+	if len(spec.Egress) > maxClusterRules {
+		fail(joinPath(path, "egress"), "has %d rules, at most %d", len(spec.Egress), maxClusterRules)
+	}
+	for i, r := range spec.Ingress {
+		at := indexPath(joinPath(path, "ingress"), i)
+		errs = append(errs, checkClusterRule(r.Name, r.Action, len(r.From), r.Protocols, at, "from")...)
+		for j, peer := range r.From {
+			if (peer.Namespaces == nil) == (peer.Pods == nil) {
+				fail(indexPath(joinPath(at, "from"), j), "must set exactly one of namespaces and pods")
+			}
+		}
+	}
+	for i, r := range spec.Egress {
+		at := indexPath(joinPath(path, "egress"), i)
+		errs = append(errs, checkClusterRule(r.Name, r.Action, len(r.To), r.Protocols, at, "to")...)
+		namedPort := false
+		for _, p := range r.Protocols {
+			namedPort = namedPort || p.DestinationNamedPort != ""
+		}
+		for j, peer := range r.To {
+			errs = append(errs, checkEgressPeer(peer, indexPath(joinPath(at, "to"), j), namedPort)...)
+		}
+	}
+	return errs
+}
+
+func checkClusterRule(name string, action npav1alpha2.ClusterNetworkPolicyRuleAction, peers int, protocols []npav1alpha2.ClusterNetworkPolicyProtocol, at, peersField string) Errors {
+	var errs Errors
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, fieldErr(field, fmt.Sprintf(format, args...)))
+	}
+	if len(name) > maxClusterRuleName {
+		fail(joinPath(at, "name"), "is %d characters long, at most %d", len(name), maxClusterRuleName)
+	}
+	switch action {
+	case npav1alpha2.ClusterNetworkPolicyRuleActionAccept, npav1alpha2.ClusterNetworkPolicyRuleActionDeny, npav1alpha2.ClusterNetworkPolicyRuleActionPass:
+	default:
+		fail(joinPath(at, "action"), "unsupported value %q: must be Accept, Deny or Pass", action)
+	}
+	switch {
+	case peers == 0:
+		fail(joinPath(at, peersField), "required: at least one peer")
+	case peers > maxClusterListItems:
+		fail(joinPath(at, peersField), "has %d peers, at most %d", peers, maxClusterListItems)
+	}
+	if protocols != nil && len(protocols) == 0 {
+		fail(joinPath(at, "protocols"), "must not be empty: leave it out to match every protocol and port")
+	}
+	if len(protocols) > maxClusterListItems {
+		fail(joinPath(at, "protocols"), "has %d entries, at most %d", len(protocols), maxClusterListItems)
+	}
+	for i, p := range protocols {
+		errs = append(errs, checkClusterProtocol(p, indexPath(joinPath(at, "protocols"), i))...)
+	}
+	return errs
+}
+
+func checkClusterProtocol(p npav1alpha2.ClusterNetworkPolicyProtocol, at string) Errors {
+	set := 0
+	var port *npav1alpha2.Port
+	var field string
+	if p.TCP != nil {
+		set, port, field = set+1, p.TCP.DestinationPort, "tcp"
+	}
+	if p.UDP != nil {
+		set, port, field = set+1, p.UDP.DestinationPort, "udp"
+	}
+	if p.SCTP != nil {
+		set, port, field = set+1, p.SCTP.DestinationPort, "sctp"
+	}
+	if p.DestinationNamedPort != "" {
+		set++
+	}
+	if set != 1 {
+		return Errors{fieldErr(at, "must set exactly one of tcp, udp, sctp and destinationNamedPort")}
+	}
+	if field == "" {
+		return nil
+	}
+	at = joinPath(joinPath(at, field), "destinationPort")
+	switch {
+	case port == nil:
+		return Errors{fieldErr(at, "required: tcp, udp and sctp name a destinationPort")}
+	case port.Number != 0 && port.Range != nil, port.Number == 0 && port.Range == nil:
+		return Errors{fieldErr(at, "must set exactly one of number and range")}
+	case port.Range == nil:
+		if msg := portNumberProblem(int64(port.Number)); msg != "" {
+			return Errors{fieldErr(joinPath(at, "number"), msg)}
+		}
+		return nil
+	}
+	var errs Errors
+	for _, end := range []struct {
+		field string
+		value int32
+	}{{"start", port.Range.Start}, {"end", port.Range.End}} {
+		if msg := portNumberProblem(int64(end.value)); msg != "" {
+			errs = append(errs, fieldErr(joinPath(joinPath(at, "range"), end.field), msg))
+		}
+	}
+	if len(errs) == 0 && port.Range.Start >= port.Range.End {
+		errs = append(errs, fieldErr(joinPath(at, "range"), fmt.Sprintf("Start port must be less than End port (start %d, end %d)", port.Range.Start, port.Range.End)))
+	}
+	return errs
+}
+
+func checkEgressPeer(peer npav1alpha2.ClusterNetworkPolicyEgressPeer, at string, namedPort bool) Errors {
+	var errs Errors
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, fieldErr(field, fmt.Sprintf(format, args...)))
+	}
+	set := 0
+	for _, present := range []bool{peer.Namespaces != nil, peer.Pods != nil, peer.Nodes != nil, peer.Networks != nil, peer.DomainNames != nil} {
+		if present {
+			set++
+		}
+	}
+	if set != 1 {
+		fail(at, "must set exactly one of namespaces, pods, nodes, networks and domainNames")
+		return errs
+	}
+	if namedPort && (peer.Networks != nil || peer.Nodes != nil || peer.DomainNames != nil) {
+		fail(at, "networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames")
+	}
+	if peer.Networks != nil {
+		errs = append(errs, checkSetList(len(peer.Networks), joinPath(at, "networks"))...)
+		seen := map[npav1alpha2.CIDR]int{}
+		for i, c := range peer.Networks {
+			field := indexPath(joinPath(at, "networks"), i)
+			if j, dup := seen[c]; dup {
+				fail(field, "duplicate value %q (also networks[%d])", c, j)
+				continue
+			}
+			seen[c] = i
+			if len(c) > maxClusterCIDRLength {
+				fail(field, "is %d characters long, at most %d", len(c), maxClusterCIDRLength)
+				continue
+			}
+			if p, err := netip.ParsePrefix(string(c)); err != nil || p != p.Masked() {
+				fail(field, "Invalid CIDR format provided: %q (want an address range in CIDR notation with no host bits set, such as 10.0.0.0/8)", c)
+			}
+		}
+	}
+	if peer.DomainNames != nil {
+		errs = append(errs, checkSetList(len(peer.DomainNames), joinPath(at, "domainNames"))...)
+		seen := map[npav1alpha2.DomainName]int{}
+		for i, n := range peer.DomainNames {
+			field := indexPath(joinPath(at, "domainNames"), i)
+			if j, dup := seen[n]; dup {
+				fail(field, "duplicate value %q (also domainNames[%d])", n, j)
+				continue
+			}
+			seen[n] = i
+			if !domainNamePattern.MatchString(string(n)) {
+				fail(field, "invalid domain name %q: labels of letters, digits, '-' and '_', optionally after a leading '*.'", n)
+			}
+		}
+	}
+	return errs
+}
+
+func checkSetList(n int, at string) Errors {
+	switch {
+	case n == 0:
+		return Errors{fieldErr(at, "must not be empty")}
+	case n > maxClusterListItems:
+		return Errors{fieldErr(at, fmt.Sprintf("has %d entries, at most %d", n, maxClusterListItems))}
+	}
+	return nil
+}
