@@ -231,7 +231,7 @@ func TestResolveActionShape(t *testing.T) {
 		{"nothing set", Action{}, "no action set: set exactly one of apply, update, delete, setPodLabels, removePodLabels, setNamespaceLabels, removeNamespaceLabels, createPod, deletePod, createNamespace, deleteNamespace"},
 		{"three set", Action{Delete: "x/p", DeletePod: "x/a", DeleteNamespace: "x"}, "sets delete and deletePod and deleteNamespace: an action sets exactly one field"},
 		{"bad pod reference", DeletePod("a"), `deletePod: invalid pod "a": want namespace/pod`},
-		{"bad policy reference", Delete("x/p/q"), `delete: invalid policy "x/p/q": want namespace/name`},
+		{"bad policy reference", Delete("x/p/q"), `delete: invalid policy "x/p/q": want namespace/name, or ClusterNetworkPolicy/name`},
 		{"empty labels", SetPodLabels("x/a", nil), "setPodLabels.labels: at least one label is required"},
 		{"no keys", RemovePodLabels("x/a"), "removePodLabels.keys: at least one key is required"},
 		{"existing pod", CreatePodIn("x", PodNamed("a", nil)), `createPod.name: pod "x/a" already exists`},
