@@ -20,10 +20,10 @@ func checkAgreement(t *testing.T, w *scenarios.World) {
 		if err != nil {
 			t.Fatalf("Explain(%s, %s, %s): %v", src.ID, dst.ID, tg.Port, err)
 		}
-		if e.Allowed != c.Allowed || e.Loopback != c.Loopback {
+		if e.Allowed != c.Allowed || e.Loopback != c.Loopback || e.Undefined != c.Undefined {
 			mismatches++
 			if mismatches <= 5 {
-				t.Errorf("%s -> %s %s: Compute allowed=%v loopback=%v, Explain %s", src.ID, dst.ID, tg.Port, c.Allowed, c.Loopback, e)
+				t.Errorf("%s -> %s %s: Compute allowed=%v loopback=%v undefined=%v, Explain %s", src.ID, dst.ID, tg.Port, c.Allowed, c.Loopback, c.Undefined, e)
 			}
 		}
 		if allowed, ok := table.Lookup(src.ID, dst.ID, tg.Port.Port, tg.Port.Protocol); !ok || allowed != c.Allowed {

@@ -26,6 +26,21 @@ import (
 // A pod's traffic to itself is not subject to ClusterNetworkPolicy: those
 // cells keep the NetworkPolicy verdict.
 
+// mutation plants a known mistake in applyTiers, for the tests that prove
+// the differential against the naive evaluator can fail. Always mutationNone
+// outside those tests.
+var mutation tierMutation
+
+type tierMutation int
+
+const (
+	mutationNone                 tierMutation = iota
+	mutationPassAsDeny                        // Pass ends the direction blocked
+	mutationBaselineIfIsolated                // Baseline decides before NetworkPolicy
+	mutationHighestPriorityFirst              // priorities run from 1000 down
+	mutationEqualPriorityByName               // equal priorities are ordered by name, never undefined
+)
+
 // tierCells is one tier's verdicts in one direction, as rows of target bits
 // per source endpoint, like the table's own rows.
 type tierCells struct {
@@ -83,6 +98,10 @@ func applyTiers(w *scenarios.World, t *TruthTable, x *worldIndex, np *npRows) {
 			// Egress: Admin, then NetworkPolicy if it isolates the source, else Baseline.
 			egAllowed, egUndef := admin[1].accept[i], admin[1].undefined[i]
 			open := ^admin[1].final(i)
+			if mutation == mutationBaselineIfIsolated {
+				egAllowed |= open & baseline[1].accept[i]
+				open &^= baseline[1].final(i)
+			}
 			if egressIsolated {
 				egAllowed |= open & np.egressOK[i]
 			} else {
@@ -129,11 +148,14 @@ func priorityGroups(all []*npav1alpha2.ClusterNetworkPolicy, tier npav1alpha2.Ti
 		}
 	}
 	slices.SortStableFunc(ps, func(a, b *npav1alpha2.ClusterNetworkPolicy) int {
+		if mutation == mutationHighestPriorityFirst {
+			return cmp.Or(cmp.Compare(b.Spec.Priority, a.Spec.Priority), cmp.Compare(a.Name, b.Name))
+		}
 		return cmp.Or(cmp.Compare(a.Spec.Priority, b.Spec.Priority), cmp.Compare(a.Name, b.Name))
 	})
 	var groups [][]*npav1alpha2.ClusterNetworkPolicy
 	for i, p := range ps {
-		if i > 0 && p.Spec.Priority == ps[i-1].Spec.Priority {
+		if i > 0 && p.Spec.Priority == ps[i-1].Spec.Priority && mutation != mutationEqualPriorityByName {
 			groups[len(groups)-1] = append(groups[len(groups)-1], p)
 			continue
 		}
@@ -199,6 +221,10 @@ func (c *tierCells) firstMatch(rules []clusterRule, decided []uint64, words int)
 					c.accept[i] |= fresh
 				case npav1alpha2.ClusterNetworkPolicyRuleActionDeny:
 					c.deny[i] |= fresh
+				case npav1alpha2.ClusterNetworkPolicyRuleActionPass:
+					if mutation == mutationPassAsDeny {
+						c.deny[i] |= fresh
+					}
 				}
 			}
 		})
