@@ -73,7 +73,15 @@ type Capabilities struct {
 	// the runner never parks such a cluster for reuse, which would keep the
 	// address from the scenarios waiting for it.
 	ExternalHostsExclusive bool `json:"externalHostsExclusive,omitempty"`
+	// ClusterNetworkPolicy is true when the backend can apply
+	// ClusterNetworkPolicies and its enforcer enforces them. A scenario that
+	// uses them is skipped, with the reason, on a backend that cannot.
+	ClusterNetworkPolicy bool `json:"clusterNetworkPolicy,omitempty"`
 }
+
+// NoClusterNetworkPolicy is the skip reason of a scenario with
+// ClusterNetworkPolicies on a backend that cannot apply them.
+const NoClusterNetworkPolicy = "uses ClusterNetworkPolicy, which this cluster backend cannot apply and enforce yet; simulate and explain judge it"
 
 // Syncer is implemented by clusters whose enforcer can tell when the changes
 // applied so far are in force. The runner waits for it before probing, and

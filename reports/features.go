@@ -152,7 +152,8 @@ func protocolStatus(st *StepResult, protocol string) Status {
 }
 
 // TallyByProtocol counts run cells' verdicts per protocol, an ignored
-// loopback cell counting as a pass and an unknown verdict as an error.
+// loopback cell counting as a pass, an undefined cell not at all, and an
+// unknown verdict as an error.
 func TallyByProtocol(cells []Cell) map[string]Tally {
 	out := map[string]Tally{}
 	for _, c := range cells {
@@ -162,6 +163,8 @@ func TallyByProtocol(cells []Cell) map[string]Tally {
 			t.add(v)
 		case Ignored:
 			t.add(Pass)
+		case Undefined:
+			continue
 		default:
 			t.add(Error)
 		}

@@ -60,6 +60,13 @@ const (
 // upstream ignores such cells too. It is shown, never counted as a failure.
 const Ignored = "ignored"
 
+// Undefined is the verdict of a cell the API gives no single verdict:
+// ClusterNetworkPolicies of one tier and one priority decide it differently,
+// and the API leaves their order to the implementation. In simulate it
+// stands beside allowed and blocked; in a run it replaces pass and fail.
+// It is shown, never counted as a pass or a failure.
+const Undefined = "undefined"
+
 // ScenarioResult is one scenario's outcome.
 type ScenarioResult struct {
 	Name        string   `json:"name"`
@@ -105,6 +112,9 @@ type StepResult struct {
 	// Converge is the time from applying the step to the last mismatch going away (runs only).
 	Converge Seconds `json:"convergeSeconds,omitempty"`
 	Retries  int     `json:"retries,omitempty"`
+	// UndefinedCells counts the cells whose verdict the API leaves open (see
+	// Undefined), kept also when Cells is omitted.
+	UndefinedCells int `json:"undefinedCells,omitempty"`
 	// Skipped lists why some cells were skipped, one reason per line.
 	Skipped []string `json:"skipped,omitempty"`
 	// Blocks counts the step's observed-blocked cells by how they were

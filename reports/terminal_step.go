@@ -17,6 +17,16 @@ func (t *terminalReport) step(n, total int, st StepResult) {
 	if line := blocksLine(st.Blocks); line != "" {
 		t.line(indent, "%s", line)
 	}
+	if st.UndefinedCells > 0 {
+		t.line(indent, "%s undefined (U): ClusterNetworkPolicies of one tier and priority decide them differently, and the API leaves their order open; not counted as pass or fail", plural(st.UndefinedCells, "cell", "cells"))
+		for i, c := range cellsWithVerdict(st, Status(Undefined)) {
+			if i == 3 {
+				t.line(indent+"  ", "... (netpolcheck explain gives any cell)")
+				break
+			}
+			t.lines(indent+"  ", cellAccount(t.mode, c))
+		}
+	}
 	switch {
 	case st.CellsOmitted && len(st.NamespaceReach) > 0:
 		t.line(indent, "%d cells, too many for grids (--cells all keeps them; netpolcheck explain gives one cell)", st.CellCount)

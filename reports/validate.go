@@ -72,13 +72,13 @@ func validateStep(mode string, st StepResult) error {
 // allowed/blocked in simulate, pass/fail/error/skipped with outcomes in run.
 func validateCell(mode string, c Cell) error {
 	if mode == modeSimulate {
-		return oneOf("verdict", c.Verdict, outcomeAllowed, outcomeBlocked)
+		return oneOf("verdict", c.Verdict, outcomeAllowed, outcomeBlocked, Undefined)
 	}
-	if err := oneOf("verdict", c.Verdict, append(slices.Clone(statuses), Ignored)...); err != nil {
+	if err := oneOf("verdict", c.Verdict, append(slices.Clone(statuses), Ignored, Undefined)...); err != nil {
 		return err
 	}
 	if c.Expected != "" {
-		if err := oneOf("expected", c.Expected, outcomeAllowed, outcomeBlocked); err != nil {
+		if err := oneOf("expected", c.Expected, outcomeAllowed, outcomeBlocked, Undefined); err != nil {
 			return err
 		}
 	}

@@ -25,6 +25,8 @@ const (
 	glyphSkipped  = "S"
 	glyphMissing  = "?"
 	glyphIgnored  = "-"
+	// glyphUndefined marks a cell whose verdict the API leaves open.
+	glyphUndefined = "U"
 )
 
 // outcomeGlyph is the glyph of an oracle verdict or a probe outcome.
@@ -38,6 +40,8 @@ func outcomeGlyph(outcome string) string {
 		return glyphError
 	case outcomeSkipped:
 		return glyphSkipped
+	case Undefined:
+		return glyphUndefined
 	}
 	return glyphMissing
 }
@@ -54,8 +58,11 @@ func verdictGlyph(verdict string) string {
 	case Skipped:
 		return glyphSkipped
 	}
-	if verdict == Ignored {
+	switch verdict {
+	case Ignored:
 		return glyphIgnored
+	case Undefined:
+		return glyphUndefined
 	}
 	return glyphMissing
 }

@@ -160,3 +160,16 @@ func withClusterTypeMeta(p *npav1alpha2.ClusterNetworkPolicy) *npav1alpha2.Clust
 	}
 	return out
 }
+
+// UsesClusterPolicies tells whether any step applies, updates or deletes a
+// ClusterNetworkPolicy.
+func (s *Scenario) UsesClusterPolicies() bool {
+	for _, step := range s.Steps {
+		for _, a := range step.Actions {
+			if _, isCluster := splitClusterPolicyKey(a.Delete); a.ApplyCluster != nil || a.UpdateCluster != nil || isCluster {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package runner
 import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -23,6 +24,28 @@ func policiesYAML(policies []*networkingv1.NetworkPolicy) []string {
 		b, err := yaml.Marshal(clean)
 		if err != nil {
 			out = append(out, "# "+p.Namespace+"/"+p.Name+": "+err.Error())
+			continue
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+// clusterPoliciesYAML renders ClusterNetworkPolicies the same way.
+func clusterPoliciesYAML(policies []*npav1alpha2.ClusterNetworkPolicy) []string {
+	out := make([]string, 0, len(policies))
+	for _, p := range policies {
+		md := metadata(p.ObjectMeta)
+		delete(md, "namespace")
+		clean := struct {
+			APIVersion string                               `json:"apiVersion"`
+			Kind       string                               `json:"kind"`
+			Metadata   map[string]any                       `json:"metadata"`
+			Spec       npav1alpha2.ClusterNetworkPolicySpec `json:"spec"`
+		}{APIVersion: "policy.networking.k8s.io/v1alpha2", Kind: "ClusterNetworkPolicy", Metadata: md, Spec: p.Spec}
+		b, err := yaml.Marshal(clean)
+		if err != nil {
+			out = append(out, "# ClusterNetworkPolicy/"+p.Name+": "+err.Error())
 			continue
 		}
 		out = append(out, string(b))

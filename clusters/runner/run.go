@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -75,6 +76,9 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 		Tags: s.Tags, File: s.File, Status: reports.Pass,
 	}
 	defer func() { res.Duration = reports.Seconds(time.Since(began).Seconds()) }()
+	if opts.Backend != nil && s.UsesClusterPolicies() && !opts.Backend.Capabilities().ClusterNetworkPolicy {
+		return notRun(s, "skipped: "+clusters.NoClusterNetworkPolicy)
+	}
 
 	sc, err := start(ctx, s, opts, keepPassing, progress, pool)
 	if err != nil {

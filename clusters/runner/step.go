@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
@@ -50,7 +51,7 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 	sc.prevShape = shape
 	res.HandWritten = checkHandWritten(step.Expect, w, table)
 
-	res.CellCount = countCells(table)
+	res.CellCount, res.UndefinedCells = countCells(table)
 	defer func() {
 		// What the input held but the model left out, on every step.
 		res.Skipped = append(res.Skipped, sc.scenario.Skipped...)
@@ -83,12 +84,15 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 	return res, true
 }
 
-func countCells(table *truth.TruthTable) int {
-	n := 0
-	for range table.Cells() {
-		n++
+// countCells counts a table's cells, and those whose verdict the API leaves open.
+func countCells(table *truth.TruthTable) (cells, undefined int) {
+	for c := range table.Cells() {
+		cells++
+		if c.Undefined {
+			undefined++
+		}
 	}
-	return n
+	return cells, undefined
 }
 
 // apply resolves one action against the state, carries it out on the
@@ -141,15 +145,19 @@ func describeStep(res *reports.StepResult, w *scenarios.World, table *truth.Trut
 	for _, p := range ports {
 		res.Ports = append(res.Ports, p.String())
 	}
-	res.Policies = policiesYAML(w.Policies)
+	res.Policies = append(policiesYAML(w.Policies), clusterPoliciesYAML(w.ClusterPolicies)...)
 }
 
 // simulatedCells are the oracle's verdicts.
 func simulatedCells(table *truth.TruthTable) []reports.Cell {
-	cells := make([]reports.Cell, 0, countCells(table))
+	n, _ := countCells(table)
+	cells := make([]reports.Cell, 0, n)
 	for c := range table.Cells() {
 		cell := newCell(table, c)
 		cell.Verdict = verdictWord(c.Allowed)
+		if c.Undefined {
+			cell.Verdict = reports.Undefined
+		}
 		cells = append(cells, cell)
 	}
 	return cells
@@ -183,7 +191,11 @@ func explainChecked(x *truth.Explainer, c *reports.Cell) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if verdictWord(allowed) != c.Verdict {
+	explained := verdictWord(allowed)
+	if strings.HasPrefix(text, reports.Undefined+":") {
+		explained = reports.Undefined
+	}
+	if explained != c.Verdict {
 		return "", fmt.Errorf("the oracle contradicts itself: Compute says %s, Explain says %s", c.Verdict, text)
 	}
 	return text, nil

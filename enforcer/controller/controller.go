@@ -87,10 +87,13 @@ func (c *Controller) Run(ctx context.Context) error {
 		UpdateFunc: func(any, any) { c.changed() },
 		DeleteFunc: func(any) { c.changed() },
 	}
+	var delivered []cache.InformerSynced
 	for _, inf := range []cache.SharedIndexInformer{nsInformer.Informer(), podInformer.Informer(), policyInformer.Informer()} {
-		if _, err := inf.AddEventHandler(handler); err != nil {
+		reg, err := inf.AddEventHandler(handler)
+		if err != nil {
 			return fmt.Errorf("run controller: add event handler: %w", err)
 		}
+		delivered = append(delivered, reg.HasSynced)
 	}
 	c.namespaces, c.pods, c.policies = nsInformer.Lister(), podInformer.Lister(), policyInformer.Lister()
 	factory.Start(ctx.Done())
@@ -101,6 +104,15 @@ func (c *Controller) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("run controller: cache of %v did not sync", typ)
 		}
+	}
+	// The caches may be full before the handler has seen every listed
+	// object; wait for that too, so that the initial events fold into the
+	// first sync instead of asking for a second one.
+	if !cache.WaitForCacheSync(ctx.Done(), delivered...) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return errors.New("run controller: event handlers did not receive the initial lists")
 	}
 
 	var wg sync.WaitGroup

@@ -9,8 +9,8 @@
   const simulate = results.mode === "simulate";
   const STATUSES = ["pass", "fail", "error", "skipped"];
   const STATUS_WORDS = { pass: "passed", fail: "failed", error: "errored", skipped: "skipped" };
-  const OUTCOME_GLYPHS = { allowed: ".", blocked: "X", error: "E", skipped: "S" };
-  const VERDICT_GLYPHS = { pass: ".", fail: "X", error: "E", skipped: "S", ignored: "-" };
+  const OUTCOME_GLYPHS = { allowed: ".", blocked: "X", error: "E", skipped: "S", undefined: "U" };
+  const VERDICT_GLYPHS = { pass: ".", fail: "X", error: "E", skipped: "S", ignored: "-", undefined: "U" };
   const filter = { statuses: new Set(STATUSES), tag: "" };
   const scenarioNodes = [];
 
@@ -76,7 +76,7 @@
       dimensionTable(results.dimensions),
       el("p", { class: "legend" }, simulate
         ? "Matrices: . allowed, X blocked, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
-        : "Matrices: . allowed, X blocked, E error, S skipped, ? no cell; comparison: . match, X mismatch (red). Click a cell for its explanation."));
+        : "Matrices: . allowed, X blocked, U undefined, E error, S skipped, ? no cell; comparison: . match, X mismatch (red). Click a cell for its explanation."));
   }
 
   // featureTable shows which NetworkPolicy features the cluster enforced in
@@ -200,6 +200,10 @@
         plural(st.retries || 0, "retry", "retries"));
     }
     section.append(el("h3", null, badge(st.status), " step " + n + "/" + total + ": ", st.name, converge));
+    if (st.undefinedCells) {
+      section.append(el("p", { class: "meta" }, st.undefinedCells + " cells undefined (U): ClusterNetworkPolicies of one tier and " +
+        "priority decide them differently, and the API leaves their order open; not counted as pass or fail"));
+    }
     if (st.blocks) {
       section.append(el("p", { class: "meta" }, "blocked cells: " + (st.blocks.dropped || 0) + " dropped (no answer), " +
         (st.blocks.refused || 0) + " refused (reset or unreachable)"));
