@@ -27,11 +27,11 @@ func TestValidate(t *testing.T) {
 		{name: "step status", results: &Results{Mode: "run", Scenarios: []ScenarioResult{{Name: "sc", Status: Pass, Steps: []StepResult{{Name: "st"}}}}}, want: `scenario "sc": step "st": status "" is not one of pass, fail, error, skipped`},
 		{name: "run cell", results: run(runCell("x/a", "x/b", "blocked", "allowed", "fail"))},
 		{name: "run cell with only a verdict", results: run(Cell{From: "x/a", To: "x/b", Port: 80, Verdict: "error"})},
-		{name: "run verdict", results: run(runCell("x/a", "x/b", "blocked", "allowed", "allowed")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "allowed" is not one of pass, fail, error, skipped, ignored`},
-		{name: "run expected", results: run(runCell("x/a", "x/b", "error", "allowed", "fail")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: expected "error" is not one of allowed, blocked`},
+		{name: "run verdict", results: run(runCell("x/a", "x/b", "blocked", "allowed", "allowed")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "allowed" is not one of pass, fail, error, skipped, ignored, undefined`},
+		{name: "run expected", results: run(runCell("x/a", "x/b", "error", "allowed", "fail")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: expected "error" is not one of allowed, blocked, undefined`},
 		{name: "run observed", results: run(runCell("x/a", "x/b", "allowed", "timeout", "fail")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: observed "timeout" is not one of allowed, blocked, error, skipped`},
 		{name: "simulate cell", results: simulate(simCell("x/a", "x/b", "blocked"))},
-		{name: "simulate verdict", results: simulate(simCell("x/a", "x/b", "pass")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "pass" is not one of allowed, blocked`},
+		{name: "simulate verdict", results: simulate(simCell("x/a", "x/b", "pass")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "pass" is not one of allowed, blocked, undefined`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,10 @@ import (
 	"fmt"
 )
 
+// SelfPeer, as an expectation rule's "to", names each source itself: the
+// loopback cells of the sources, which ClusterNetworkPolicy does not govern.
+const SelfPeer = "self"
+
 // CompileExpectation compiles a step's hand-written expectation against a
 // world: rules apply in order over the default, later ones winning, then grids,
 // whose cells (for the port and pair they cover) have the last word. The
@@ -12,6 +16,21 @@ import (
 // Since Default is required, every cell has an answer; names the world does not
 // know get the default. Error fields are relative to the expectation ("rules[0].to").
 func CompileExpectation(e *Expectation, w *World) (func(from, to string, port Port) (allowed bool), error) {
+	cells, err := CompileExpectedCells(e, w)
+	if err != nil {
+		return nil, err
+	}
+	return func(from, to string, port Port) bool { return cells(from, to, port).Allowed }, nil
+}
+
+// ExpectedCell is a hand-written expectation for one cell: allowed, or
+// undefined (an "undefined" rule: the API gives the cell no single verdict).
+type ExpectedCell struct {
+	Allowed, Undefined bool
+}
+
+// CompileExpectedCells is CompileExpectation with undefined cells told apart.
+func CompileExpectedCells(e *Expectation, w *World) (func(from, to string, port Port) ExpectedCell, error) {
 	if e == nil || w == nil {
 		return nil, Errors{fieldErr("", "no expectation or world given")}
 	}
@@ -46,14 +65,14 @@ func CompileExpectation(e *Expectation, w *World) (func(from, to string, port Po
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	return func(from, to string, port Port) bool {
+	return func(from, to string, port Port) ExpectedCell {
 		if port.Protocol == "" {
 			port.Protocol = TCP
 		}
-		allowed := fallback
+		cell := ExpectedCell{Allowed: fallback}
 		for _, r := range rules {
-			if r.from[from] && r.to[to] && r.on.matches(byName[to], port) {
-				allowed = r.allow
+			if r.from[from] && (r.to[to] || r.self && from == to) && r.on.matches(byName[to], port) {
+				cell = ExpectedCell{Allowed: r.allow, Undefined: r.undefined}
 			}
 		}
 		for _, g := range grids {
@@ -61,36 +80,51 @@ func CompileExpectation(e *Expectation, w *World) (func(from, to string, port Po
 				continue
 			}
 			if v, ok := g.cells[[2]string{from, to}]; ok {
-				allowed = v
+				cell = ExpectedCell{Allowed: v}
 			}
 		}
-		return allowed
+		return cell
 	}, nil
 }
 
 // compiledRule is an ExpectRule with its peers resolved to endpoint names.
 type compiledRule struct {
-	allow    bool
-	from, to map[string]bool
-	on       onMatcher
+	allow     bool
+	undefined bool
+	from, to  map[string]bool
+	// self is "to: self": each source to itself (loopback).
+	self bool
+	on   onMatcher
 }
 
 func compileRule(r ExpectRule, w *World, endpoints []endpoint, path string) (compiledRule, Errors) {
-	out := compiledRule{allow: r.Allow != "", from: map[string]bool{}, to: map[string]bool{}}
+	out := compiledRule{allow: r.Allow != "", undefined: r.Undefined != "", from: map[string]bool{}, to: map[string]bool{}}
 	fromField, fromExpr := "allow", r.Allow
+	set := 0
+	for _, v := range []string{r.Allow, r.Deny, r.Undefined} {
+		if v != "" {
+			set++
+		}
+	}
 	switch {
-	case r.Allow != "" && r.Deny != "":
-		return out, Errors{fieldErr(path, "sets both allow and deny: a rule sets exactly one")}
-	case r.Allow == "" && r.Deny == "":
-		return out, Errors{fieldErr(path, "sets neither allow nor deny: a rule sets exactly one")}
+	case set > 1:
+		return out, Errors{fieldErr(path, "sets more than one of allow, deny and undefined: a rule sets exactly one")}
+	case set == 0:
+		return out, Errors{fieldErr(path, "sets none of allow, deny and undefined: a rule sets exactly one")}
 	case r.Deny != "":
 		fromField, fromExpr = "deny", r.Deny
+	case r.Undefined != "":
+		fromField, fromExpr = "undefined", r.Undefined
 	}
 	var errs Errors
-	for _, side := range []struct {
+	sides := []struct {
 		field, expr string
 		into        map[string]bool
-	}{{fromField, fromExpr, out.from}, {"to", r.To, out.to}} {
+	}{{fromField, fromExpr, out.from}, {"to", r.To, out.to}}
+	if r.To == SelfPeer {
+		out.self, sides = true, sides[:1]
+	}
+	for _, side := range sides {
 		match, msg := parsePeer(side.expr, w)
 		if msg != "" {
 			errs = append(errs, fieldErr(joinPath(path, side.field), msg))
@@ -107,7 +141,11 @@ func compileRule(r ExpectRule, w *World, endpoints []endpoint, path string) (com
 		errs = append(errs, fieldErr(joinPath(path, "on"), msg))
 	}
 	out.on = on
-	if msg == "" && len(errs) == 0 && !on.any && !servedByAny(on, endpoints, out.to) {
+	destinations := out.to
+	if out.self {
+		destinations = out.from
+	}
+	if msg == "" && len(errs) == 0 && !on.any && !servedByAny(on, endpoints, destinations) {
 		// It would pass whatever the cluster does: say so instead.
 		errs = append(errs, fieldErr(joinPath(path, "on"), fmt.Sprintf("no destination of this rule serves %s: the rule would match no cell", r.On)))
 	}

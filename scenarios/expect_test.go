@@ -203,6 +203,15 @@ func TestCompileExpectation(t *testing.T) {
 		}
 	}
 
+	// "to: self" covers each source's own cells and nothing else.
+	e3 := &Expectation{Default: "deny", Rules: []ExpectRule{AllowRule("ns:x", SelfPeer, "")}}
+	allowed3, err := CompileExpectation(e3, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := []bool{allowed3("x/a", "x/a", tcp(80)), allowed3("x/b", "x/b", udp(81)), allowed3("x/a", "x/b", tcp(80)), allowed3("y/a", "y/a", tcp(80))}
+	equalJSON(t, "to: self", self, []bool{true, true, false, false})
+
 	// A named On matches through the destination's own port when the caller passes no name.
 	e2 := &Expectation{Default: "deny", Rules: []ExpectRule{AllowRule("*", "*", "http")}}
 	allowed2, err := CompileExpectation(e2, w)
@@ -222,7 +231,7 @@ func TestCompileExpectationErrors(t *testing.T) {
 	}{
 		{"missing default", &Expectation{}, []string{"default: required: allow or deny"}},
 		{"neither side", &Expectation{Default: "allow", Rules: []ExpectRule{{To: "x/a"}}},
-			[]string{"rules[0]: sets neither allow nor deny: a rule sets exactly one"}},
+			[]string{"rules[0]: sets none of allow, deny and undefined: a rule sets exactly one"}},
 		{"every fault of a rule", &Expectation{Default: "Allow", Rules: []ExpectRule{{Deny: "x/q", To: "", On: "99999"}}},
 			[]string{
 				`default: invalid default "Allow": want allow or deny`,

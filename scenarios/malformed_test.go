@@ -30,7 +30,7 @@ var malformedCases = []struct{ file, want string }{
 	{"endport-without-port.yaml", `endport-without-port.yaml:17: steps[0].actions[0].apply.spec.ingress[0].ports[0].endPort: endPort requires port`},
 	{"except-equal.yaml", `except-equal.yaml:19: steps[0].actions[0].apply.spec.ingress[0].from[0].ipBlock.except[0]: except "10.0.0.0/16" is not strictly inside cidr "10.0.0.0/16"`},
 	{"except-outside.yaml", `except-outside.yaml:19: steps[0].actions[0].apply.spec.ingress[0].from[0].ipBlock.except[0]: except "10.1.0.0/24" is not strictly inside cidr "10.0.0.0/16"`},
-	{"expect-allow-and-deny.yaml", `expect-allow-and-deny.yaml:12: steps[0].expect.rules[0]: sets both allow and deny: a rule sets exactly one`},
+	{"expect-allow-and-deny.yaml", `expect-allow-and-deny.yaml:12: steps[0].expect.rules[0]: sets more than one of allow, deny and undefined: a rule sets exactly one`},
 	{"expect-default.yaml", `expect-default.yaml:8: steps[0].expect.default: invalid default "maybe": want allow or deny`},
 	{"expect-on.yaml", `expect-on.yaml:14: steps[0].expect.rules[0].on: invalid port "80/ICMP": unknown protocol "ICMP": must be TCP, UDP or SCTP`},
 	{"expect-peer.yaml", `expect-peer.yaml:12: steps[0].expect.rules[0].allow: invalid peer "x/[a": bad pattern "[a"`},

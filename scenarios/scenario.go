@@ -11,6 +11,9 @@ const (
 	SourceUpstreamE2E = "upstream-e2e"
 	SourceGenerated   = "generated"
 	SourcePitfall     = "pitfall"
+	// SourceNetworkPolicyAPI marks cases written from the type documentation
+	// and NPEPs of sigs.k8s.io/network-policy-api (ClusterNetworkPolicy).
+	SourceNetworkPolicyAPI = "network-policy-api"
 )
 
 // Scenario is one test case: a model, then steps that change it, each with the
@@ -139,8 +142,10 @@ type Expectation struct {
 	Grids   []Grid       `json:"grids,omitempty"`
 }
 
-// ExpectRule says that traffic FROM a peer TO a peer ON a port is allowed or denied.
-// Exactly one of Allow and Deny is set; it holds the FROM peer.
+// ExpectRule says that traffic FROM a peer TO a peer ON a port is allowed or
+// denied, or undefined: ClusterNetworkPolicies of one tier and priority
+// decide it differently, and the API leaves their order open. Exactly one of
+// Allow, Deny and Undefined is set; it holds the FROM peer.
 //
 // Peer expressions:
 //
@@ -150,14 +155,17 @@ type Expectation struct {
 //	pod:k=v,k2=v2  every pod whose labels match
 //	nsl:k=v        every pod whose namespace's labels match
 //	ext:NAME       an external host (ext:* for all)
+//	self           (as "to" only) each source itself: its loopback cells
 //
 // On is "80/TCP", "80" (TCP), "*/UDP" (every port of a protocol), "http" (a
 // named port of the destination) or empty for every port.
 type ExpectRule struct {
 	Allow string `json:"allow,omitempty"`
 	Deny  string `json:"deny,omitempty"`
-	To    string `json:"to"`
-	On    string `json:"on,omitempty"`
+	// Undefined marks cells that have no single verdict.
+	Undefined string `json:"undefined,omitempty"`
+	To        string `json:"to"`
+	On        string `json:"on,omitempty"`
 }
 
 // Grid is a literal expectation in the upstream e2e format for one port:

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
 // schemaKeywords are the JSON Schema keywords the small checker below
@@ -210,6 +212,31 @@ func TestValidScenariosMatchSchema(t *testing.T) {
 	}
 }
 
+// TestLibraryMatchesSchema holds every built-in scenario, ClusterNetworkPolicy
+// ones included, to the published schema.
+func TestLibraryMatchesSchema(t *testing.T) {
+	js := loadSchema(t)
+	files, _ := filepath.Glob(filepath.Join("library", "*", "*.yaml"))
+	clusterPolicies := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte("kind: ClusterNetworkPolicy")) {
+			clusterPolicies++
+		}
+		for _, doc := range jsonDocuments(t, file, data) {
+			if problems := js.validate(js.root, doc, "$"); len(problems) > 0 {
+				t.Errorf("%s: %v", file, problems)
+			}
+		}
+	}
+	if len(files) < 80 || clusterPolicies == 0 {
+		t.Errorf("checked %d library files, %d with ClusterNetworkPolicies: the glob missed the library", len(files), clusterPolicies)
+	}
+}
+
 func TestSchemaRefusesMalformedScenarios(t *testing.T) {
 	js := loadSchema(t)
 	tests := []struct{ name, doc, want string }{
@@ -219,6 +246,8 @@ func TestSchemaRefusesMalformedScenarios(t *testing.T) {
 		{"bad default", "{name: a, steps: [{name: s, expect: {default: maybe}}]}", "$.steps[0].expect.default: maybe is not one of [allow deny]"},
 		{"rule with both sides", "{name: a, steps: [{name: s, expect: {default: deny, rules: [{allow: '*', deny: '*', to: '*'}]}}]}", "$.steps[0].expect.rules[0]: matches 2 of oneOf, want exactly 1"},
 		{"port out of range", "{name: a, model: {defaultPorts: [{port: 70000}]}, steps: [{name: s}]}", "$.model.defaultPorts[0].port: 70000 is above 65535"},
+		{"cluster policy without a tier", "{name: a, steps: [{name: s, actions: [{apply: {apiVersion: policy.networking.k8s.io/v1alpha2, kind: ClusterNetworkPolicy, metadata: {name: c}, spec: {priority: 1, subject: {namespaces: {}}}}}]}]}",
+			"$.steps[0].actions[0].apply: matches 0 of oneOf, want exactly 1"},
 		{"bad protocol", "{name: a, model: {defaultPorts: [{port: 80, protocol: ICMP}]}, steps: [{name: s}]}", "$.model.defaultPorts[0].protocol: ICMP is not one of [TCP UDP SCTP]"},
 	}
 	for _, tc := range tests {
@@ -253,6 +282,12 @@ func TestSchemaFollowsTypes(t *testing.T) {
 		{js.def("networkPolicy"), networkingv1.NetworkPolicy{}}, {spec, networkingv1.NetworkPolicySpec{}},
 		{js.def("peer"), networkingv1.NetworkPolicyPeer{}}, {js.def("policyPort"), networkingv1.NetworkPolicyPort{}},
 		{js.def("labelSelector"), metav1.LabelSelector{}},
+		{js.def("clusterNetworkPolicy"), npav1alpha2.ClusterNetworkPolicy{}},
+		{js.def("clusterNetworkPolicy")["properties"].(map[string]any)["spec"].(map[string]any), npav1alpha2.ClusterNetworkPolicySpec{}},
+		{js.def("clusterSubject"), npav1alpha2.ClusterNetworkPolicySubject{}},
+		{js.def("clusterSubject"), npav1alpha2.ClusterNetworkPolicyIngressPeer{}},
+		{js.def("clusterEgressPeer"), npav1alpha2.ClusterNetworkPolicyEgressPeer{}},
+		{js.def("clusterProtocol"), npav1alpha2.ClusterNetworkPolicyProtocol{}},
 	}
 	for _, tc := range tests {
 		props := tc.schema["properties"].(map[string]any)

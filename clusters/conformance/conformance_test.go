@@ -90,6 +90,9 @@ func describeScenario(s *scenarios.Scenario) {
 	Describe(s.Name, Ordered, Label(s.Tags...), func() {
 		var run *runner.ScenarioRun
 		BeforeAll(func(ctx SpecContext) {
+			if s.UsesClusterPolicies() && !backend.Capabilities().ClusterNetworkPolicy {
+				Skip(clusters.NoClusterNetworkPolicy)
+			}
 			var err error
 			run, err = runner.Start(ctx, s, runner.Options{
 				Backend: backend, Converge: suiteFlags.Converge, ProbeTimeout: suiteFlags.ProbeTimeout, Cells: runner.CellsAll,

@@ -12,28 +12,35 @@ func checkHandWritten(expect *scenarios.Expectation, w *scenarios.World, table *
 	if expect == nil {
 		return nil
 	}
-	expected, err := scenarios.CompileExpectation(expect, w)
+	expected, err := scenarios.CompileExpectedCells(expect, w)
 	if err != nil {
 		return []reports.HandWrittenMismatch{{HandWritten: "invalid", Oracle: "-", Explanation: err.Error()}}
 	}
 	var out []reports.HandWrittenMismatch
 	x := truth.NewExplainer(w)
 	for c := range table.Cells() {
-		if c.Loopback || c.Undefined {
-			// Undefined cells have no verdict to hold a hand-written one against.
+		if c.Loopback {
 			continue
 		}
 		cell := newCell(table, c)
 		port := scenarios.Port{Name: cell.PortName, Port: cell.Port, Protocol: scenarios.Protocol(cell.Protocol)}
 		hand := expected(cell.From, cell.To, port)
-		if hand == c.Allowed {
+		if hand.Undefined == c.Undefined && (c.Undefined || hand.Allowed == c.Allowed) {
 			continue
 		}
 		out = append(out, reports.HandWrittenMismatch{
 			From: cell.From, To: cell.To, Port: port.String(),
-			HandWritten: verdictWord(hand), Oracle: verdictWord(c.Allowed),
+			HandWritten: cellVerdict(hand.Allowed, hand.Undefined), Oracle: cellVerdict(c.Allowed, c.Undefined),
 			Explanation: explain(x, cell),
 		})
 	}
 	return out
+}
+
+// cellVerdict is a simulated cell's verdict word: allowed, blocked or undefined.
+func cellVerdict(allowed, undefined bool) string {
+	if undefined {
+		return reports.Undefined
+	}
+	return verdictWord(allowed)
 }

@@ -1,6 +1,9 @@
 package runner
 
 import (
+	"fmt"
+
+	"github.com/netpolcheck/netpolcheck/scenarios"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
@@ -62,4 +65,26 @@ func metadata(m metav1.ObjectMeta) map[string]any {
 		md["annotations"] = m.Annotations
 	}
 	return md
+}
+
+// peersNotJudged says which ClusterNetworkPolicy peers no cell can test:
+// domain names match by DNS name, never by address, and node peers match
+// node addresses, which no endpoint of a scenario has. The oracle has them
+// match no endpoint; every step in force says so.
+func peersNotJudged(w *scenarios.World) []string {
+	var out []string
+	for _, p := range w.ClusterPolicies {
+		for i, r := range p.Spec.Egress {
+			for j, peer := range r.To {
+				at := fmt.Sprintf("ClusterNetworkPolicy/%s egress rule %d peer %d", p.Name, i, j)
+				switch {
+				case peer.DomainNames != nil:
+					out = append(out, at+": domainNames match by DNS name and cannot be judged by address; no cell tests them")
+				case peer.Nodes != nil:
+					out = append(out, at+": nodes match node addresses, which no endpoint of the scenario has; no cell tests them")
+				}
+			}
+		}
+	}
+	return out
 }

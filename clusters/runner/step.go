@@ -50,6 +50,7 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 	res.Features = stepFeatures(w, shape, sc.prevShape)
 	sc.prevShape = shape
 	res.HandWritten = checkHandWritten(step.Expect, w, table)
+	res.Skipped = append(res.Skipped, peersNotJudged(w)...)
 
 	res.CellCount, res.UndefinedCells = countCells(table)
 	defer func() {
@@ -154,10 +155,7 @@ func simulatedCells(table *truth.TruthTable) []reports.Cell {
 	cells := make([]reports.Cell, 0, n)
 	for c := range table.Cells() {
 		cell := newCell(table, c)
-		cell.Verdict = verdictWord(c.Allowed)
-		if c.Undefined {
-			cell.Verdict = reports.Undefined
-		}
+		cell.Verdict = cellVerdict(c.Allowed, c.Undefined)
 		cells = append(cells, cell)
 	}
 	return cells

@@ -31,6 +31,11 @@ var tagVocabulary = []string{
 	"ingress", "ip-block", "match-expressions", "multi-port", "named-port",
 	"namespace-selector", "pitfall", "pod-selector", "relabel", "sctp", "seed",
 	"stacked", "udp", "update",
+	// ClusterNetworkPolicy: the API, its tier, actions, subject and peer kinds, and port forms.
+	"cnp", "tier=admin", "tier=baseline", "action=accept", "action=deny", "action=pass",
+	"cnp-subject=namespaces", "cnp-subject=pods", "cnp-peer=namespaces", "cnp-peer=pods",
+	"cnp-peer=networks", "cnp-peer=domain-names", "cnp-port=number", "cnp-port=range",
+	"cnp-port=named", "undefined",
 }
 
 func mustBuiltin(t *testing.T) []*scenarios.Scenario {
@@ -59,7 +64,7 @@ func TestBuiltinIsSortedAndNamedByFile(t *testing.T) {
 		}
 		counts[dir]++
 	}
-	want := map[string]int{"seeds": 27, "pitfalls": 5, "upstream": 42}
+	want := map[string]int{"seeds": 27, "pitfalls": 5, "upstream": 42, "cluster": 12}
 	for dir, n := range want {
 		if counts[dir] != n {
 			t.Errorf("%s/ holds %d scenarios, want %d", dir, counts[dir], n)
@@ -90,6 +95,14 @@ func TestBuiltinMetadata(t *testing.T) {
 			case "upstream":
 				if s.Source != scenarios.SourceUpstreamE2E || s.Seed != "" {
 					t.Errorf("source %q, seed %q: want source %q and no seed", s.Source, s.Seed, scenarios.SourceUpstreamE2E)
+				}
+			case "cluster":
+				if s.Source != scenarios.SourceNetworkPolicyAPI || s.Seed != "" {
+					t.Errorf("source %q, seed %q: want source %q and no seed", s.Source, s.Seed, scenarios.SourceNetworkPolicyAPI)
+				}
+				requireTag(t, s, "cnp")
+				if !s.UsesClusterPolicies() {
+					t.Error("applies no ClusterNetworkPolicy")
 				}
 			default:
 				t.Errorf("file %q is in no known directory", s.File)
@@ -176,7 +189,7 @@ func TestBuiltinAgreesWithOracle(t *testing.T) {
 // cells compared.
 func disagreements(t *testing.T, step scenarios.Step, w *scenarios.World, table *truth.TruthTable) (out []string, cells int) {
 	t.Helper()
-	expected, err := scenarios.CompileExpectation(step.Expect, w)
+	expected, err := scenarios.CompileExpectedCells(step.Expect, w)
 	if err != nil {
 		return []string{fmt.Sprintf("expectation does not compile: %v", err)}, 0
 	}
@@ -185,7 +198,8 @@ func disagreements(t *testing.T, step scenarios.Step, w *scenarios.World, table 
 		from := table.Endpoints[c.Source].ID
 		target := table.Targets[c.Target]
 		to := table.Endpoints[target.Endpoint].ID
-		if expected(from, to, target.Port) == c.Allowed {
+		hand := expected(from, to, target.Port)
+		if hand.Undefined == c.Undefined && (c.Undefined || hand.Allowed == c.Allowed) {
 			continue
 		}
 		var why string
@@ -195,12 +209,15 @@ func disagreements(t *testing.T, step scenarios.Step, w *scenarios.World, table 
 			why = e.String()
 		}
 		out = append(out, fmt.Sprintf("%s -> %s %s: hand-written %s, oracle %s\n\t%s",
-			from, to, target.Port, verdict(!c.Allowed), verdict(c.Allowed), why))
+			from, to, target.Port, verdict(hand.Allowed, hand.Undefined), verdict(c.Allowed, c.Undefined), why))
 	}
 	return out, cells
 }
 
-func verdict(allowed bool) string {
+func verdict(allowed, undefined bool) string {
+	if undefined {
+		return "undefined"
+	}
 	if allowed {
 		return "allowed"
 	}
