@@ -12,6 +12,21 @@ import (
 // must give. Each file holds one fault; its NAME.err sibling holds the same
 // text for the CLI's exit-code test.
 var malformedCases = []struct{ file, want string }{
+	{"cnp-action.yaml", `cnp-action.yaml:20: steps[0].actions[0].apply.spec.ingress[0].action: unsupported value "Allow": must be Accept, Deny or Pass`},
+	{"cnp-api-version.yaml", `cnp-api-version.yaml:12: steps[0].actions[0].apply.apiVersion: unsupported apiVersion "policy.networking.k8s.io/v1alpha1" for ClusterNetworkPolicy: want policy.networking.k8s.io/v1alpha2 or policy.networking.k8s.io/v1beta1`},
+	{"cnp-ingress-networks.yaml", `cnp-ingress-networks.yaml:22: steps[0].actions[0].apply.spec.ingress[0].from[0]: unknown field "networks"`},
+	{"cnp-named-port-networks.yaml", `cnp-named-port-networks.yaml:22: steps[0].actions[0].apply.spec.egress[0].to[0]: networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames`},
+	{"cnp-network-host-bits.yaml", `cnp-network-host-bits.yaml:22: steps[0].actions[0].apply.spec.egress[0].to[0].networks[0]: Invalid CIDR format provided: "10.0.0.1/8" (want an address range in CIDR notation with no host bits set, such as 10.0.0.0/8)`},
+	{"cnp-peer-empty.yaml", `cnp-peer-empty.yaml:22: steps[0].actions[0].apply.spec.ingress[0].from[0]: must set exactly one of namespaces and pods`},
+	{"cnp-port-range.yaml", `cnp-port-range.yaml:24: steps[0].actions[0].apply.spec.ingress[0].protocols[0].tcp.destinationPort.range: Start port must be less than End port (start 90, end 80)`},
+	{"cnp-priority-missing.yaml", `cnp-priority-missing.yaml:16: steps[0].actions[0].apply.spec.priority: required by the ClusterNetworkPolicy schema`},
+	{"cnp-priority.yaml", `cnp-priority.yaml:17: steps[0].actions[0].apply.spec.priority: must be between 0 and 1000, not 1001`},
+	{"cnp-rules-26.yaml", `cnp-rules-26.yaml:19: steps[0].actions[0].apply.spec.ingress: has 26 rules, at most 25`},
+	{"cnp-subject-pods-no-selector.yaml", `cnp-subject-pods-no-selector.yaml:19: steps[0].actions[0].apply.spec.subject.pods.podSelector: required by the ClusterNetworkPolicy schema`},
+	{"cnp-subject-two.yaml", `cnp-subject-two.yaml:18: steps[0].actions[0].apply.spec.subject: sets namespaces and pods: must set exactly one`},
+	{"cnp-tier.yaml", `cnp-tier.yaml:16: steps[0].actions[0].apply.spec.tier: unsupported value "Super": must be Admin or Baseline`},
+	{"delete-missing-cnp.yaml", `delete-missing-cnp.yaml:11: steps[0].actions[0].delete: policy "ClusterNetworkPolicy/nope" does not exist`},
+	{"manifest-cnp-domain.yaml", `manifest-cnp-domain.yaml:13: spec.egress[0].to[0].domainNames[1]: invalid domain name "*kubernetes.io": labels of letters, digits, '-' and '_', optionally after a leading '*.'`},
 	{"action-empty.yaml", `action-empty.yaml:8: steps[0].actions[0]: no action set: set exactly one of apply, update, delete, setPodLabels, removePodLabels, setNamespaceLabels, removeNamespaceLabels, createPod, deletePod, createNamespace, deleteNamespace`},
 	{"action-two.yaml", `action-two.yaml:10: steps[0].actions[0]: sets deletePod and deleteNamespace: an action sets exactly one field`},
 	{"alias-cycle.yaml", `alias-cycle.yaml:14: steps[0].actions[0].apply.spec.ingress[0].ports[0].port[0][0]: alias *p refers to a node that contains it`},

@@ -36,6 +36,11 @@ func FuzzCompute(f *testing.F) {
 		pick := bytePicker(data)
 		g := worldGenerator{pick: pick, wild: pick(2) == 1}
 		pods, namespaces, policies := 1+pick(8), 1+pick(3), pick(7)
-		checkAgreement(t, g.world(pods, namespaces, policies))
+		w := g.world(pods, namespaces, policies)
+		g.addClusterPolicies(w, pick(5))
+		checkAgreement(t, w)
+		if naiveDisagreements(t, w, 5) > 0 {
+			t.Fatal("Compute disagrees with the naive ClusterNetworkPolicy evaluator")
+		}
 	})
 }
