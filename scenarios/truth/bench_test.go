@@ -2,15 +2,18 @@ package truth
 
 import (
 	"testing"
+
+	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
 // The benchmark world of the issue: 1,000 pods in 20 namespaces, 500
 // policies, 4 ports per pod, about 4 million cells.
 const (
-	benchPods       = 1000
-	benchNamespaces = 20
-	benchPolicies   = 500
-	benchSample     = 4000 // cells the per-cell baseline evaluates per iteration
+	benchClusterPolicies = 50 // added by BenchmarkComputeClusterPolicies
+	benchPods            = 1000
+	benchNamespaces      = 20
+	benchPolicies        = 500
+	benchSample          = 4000 // cells the per-cell baseline evaluates per iteration
 )
 
 func BenchmarkCompute(b *testing.B) {
@@ -86,4 +89,23 @@ func BenchmarkExplain(b *testing.B) {
 		runs++
 	}
 	b.ReportMetric(float64(len(sample)*runs)/b.Elapsed().Seconds(), "cells/s")
+}
+
+// BenchmarkComputeClusterPolicies measures what ClusterNetworkPolicies add
+// to Compute: the benchmark world with 50 of them, against the same world
+// without them, measured in one run (make bench records the ratio).
+func BenchmarkComputeClusterPolicies(b *testing.B) {
+	with := GenerateWorldWithClusterPolicies(1, benchPods, benchNamespaces, benchPolicies, benchClusterPolicies)
+	without := *with
+	without.ClusterPolicies = nil
+	for _, tc := range []struct {
+		name string
+		w    *scenarios.World
+	}{{"without", &without}, {"with-50", with}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				Compute(tc.w)
+			}
+		})
+	}
 }

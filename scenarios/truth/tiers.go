@@ -42,50 +42,114 @@ const (
 )
 
 // tierCells is one tier's verdicts in one direction, as rows of target bits
-// per source endpoint, like the table's own rows.
+// per row class (see rowClasses), like the table's own rows.
 type tierCells struct {
 	accept, deny, undefined, decided []uint64
 }
 
-func newTierCells(n, words int) *tierCells {
+func newTierCells(rows, words int) *tierCells {
 	return &tierCells{
-		accept:    make([]uint64, n*words),
-		deny:      make([]uint64, n*words),
-		undefined: make([]uint64, n*words),
-		decided:   make([]uint64, n*words),
+		accept:    make([]uint64, rows*words),
+		deny:      make([]uint64, rows*words),
+		undefined: make([]uint64, rows*words),
+		decided:   make([]uint64, rows*words),
 	}
 }
 
-// final is whether the tier ended evaluation of word k of row r.
+// final is whether the tier ended evaluation of word i.
 func (c *tierCells) final(i int) uint64 { return c.accept[i] | c.deny[i] | c.undefined[i] }
 
-// rectangle is the cells one rule covers: every target in bits, from every
-// source in rows.
-type rectangle struct {
-	rows bitset
-	bits bitset
+// clusterRule is one rule of one cluster policy as the cells it covers:
+// every target in bits, from every source in rows. classes is rows as row
+// classes, filled by rowClasses.
+type clusterRule struct {
+	action  npav1alpha2.ClusterNetworkPolicyRuleAction
+	rows    bitset
+	bits    bitset
+	classes []int
 }
 
-// clusterRule is one rule of one cluster policy, as rectangles.
-type clusterRule struct {
-	action npav1alpha2.ClusterNetworkPolicyRuleAction
-	cells  rectangle
+// rowClasses groups the source rows that every rule treats alike: two
+// sources in one class are in the rows of exactly the same rules, so the
+// tiers give them the same cells. A cluster policy's subject or peers span
+// whole namespaces, so a World has few classes, and the tiers are evaluated
+// once per class instead of once per source. It returns each source's class
+// and fills each rule's classes.
+func rowClasses(n int, rules [][]clusterRule) (classOf []int, classes int) {
+	classOf = make([]int, n)
+	classes = 1
+	for _, policy := range rules {
+		for _, r := range policy {
+			// Split every class in two: its sources in the rule's rows, and the rest.
+			in, out := make([]int, classes), make([]int, classes)
+			for c := range classes {
+				in[c], out[c] = -1, -1
+			}
+			next := 0
+			for s := range n {
+				side := out
+				if r.rows.has(s) {
+					side = in
+				}
+				c := classOf[s]
+				if side[c] < 0 {
+					side[c] = next
+					next++
+				}
+				classOf[s] = side[c]
+			}
+			classes = next
+		}
+	}
+	for _, policy := range rules {
+		for i := range policy {
+			r := &policy[i]
+			seen := make([]bool, classes)
+			r.rows.each(func(s int) {
+				if c := classOf[s]; !seen[c] {
+					seen[c] = true
+					r.classes = append(r.classes, c)
+				}
+			})
+		}
+	}
+	return classOf, classes
+}
+
+// tierDirection is one tier's verdicts in one direction, per row class of
+// that tier's rules.
+type tierDirection struct {
+	*tierCells
+	classOf []int
+}
+
+// evaluateTier evaluates one tier in one direction.
+func evaluateTier(w *scenarios.World, tier npav1alpha2.Tier, n, words int, rulesOf func(*npav1alpha2.ClusterNetworkPolicy) []clusterRule) tierDirection {
+	rules := map[*npav1alpha2.ClusterNetworkPolicy][]clusterRule{}
+	var all [][]clusterRule
+	for _, p := range w.ClusterPolicies {
+		if p != nil && p.Spec.Tier == tier {
+			rules[p] = rulesOf(p)
+			all = append(all, rules[p])
+		}
+	}
+	classOf, classes := rowClasses(n, all)
+	c := newTierCells(classes, words)
+	scratch := newGroupCells(classes * words)
+	for _, group := range priorityGroups(w.ClusterPolicies, tier) {
+		c.evaluate(group, rules, words, scratch)
+	}
+	return tierDirection{tierCells: c, classOf: classOf}
 }
 
 // applyTiers replaces the NetworkPolicy verdicts of t with the verdicts of
 // the tiers. np holds the NetworkPolicy rows Compute built.
 func applyTiers(w *scenarios.World, t *TruthTable, x *worldIndex, np *npRows) {
 	n, words := len(t.Endpoints), t.rowWords
-	tiers := map[npav1alpha2.Tier][2]*tierCells{} // [0] ingress, [1] egress
-	for _, tier := range []npav1alpha2.Tier{npav1alpha2.AdminTier, npav1alpha2.BaselineTier} {
-		in, eg := newTierCells(n, words), newTierCells(n, words)
-		for _, group := range priorityGroups(w.ClusterPolicies, tier) {
-			in.evaluate(group, func(p *npav1alpha2.ClusterNetworkPolicy) []clusterRule { return x.ingressRules(p) }, words)
-			eg.evaluate(group, func(p *npav1alpha2.ClusterNetworkPolicy) []clusterRule { return x.egressRules(p) }, words)
-		}
-		tiers[tier] = [2]*tierCells{in, eg}
-	}
-	admin, baseline := tiers[npav1alpha2.AdminTier], tiers[npav1alpha2.BaselineTier]
+	inAdmin := evaluateTier(w, npav1alpha2.AdminTier, n, words, x.ingressRules)
+	inBaseline := evaluateTier(w, npav1alpha2.BaselineTier, n, words, x.ingressRules)
+	egAdmin := evaluateTier(w, npav1alpha2.AdminTier, n, words, x.egressRules)
+	egBaseline := evaluateTier(w, npav1alpha2.BaselineTier, n, words, x.egressRules)
 	isolatedTargets := x.targetsOf(np.ingressIsolated)
 	podTargets := x.targetsOf(x.pods.all)
 	t.undefined = make([]uint64, n*words)
@@ -93,28 +157,30 @@ func applyTiers(w *scenarios.World, t *TruthTable, x *worldIndex, np *npRows) {
 		egressIsolated := np.egressIsolated.has(s)
 		row, undef := t.row(s), bitset(t.undefined[s*words:(s+1)*words])
 		npRow := row.clone() // the NetworkPolicy-only verdict, kept for loopback
+		ea, eb := egAdmin.classOf[s]*words, egBaseline.classOf[s]*words
+		ia, ib := inAdmin.classOf[s]*words, inBaseline.classOf[s]*words
 		for k := range words {
-			i := s*words + k
+			i, e, f, g, h := s*words+k, ea+k, eb+k, ia+k, ib+k
 			// Egress: Admin, then NetworkPolicy if it isolates the source, else Baseline.
-			egAllowed, egUndef := admin[1].accept[i], admin[1].undefined[i]
-			open := ^admin[1].final(i)
+			egAllowed, egUndef := egAdmin.accept[e], egAdmin.undefined[e]
+			open := ^egAdmin.final(e)
 			if mutation == mutationBaselineIfIsolated {
-				egAllowed |= open & baseline[1].accept[i]
-				open &^= baseline[1].final(i)
+				egAllowed |= open & egBaseline.accept[f]
+				open &^= egBaseline.final(f)
 			}
 			if egressIsolated {
 				egAllowed |= open & np.egressOK[i]
 			} else {
-				egAllowed |= open & (baseline[1].accept[i] | ^(baseline[1].deny[i] | baseline[1].undefined[i]))
-				egUndef |= open & baseline[1].undefined[i]
+				egAllowed |= open & (egBaseline.accept[f] | ^(egBaseline.deny[f] | egBaseline.undefined[f]))
+				egUndef |= open & egBaseline.undefined[f]
 			}
 			// Ingress: the same, with isolation per destination target.
-			inAllowed, inUndef := admin[0].accept[i], admin[0].undefined[i]
-			open = ^admin[0].final(i)
+			inAllowed, inUndef := inAdmin.accept[g], inAdmin.undefined[g]
+			open = ^inAdmin.final(g)
 			iso := isolatedTargets[k]
 			inAllowed |= open & iso & np.ingressOK[i]
-			inAllowed |= open &^ iso & (baseline[0].accept[i] | ^(baseline[0].deny[i] | baseline[0].undefined[i]))
-			inUndef |= open &^ iso & baseline[0].undefined[i]
+			inAllowed |= open &^ iso & (inBaseline.accept[h] | ^(inBaseline.deny[h] | inBaseline.undefined[h]))
+			inUndef |= open &^ iso & inBaseline.undefined[h]
 
 			egBlocked := ^egAllowed &^ egUndef
 			inBlocked := ^inAllowed &^ inUndef
@@ -164,71 +230,110 @@ func priorityGroups(all []*npav1alpha2.ClusterNetworkPolicy, tier npav1alpha2.Ti
 	return groups
 }
 
-// evaluate runs one priority group over the cells the tier has not decided.
-// A lone policy decides directly; policies sharing a priority each decide on
-// their own, and cells where their actions differ become undefined.
-func (c *tierCells) evaluate(group []*npav1alpha2.ClusterNetworkPolicy, rulesOf func(*npav1alpha2.ClusterNetworkPolicy) []clusterRule, words int) {
-	if len(group) == 1 {
-		c.firstMatch(rulesOf(group[0]), c.decided, words)
-		return
-	}
-	type verdicts struct{ accept, deny, pass []uint64 }
-	var each []verdicts
-	for _, p := range group {
-		own := &tierCells{
-			accept:  make([]uint64, len(c.decided)),
-			deny:    make([]uint64, len(c.decided)),
-			decided: slices.Clone(c.decided),
-		}
-		own.firstMatch(rulesOf(p), own.decided, words)
-		pass := own.decided
-		for i := range pass {
-			pass[i] &^= c.decided[i] | own.accept[i] | own.deny[i]
-		}
-		each = append(each, verdicts{own.accept, own.deny, pass})
-	}
-	for i := range c.decided {
-		var a, d, p uint64
-		for _, v := range each {
-			a, d, p = a|v.accept[i], d|v.deny[i], p|v.pass[i]
-		}
-		u := a&d | a&p | d&p
-		c.undefined[i] |= u
-		c.accept[i] |= a &^ u
-		c.deny[i] |= d &^ u
-		c.decided[i] |= a | d | p
+// groupCells accumulates what the policies of one priority group decide.
+// Its slices are as large as a tier's and all zero between groups: every
+// pass over them touches only the cells the group's rules cover.
+type groupCells struct {
+	own, accept, deny, pass, undefined []uint64
+}
+
+func newGroupCells(size int) *groupCells {
+	return &groupCells{
+		own: make([]uint64, size), accept: make([]uint64, size), deny: make([]uint64, size),
+		pass: make([]uint64, size), undefined: make([]uint64, size),
 	}
 }
 
-// firstMatch gives each undecided cell the action of the first rule that
-// covers it, marking it in decided.
-func (c *tierCells) firstMatch(rules []clusterRule, decided []uint64, words int) {
-	for _, r := range rules {
-		lo, hi := r.cells.bits.span()
-		if lo == hi {
-			continue
-		}
-		r.cells.rows.each(func(s int) {
-			for k := lo; k < hi; k++ {
-				i := s*words + k
-				fresh := r.cells.bits[k] &^ decided[i]
-				if fresh == 0 {
-					continue
-				}
-				decided[i] |= fresh
-				switch r.action {
-				case npav1alpha2.ClusterNetworkPolicyRuleActionAccept:
-					c.accept[i] |= fresh
-				case npav1alpha2.ClusterNetworkPolicyRuleActionDeny:
-					c.deny[i] |= fresh
-				case npav1alpha2.ClusterNetworkPolicyRuleActionPass:
-					if mutation == mutationPassAsDeny {
+// evaluate runs one priority group over the cells the tier has not decided.
+// Each policy decides on its own by its first matching rule; where the
+// group's policies decide a cell with different actions, it is undefined.
+// A lone policy decides straight into the tier.
+func (c *tierCells) evaluate(group []*npav1alpha2.ClusterNetworkPolicy, rules map[*npav1alpha2.ClusterNetworkPolicy][]clusterRule, words int, g *groupCells) {
+	if len(group) == 1 {
+		for _, r := range rules[group[0]] {
+			lo, hi := r.bits.span()
+			accept, deny := actionCells(r.action)
+			for _, class := range r.classes {
+				for k := lo; k < hi; k++ {
+					i := class*words + k
+					fresh := r.bits[k] &^ c.decided[i]
+					c.decided[i] |= fresh
+					if accept {
+						c.accept[i] |= fresh
+					} else if deny {
 						c.deny[i] |= fresh
 					}
 				}
 			}
-		})
+		}
+		return
 	}
+	for _, p := range group {
+		for _, r := range rules[p] {
+			lo, hi := r.bits.span()
+			accept, deny := actionCells(r.action)
+			for _, class := range r.classes {
+				for k := lo; k < hi; k++ {
+					i := class*words + k
+					fresh := r.bits[k] &^ c.decided[i] &^ g.own[i]
+					if fresh == 0 {
+						continue
+					}
+					g.own[i] |= fresh
+					switch {
+					case accept:
+						g.undefined[i] |= fresh & (g.deny[i] | g.pass[i])
+						g.accept[i] |= fresh
+					case deny:
+						g.undefined[i] |= fresh & (g.accept[i] | g.pass[i])
+						g.deny[i] |= fresh
+					default:
+						g.undefined[i] |= fresh & (g.accept[i] | g.deny[i])
+						g.pass[i] |= fresh
+					}
+				}
+			}
+		}
+		for _, r := range rules[p] {
+			lo, hi := r.bits.span()
+			for _, class := range r.classes {
+				clear(g.own[class*words+lo : class*words+hi])
+			}
+		}
+	}
+	for _, p := range group {
+		for _, r := range rules[p] {
+			lo, hi := r.bits.span()
+			for _, class := range r.classes {
+				for i := class*words + lo; i < class*words+hi; i++ {
+					decided := g.accept[i] | g.deny[i] | g.pass[i]
+					if decided == 0 {
+						continue
+					}
+					u := g.undefined[i]
+					c.undefined[i] |= u
+					c.accept[i] |= g.accept[i] &^ u
+					c.deny[i] |= g.deny[i] &^ u
+					c.decided[i] |= decided
+					g.accept[i], g.deny[i], g.pass[i], g.undefined[i] = 0, 0, 0, 0
+				}
+			}
+		}
+	}
+}
+
+// actionCells says whether a rule's action accepts or denies; Pass (and an
+// action the oracle does not know) does neither and only ends the tier.
+func actionCells(action npav1alpha2.ClusterNetworkPolicyRuleAction) (accept, deny bool) {
+	switch action {
+	case npav1alpha2.ClusterNetworkPolicyRuleActionAccept:
+		return true, false
+	case npav1alpha2.ClusterNetworkPolicyRuleActionDeny:
+		return false, true
+	case npav1alpha2.ClusterNetworkPolicyRuleActionPass:
+		return false, mutation == mutationPassAsDeny
+	}
+	return false, false
 }
 
 // clusterSubject is the pods a cluster policy applies to.
@@ -251,7 +356,7 @@ func (x *worldIndex) podsInNamespaces(sel *metav1.LabelSelector) bitset {
 	return out
 }
 
-// ingressRules turns a policy's ingress rules into rectangles: sources are
+// ingressRules turns a policy's ingress rules into the cells they cover: sources are
 // the peers, targets the subject's ports the rule names.
 func (x *worldIndex) ingressRules(p *npav1alpha2.ClusterNetworkPolicy) []clusterRule {
 	if len(p.Spec.Ingress) == 0 {
@@ -266,12 +371,12 @@ func (x *worldIndex) ingressRules(p *npav1alpha2.ClusterNetworkPolicy) []cluster
 		}
 		bits := x.protocolTargets(r.Protocols)
 		bits.and(subjectTargets)
-		out = append(out, clusterRule{action: r.Action, cells: rectangle{rows: peers, bits: bits}})
+		out = append(out, clusterRule{action: r.Action, rows: peers, bits: bits})
 	}
 	return out
 }
 
-// egressRules turns a policy's egress rules into rectangles: sources are the
+// egressRules turns a policy's egress rules into the cells they cover: sources are the
 // subject, targets the peers' ports the rule names.
 func (x *worldIndex) egressRules(p *npav1alpha2.ClusterNetworkPolicy) []clusterRule {
 	if len(p.Spec.Egress) == 0 {
@@ -286,7 +391,7 @@ func (x *worldIndex) egressRules(p *npav1alpha2.ClusterNetworkPolicy) []clusterR
 		}
 		bits := x.targetsOf(peers)
 		bits.and(x.protocolTargets(r.Protocols))
-		out = append(out, clusterRule{action: r.Action, cells: rectangle{rows: subject, bits: bits}})
+		out = append(out, clusterRule{action: r.Action, rows: subject, bits: bits})
 	}
 	return out
 }
