@@ -30,10 +30,13 @@ type Change struct {
 	Kind ChangeKind `json:"kind"`
 	// Policy is set for ApplyPolicy (an update is an apply of an existing name).
 	Policy *networkingv1.NetworkPolicy `json:"policy,omitempty"`
-	// ClusterPolicy is set for ApplyClusterPolicy.
-	ClusterPolicy *npav1alpha2.ClusterNetworkPolicy `json:"clusterPolicy,omitempty"`
-	// PolicyKey is "ns/name" for DeletePolicy and "ClusterNetworkPolicy/name"
-	// for DeleteClusterPolicy.
+	// ClusterPolicy is set for ApplyClusterPolicy: the policy as its tier
+	// sees it, in ClusterNetworkPolicy form (its kind names the object it
+	// came from); ClusterPolicyObject is the object itself, for backends.
+	ClusterPolicy       *npav1alpha2.ClusterNetworkPolicy `json:"clusterPolicy,omitempty"`
+	ClusterPolicyObject *ClusterPolicy                    `json:"clusterPolicyObject,omitempty"`
+	// PolicyKey is "ns/name" for DeletePolicy and "Kind/name" for
+	// DeleteClusterPolicy.
 	PolicyKey string `json:"policyKey,omitempty"`
 	// Pod is set for LabelPod, AddPod and RemovePod.
 	Pod *Pod `json:"pod,omitempty"`

@@ -21,39 +21,88 @@ const (
 // optionally a leading "*." wildcard, optionally a trailing dot.
 var domainNamePattern = regexp.MustCompile(`^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$`)
 
-// resolveClusterPolicy checks a ClusterNetworkPolicy against the CRD's schema
-// and CEL rules and expands its placeholders (networks may name pods'
-// addresses as ipBlocks do).
-func (st *State) resolveClusterPolicy(p *npav1alpha2.ClusterNetworkPolicy, mustExist bool) (Change, Errors) {
-	if msg := nameProblem(p.Name, true); msg != "" {
+// resolveClusterPolicy checks a cluster policy against its CRD's schema and
+// CEL rules and expands its placeholders (networks may name pods' addresses
+// as ipBlocks do).
+func (st *State) resolveClusterPolicy(p *ClusterPolicy, mustExist bool) (Change, Errors) {
+	if msg := nameProblem(p.Name(), true); msg != "" {
 		return Change{}, Errors{fieldErr("metadata.name", msg)}
 	}
-	if _, exists := st.clusterPolicies[p.Name]; mustExist && !exists {
-		return Change{}, Errors{fieldErr("metadata.name", fmt.Sprintf("policy %q does not exist", ClusterPolicyKey(p.Name)))}
+	if _, exists := st.clusterPolicies[p.Key()]; mustExist && !exists {
+		return Change{}, Errors{fieldErr("metadata.name", fmt.Sprintf("policy %q does not exist", p.Key()))}
 	}
 	out := p.DeepCopy()
-	// The API server clears the namespace of a cluster-scoped object.
-	out.Namespace = ""
 	var errs Errors
-	for i := range out.Spec.Egress {
-		for j := range out.Spec.Egress[i].To {
-			networks := out.Spec.Egress[i].To[j].Networks
-			for k := range networks {
-				expanded, msg := expandString(string(networks[k]), st.ipOf)
-				if msg != "" {
-					errs = append(errs, fieldErr(indexPath(joinPath(indexPath(joinPath(indexPath("spec.egress", i), "to"), j), "networks"), k), msg))
-				}
-				networks[k] = npav1alpha2.CIDR(expanded)
-			}
+	for _, n := range networksOf(out) {
+		expanded, msg := expandString(string(*n.value), st.ipOf)
+		if msg != "" {
+			errs = append(errs, fieldErr(n.path, msg))
 		}
+		*n.value = expanded
 	}
 	if len(errs) > 0 {
 		return Change{}, errs
 	}
-	if errs := checkClusterPolicySpec(&out.Spec, "spec"); len(errs) > 0 {
+	if out.ClusterNetworkPolicy != nil {
+		errs = checkClusterPolicySpec(&out.ClusterNetworkPolicy.Spec, "spec")
+	} else {
+		errs = checkAdminPolicy(out)
+	}
+	if len(errs) > 0 {
 		return Change{}, errs
 	}
-	return Change{Kind: ApplyClusterPolicy, ClusterPolicy: out}, nil
+	// The API server clears the namespace of a cluster-scoped object.
+	tiered := out.Tiered()
+	switch {
+	case out.ClusterNetworkPolicy != nil:
+		out.ClusterNetworkPolicy.Namespace = ""
+	case out.AdminNetworkPolicy != nil:
+		out.AdminNetworkPolicy.Namespace = ""
+	default:
+		out.BaselineAdminNetworkPolicy.Namespace = ""
+	}
+	return Change{Kind: ApplyClusterPolicy, ClusterPolicy: tiered, ClusterPolicyObject: out}, nil
+}
+
+// network is one networks entry of a cluster policy, with its field path.
+type network struct {
+	path  string
+	value *string
+}
+
+// networksOf lists every networks entry of a cluster policy, whatever its kind.
+func networksOf(p *ClusterPolicy) []network {
+	var out []network
+	add := func(i, j, k int, v *string) {
+		out = append(out, network{path: indexPath(joinPath(indexPath(joinPath(indexPath("spec.egress", i), "to"), j), "networks"), k), value: v})
+	}
+	switch {
+	case p.ClusterNetworkPolicy != nil:
+		for i, r := range p.ClusterNetworkPolicy.Spec.Egress {
+			for j, peer := range r.To {
+				for k := range peer.Networks {
+					add(i, j, k, (*string)(&peer.Networks[k]))
+				}
+			}
+		}
+	case p.AdminNetworkPolicy != nil:
+		for i, r := range p.AdminNetworkPolicy.Spec.Egress {
+			for j, peer := range r.To {
+				for k := range peer.Networks {
+					add(i, j, k, (*string)(&peer.Networks[k]))
+				}
+			}
+		}
+	case p.BaselineAdminNetworkPolicy != nil:
+		for i, r := range p.BaselineAdminNetworkPolicy.Spec.Egress {
+			for j, peer := range r.To {
+				for k := range peer.Networks {
+					add(i, j, k, (*string)(&peer.Networks[k]))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // checkClusterPolicySpec validates a ClusterNetworkPolicy spec as the CRD's

@@ -30,13 +30,12 @@ func (st *State) Commit(c Change) error {
 		if c.ClusterPolicy == nil {
 			return fmt.Errorf("commit %s: no policy", c.Kind)
 		}
-		st.clusterPolicies[c.ClusterPolicy.Name] = c.ClusterPolicy.DeepCopy()
+		st.clusterPolicies[ClusterPolicyKey(TieredKind(c.ClusterPolicy), c.ClusterPolicy.Name)] = c.ClusterPolicy.DeepCopy()
 	case DeleteClusterPolicy:
-		name, ok := splitClusterPolicyKey(c.PolicyKey)
-		if _, exists := st.clusterPolicies[name]; !ok || !exists {
+		if _, exists := st.clusterPolicies[c.PolicyKey]; !exists {
 			return fmt.Errorf("commit %s: policy %q does not exist", c.Kind, c.PolicyKey)
 		}
-		delete(st.clusterPolicies, name)
+		delete(st.clusterPolicies, c.PolicyKey)
 	case LabelPod:
 		i, err := st.committedPod(c)
 		if err != nil {

@@ -12,6 +12,10 @@ import (
 // must give. Each file holds one fault; its NAME.err sibling holds the same
 // text for the CLI's exit-code test.
 var malformedCases = []struct{ file, want string }{
+	{"manifest-anp-accept.yaml", `manifest-anp-accept.yaml:10: spec.ingress[0].action: unsupported value "Accept": must be Allow, Deny or Pass`},
+	{"manifest-anp-port.yaml", `manifest-anp-port.yaml:16: spec.ingress[0].ports[0].portNumber.protocol: unknown protocol "ICMP": must be TCP, UDP or SCTP`},
+	{"manifest-banp-name.yaml", `manifest-banp-name.yaml:4: metadata.name: Only one baseline admin network policy with metadata.name="default" can be created in the cluster`},
+	{"manifest-banp-pass.yaml", `manifest-banp-pass.yaml:9: spec.egress[0].action: unsupported value "Pass": must be Allow or Deny`},
 	{"cnp-action.yaml", `cnp-action.yaml:20: steps[0].actions[0].apply.spec.ingress[0].action: unsupported value "Allow": must be Accept, Deny or Pass`},
 	{"cnp-api-version.yaml", `cnp-api-version.yaml:12: steps[0].actions[0].apply.apiVersion: unsupported apiVersion "policy.networking.k8s.io/v1alpha1" for ClusterNetworkPolicy: want policy.networking.k8s.io/v1alpha2 or policy.networking.k8s.io/v1beta1`},
 	{"cnp-ingress-networks.yaml", `cnp-ingress-networks.yaml:22: steps[0].actions[0].apply.spec.ingress[0].from[0]: unknown field "networks"`},
@@ -55,7 +59,7 @@ var malformedCases = []struct{ file, want string }{
 	{"manifest-api-version.yaml", `manifest-api-version.yaml:1: apiVersion: unsupported apiVersion "networking.k8s.io/v1beta1" for NetworkPolicy: want networking.k8s.io/v1`},
 	{"manifest-container-port.yaml", `manifest-container-port.yaml:15: spec.containers[1].ports[0].containerPort: port 70000 is out of range 1-65535`},
 	{"manifest-duplicate-policy.yaml", `manifest-duplicate-policy.yaml:11: metadata.name: duplicate NetworkPolicy "default/deny-all"`},
-	{"manifest-kind.yaml", `manifest-kind.yaml:7: kind: unsupported kind "Deployment": want Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy or a v1 List of them`},
+	{"manifest-kind.yaml", `manifest-kind.yaml:7: kind: unsupported kind "Deployment": want Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy or a v1 List of them`},
 	{"manifest-missing-namespace.yaml", `manifest-missing-namespace.yaml:5: metadata.namespace: namespace "shop" does not exist`},
 	{"manifest-policy-cidr.yaml", `manifest-policy-cidr.yaml:11: spec.egress[0].to[0].ipBlock.except[0]: except "192.168.0.0/16" is not strictly inside cidr "10.0.0.0/8"`},
 	{"manifest-unknown-field.yaml", `manifest-unknown-field.yaml:11: spec.containers[0].ports[0]: unknown field "protocl"`},

@@ -8,7 +8,6 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
 // manifestSet gathers decoded manifests before they become a scenario.
@@ -18,7 +17,7 @@ type manifestSet struct {
 	sources         *sourceMap
 	pods            []decoded[corev1.Pod]
 	policies        []decoded[networkingv1.NetworkPolicy]
-	clusterPolicies []decoded[npav1alpha2.ClusterNetworkPolicy]
+	clusterPolicies []decoded[*ClusterPolicy]
 	errs            Errors
 	// podNames holds "ns/pod" of every pod added, for the duplicate check.
 	podNames map[string]bool
@@ -61,14 +60,14 @@ func (m *manifestSet) add(d manifestDoc) {
 		}
 		return
 	}
-	if kind == ClusterNetworkPolicyKind {
+	if _, cluster := clusterPolicyAPIVersions[kind]; cluster {
 		m.addClusterPolicy(d)
 		return
 	}
 	want, known := manifestKinds[kind]
 	switch {
 	case !known:
-		m.fail(d.file, lines, "kind", fmt.Sprintf("unsupported kind %q: want Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy or a v1 List of them", kind))
+		m.fail(d.file, lines, "kind", fmt.Sprintf("unsupported kind %q: want Namespace, Pod, NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy or a v1 List of them", kind))
 		return
 	case apiVersion != want:
 		m.fail(d.file, lines, "apiVersion", fmt.Sprintf("unsupported apiVersion %q for %s: want %s", apiVersion, kind, want))
@@ -200,27 +199,26 @@ func (m *manifestSet) addPolicy(s *Scenario, d decoded[networkingv1.NetworkPolic
 	s.Steps[0].Actions = append(actions, Action{Apply: &p})
 }
 
-// addClusterPolicy decodes a ClusterNetworkPolicy manifest; the step applies
-// it after the NetworkPolicies.
+// addClusterPolicy decodes a cluster policy manifest; the step applies it
+// after the NetworkPolicies.
 func (m *manifestSet) addClusterPolicy(d manifestDoc) {
 	nodeErrs := checkClusterPolicyNode(d.root, "")
 	for _, e := range nodeErrs {
 		e.File = d.file
 	}
 	m.errs = append(m.errs, nodeErrs...)
-	var p npav1alpha2.ClusterNetworkPolicy
+	var p ClusterPolicy
 	if lines, ok := m.decode(d, &p); ok && len(nodeErrs) == 0 {
-		if slices.ContainsFunc(m.clusterPolicies, func(q decoded[npav1alpha2.ClusterNetworkPolicy]) bool { return q.obj.Name == p.Name }) {
-			m.fail(d.file, lines, "metadata.name", fmt.Sprintf("duplicate ClusterNetworkPolicy %q", p.Name))
+		if slices.ContainsFunc(m.clusterPolicies, func(q decoded[*ClusterPolicy]) bool { return q.obj.Key() == p.Key() }) {
+			m.fail(d.file, lines, "metadata.name", fmt.Sprintf("duplicate %s %q", p.Kind(), p.Name()))
 			return
 		}
-		m.clusterPolicies = append(m.clusterPolicies, decoded[npav1alpha2.ClusterNetworkPolicy]{obj: p, file: d.file, lines: lines})
+		m.clusterPolicies = append(m.clusterPolicies, decoded[*ClusterPolicy]{obj: &p, file: d.file, lines: lines})
 	}
 }
 
-func (m *manifestSet) addClusterPolicyAction(s *Scenario, d decoded[npav1alpha2.ClusterNetworkPolicy]) {
-	p := d.obj
+func (m *manifestSet) addClusterPolicyAction(s *Scenario, d decoded[*ClusterPolicy]) {
 	actions := s.Steps[0].Actions
 	m.sources.add(joinPath(indexPath("steps[0].actions", len(actions)), "apply"), d.file, "", d.lines)
-	s.Steps[0].Actions = append(actions, Action{ApplyCluster: &p})
+	s.Steps[0].Actions = append(actions, Action{ApplyCluster: d.obj})
 }

@@ -79,6 +79,10 @@ func (d *nodeDecoder) decode(n *yaml.Node, path string, v reflect.Value) {
 		v.Set(elem)
 		return
 	}
+	if v.Type() == clusterPolicyType {
+		d.decodeClusterPolicy(n, path, v)
+		return
+	}
 	if v.CanAddr() && v.Addr().Type().Implements(jsonUnmarshalerType) {
 		d.decodeViaJSON(n, path, v)
 		return

@@ -57,8 +57,8 @@ func (st *State) resolve(a Action, field string) (Change, Errors) {
 		}
 		return st.resolvePolicy(a.Update, true)
 	case "delete":
-		if name, ok := splitClusterPolicyKey(a.Delete); ok {
-			if _, exists := st.clusterPolicies[name]; !exists {
+		if _, _, ok := splitClusterPolicyKey(a.Delete); ok {
+			if _, exists := st.clusterPolicies[a.Delete]; !exists {
 				return Change{}, Errors{fieldErr("", fmt.Sprintf("policy %q does not exist", a.Delete))}
 			}
 			return Change{Kind: DeleteClusterPolicy, PolicyKey: a.Delete}, nil

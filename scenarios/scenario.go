@@ -1,9 +1,6 @@
 package scenarios
 
-import (
-	networkingv1 "k8s.io/api/networking/v1"
-	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
-)
+import networkingv1 "k8s.io/api/networking/v1"
 
 // Source values for cases that do not come from a seed document. A seed-derived
 // scenario sets Source to the seed's file name instead.
@@ -82,15 +79,16 @@ type Action struct {
 	Apply *networkingv1.NetworkPolicy `json:"apply,omitempty"`
 	// Update replaces a NetworkPolicy that must already exist.
 	Update *networkingv1.NetworkPolicy `json:"update,omitempty"`
-	// Delete removes the NetworkPolicy named "ns/name", or the
-	// ClusterNetworkPolicy named "ClusterNetworkPolicy/name".
+	// Delete removes the NetworkPolicy named "ns/name", or a cluster policy
+	// named "Kind/name" ("ClusterNetworkPolicy/deny-all").
 	Delete string `json:"delete,omitempty"`
 
-	// ApplyCluster and UpdateCluster are apply and update of an object whose
-	// kind is ClusterNetworkPolicy: the format has one key for both kinds,
+	// ApplyCluster and UpdateCluster are apply and update of a cluster
+	// policy (ClusterNetworkPolicy, AdminNetworkPolicy or
+	// BaselineAdminNetworkPolicy): the format has one key for every kind,
 	// and the decoder picks the field by the object's kind.
-	ApplyCluster  *npav1alpha2.ClusterNetworkPolicy `json:"-"`
-	UpdateCluster *npav1alpha2.ClusterNetworkPolicy `json:"-"`
+	ApplyCluster  *ClusterPolicy `json:"-"`
+	UpdateCluster *ClusterPolicy `json:"-"`
 
 	SetPodLabels          *PodLabels       `json:"setPodLabels,omitempty"`
 	RemovePodLabels       *PodLabelKeys    `json:"removePodLabels,omitempty"`

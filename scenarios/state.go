@@ -28,7 +28,7 @@ type State struct {
 	pods         []Pod
 	external     []ExternalHost
 	policies     map[string]*networkingv1.NetworkPolicy
-	// clusterPolicies holds the ClusterNetworkPolicies by name.
+	// clusterPolicies holds the cluster policies in their tier's form, by key ("Kind/name").
 	clusterPolicies map[string]*npav1alpha2.ClusterNetworkPolicy
 
 	// subnet is the /24 index of each live namespace; nextSubnet the index
@@ -135,8 +135,8 @@ func (st *State) World() *World {
 	slices.SortFunc(w.Policies, func(a, b *networkingv1.NetworkPolicy) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
-	for _, name := range sortedKeys(st.clusterPolicies) {
-		w.ClusterPolicies = append(w.ClusterPolicies, st.clusterPolicies[name].DeepCopy())
+	for _, key := range sortedKeys(st.clusterPolicies) {
+		w.ClusterPolicies = append(w.ClusterPolicies, st.clusterPolicies[key].DeepCopy())
 	}
 	return w
 }

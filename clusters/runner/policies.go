@@ -76,7 +76,7 @@ func peersNotJudged(w *scenarios.World) []string {
 	for _, p := range w.ClusterPolicies {
 		for i, r := range p.Spec.Egress {
 			for j, peer := range r.To {
-				at := fmt.Sprintf("ClusterNetworkPolicy/%s egress rule %d peer %d", p.Name, i, j)
+				at := fmt.Sprintf("%s egress rule %d peer %d", scenarios.ClusterPolicyKey(scenarios.TieredKind(p), p.Name), i, j)
 				switch {
 				case peer.DomainNames != nil:
 					out = append(out, at+": domainNames match by DNS name and cannot be judged by address; no cell tests them")

@@ -27,20 +27,20 @@ const (
 // direction of a cell in its tier.
 type ClusterRuleRef struct {
 	Tier     string
-	Policy   string // the policy's name
+	Policy   string // "cnp/name", "anp/name" or "banp/name"
 	Priority int32
 	Rule     int    // index in the policy's ingress or egress rules
 	Name     string // the rule's own name, if it has one
 	Action   string // Accept, Deny or Pass
 }
 
-// String renders the reference as "Admin cnp/deny-all prio 10 egress rule 2 (name): Pass".
+// String renders the reference as "Admin cnp/deny-all prio 10 rule 2 (name): Pass".
 func (r ClusterRuleRef) String() string {
 	name := ""
 	if r.Name != "" {
 		name = " (" + r.Name + ")"
 	}
-	return fmt.Sprintf("%s cnp/%s prio %d rule %d%s: %s", r.Tier, r.Policy, r.Priority, r.Rule, name, r.Action)
+	return fmt.Sprintf("%s %s prio %d rule %d%s: %s", r.Tier, r.Policy, r.Priority, r.Rule, name, r.Action)
 }
 
 // TierPath is how one direction of a cell went through the tiers.
@@ -136,7 +136,7 @@ func (x *Explainer) tierDecision(tier string, pod *scenarios.Pod, direction stri
 // firstClusterRule is the first rule of p, in the direction, that matches.
 func (x *Explainer) firstClusterRule(tier string, p *npav1alpha2.ClusterNetworkPolicy, direction string, far, dst cellEnd, target scenarios.Port) *ClusterRuleRef {
 	ref := func(i int, name string, action npav1alpha2.ClusterNetworkPolicyRuleAction) *ClusterRuleRef {
-		return &ClusterRuleRef{Tier: tier, Policy: p.Name, Priority: p.Spec.Priority, Rule: i, Name: name, Action: string(action)}
+		return &ClusterRuleRef{Tier: tier, Policy: policyRef(p), Priority: p.Spec.Priority, Rule: i, Name: name, Action: string(action)}
 	}
 	if direction == DirectionIngress {
 		for i, r := range p.Spec.Ingress {
@@ -298,4 +298,16 @@ func (s Side) describeTiers(subject string) string {
 		text += " — undefined: equal priority with " + strings.Join(others, ", ")
 	}
 	return text
+}
+
+// policyRef names a cluster policy by the short name of its kind, as
+// kubectl does: cnp/NAME, anp/NAME, banp/NAME.
+func policyRef(p *npav1alpha2.ClusterNetworkPolicy) string {
+	switch scenarios.TieredKind(p) {
+	case scenarios.AdminNetworkPolicyKind:
+		return "anp/" + p.Name
+	case scenarios.BaselineAdminNetworkPolicyKind:
+		return "banp/" + p.Name
+	}
+	return "cnp/" + p.Name
 }
