@@ -35,8 +35,8 @@ func worldOf(t *testing.T, dir string) *scenarios.World {
 // ClusterNetworkPolicies (Admin priority 10, Baseline priority 1000), mean
 // the same cells, and explanations name the objects by their own kind.
 func TestAdminNetworkPolicyMapsOntoTiers(t *testing.T) {
-	cnp := worldOf(t, "../testdata/valid/tiers/cnp")
-	anp := worldOf(t, "../testdata/valid/tiers/anp")
+	cnp := worldOf(t, "../testdata/tiers/cnp")
+	anp := worldOf(t, "../testdata/tiers/anp")
 	a, b := Compute(cnp), Compute(anp)
 	var cells, allowed int
 	for c := range a.Cells() {
