@@ -54,7 +54,7 @@ func mustLoad() []*scenarios.Scenario {
 		panic(fmt.Sprintf("built-in library: %v", err))
 	}
 	if p := profileFromArgs(); p != "" {
-		cases, err := generate.Cases(generate.Profile(p))
+		cases, err := generate.AllCases(generate.Profile(p))
 		if err != nil {
 			panic(fmt.Sprintf("--profile %s: %v", p, err))
 		}

@@ -83,7 +83,7 @@ func TestCertifyRunsTheLibraryPlusTheProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	quick, err := generate.Cases(generate.Profile("quick"))
+	quick, err := generate.AllCases(generate.Profile("quick"))
 	if err != nil {
 		t.Fatal(err)
 	}

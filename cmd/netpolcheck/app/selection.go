@@ -75,7 +75,7 @@ func (f *selectionFlags) sources(notes io.Writer) ([]*scenarios.Scenario, error)
 		if !slices.Contains(generate.Profiles(), generate.Profile(f.profile)) {
 			return nil, badInput("--profile %q: not one of quick, full", f.profile)
 		}
-		cases, err := generate.Cases(generate.Profile(f.profile))
+		cases, err := generate.AllCases(generate.Profile(f.profile))
 		if err != nil {
 			return nil, fmt.Errorf("generate %s cases: %w", f.profile, err)
 		}
