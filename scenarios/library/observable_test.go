@@ -9,6 +9,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 	"github.com/netpolcheck/netpolcheck/scenarios/truth"
@@ -26,6 +27,9 @@ var unobservableOnPurpose = []string{
 	// An ipBlock of 0.0.0.0/0 holds every IPv4 address: it is the same as no peer list.
 	"seed003-deny-all-then-allow-web default/allow-web ingress[0].from",
 	"seed003-three-tier default/allow-frontend-ingress ingress[0].from",
+	// domainNames match by DNS name, never by address: no cell can depend on them.
+	"cnp-networks-match-pods-too ClusterNetworkPolicy/tenant-a-allowlist egress[0]",
+	"cnp-networks-match-pods-too ClusterNetworkPolicy/tenant-a-allowlist egress[1]",
 }
 
 // excusedBy is the entry of unobservableOnPurpose that covers id, if any.
@@ -38,11 +42,62 @@ func excusedBy(id string) (string, bool) {
 	return "", false
 }
 
-// verdicts is a truth table as a flat list, for equality tests.
-func verdicts(w *scenarios.World) []bool {
-	var out []bool
+// verdicts is a truth table as a flat list, for equality tests: a, b or u
+// (undefined) per cell.
+func verdicts(w *scenarios.World) []byte {
+	var out []byte
 	for c := range truth.Compute(w).Cells() {
-		out = append(out, c.Allowed)
+		switch {
+		case c.Undefined:
+			out = append(out, 'u')
+		case c.Allowed:
+			out = append(out, 'a')
+		default:
+			out = append(out, 'b')
+		}
+	}
+	return out
+}
+
+// clusterAblation is a cluster policy with one rule, peer or protocol list taken away.
+type clusterAblation struct {
+	path   string
+	policy *npav1alpha2.ClusterNetworkPolicy
+}
+
+// clusterAblations lists every way of taking one part of a cluster policy
+// away: each rule; each peer of a rule with several, as those are ORed; and
+// a rule's protocols, which widens it to every port.
+func clusterAblations(p *npav1alpha2.ClusterNetworkPolicy) []clusterAblation {
+	var out []clusterAblation
+	add := func(path string, edit func(*npav1alpha2.ClusterNetworkPolicySpec)) {
+		cp := p.DeepCopy()
+		edit(&cp.Spec)
+		out = append(out, clusterAblation{path: path, policy: cp})
+	}
+	for i, r := range p.Spec.Ingress {
+		at := fmt.Sprintf("ingress[%d]", i)
+		add(at, func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Ingress = slices.Delete(s.Ingress, i, i+1) })
+		for j := range r.From {
+			if len(r.From) > 1 {
+				add(fmt.Sprintf("%s.from[%d]", at, j), func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Ingress[i].From = slices.Delete(s.Ingress[i].From, j, j+1) })
+			}
+		}
+		if r.Protocols != nil {
+			add(at+".protocols", func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Ingress[i].Protocols = nil })
+		}
+	}
+	for i, r := range p.Spec.Egress {
+		at := fmt.Sprintf("egress[%d]", i)
+		add(at, func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Egress = slices.Delete(s.Egress, i, i+1) })
+		for j := range r.To {
+			if len(r.To) > 1 {
+				add(fmt.Sprintf("%s.to[%d]", at, j), func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Egress[i].To = slices.Delete(s.Egress[i].To, j, j+1) })
+			}
+		}
+		if r.Protocols != nil {
+			add(at+".protocols", func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Egress[i].Protocols = nil })
+		}
 	}
 	return out
 }
@@ -228,6 +283,22 @@ func TestEveryRuleIsObservable(t *testing.T) {
 						cut := *w
 						cut.Policies = slices.Clone(w.Policies)
 						cut.Policies[pi] = ab.policy
+						observed[key] = observed[key] || !slices.Equal(verdicts(&cut), base)
+					}
+				}
+				for pi, p := range w.ClusterPolicies {
+					spec, err := json.Marshal(p.Spec)
+					if err != nil {
+						t.Fatalf("marshal %s: %v", p.Name, err)
+					}
+					for _, ab := range clusterAblations(p) {
+						key := fmt.Sprintf("%s %s %s", scenarios.ClusterPolicyKey(scenarios.TieredKind(p), p.Name), ab.path, spec)
+						if _, seen := observed[key]; !seen {
+							order = append(order, key)
+						}
+						cut := *w
+						cut.ClusterPolicies = slices.Clone(w.ClusterPolicies)
+						cut.ClusterPolicies[pi] = ab.policy
 						observed[key] = observed[key] || !slices.Equal(verdicts(&cut), base)
 					}
 				}
