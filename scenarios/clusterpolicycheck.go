@@ -301,3 +301,53 @@ func checkSetList(n int, at string) Errors {
 	}
 	return nil
 }
+
+// experimentalNotes notes every field of a ClusterNetworkPolicy that only the
+// experimental channel's CRD has (nodes and domainNames peers, named
+// destination ports): loading accepts them, and a cluster with the standard
+// CRD would refuse them.
+func experimentalNotes(s *Scenario) Errors {
+	var notes Errors
+	note := func(path, field string) {
+		notes = append(notes, fieldErr(path, fmt.Sprintf(
+			"note: %s is a field of the experimental channel of ClusterNetworkPolicy: a cluster with the standard-channel CRD refuses it", field)))
+	}
+	for i := range s.Steps {
+		for j, a := range s.Steps[i].Actions {
+			for _, pol := range []struct {
+				field string
+				p     *ClusterPolicy
+			}{{"apply", a.ApplyCluster}, {"update", a.UpdateCluster}} {
+				if pol.p == nil || pol.p.ClusterNetworkPolicy == nil {
+					continue
+				}
+				spec := &pol.p.ClusterNetworkPolicy.Spec
+				at := joinPath(indexPath(joinPath(indexPath("steps", i), "actions"), j), pol.field+".spec")
+				namedPorts := func(rule string, protocols []npav1alpha2.ClusterNetworkPolicyProtocol) {
+					for k, p := range protocols {
+						if p.DestinationNamedPort != "" {
+							note(joinPath(indexPath(joinPath(rule, "protocols"), k), "destinationNamedPort"), "destinationNamedPort")
+						}
+					}
+				}
+				for k, r := range spec.Ingress {
+					namedPorts(indexPath(joinPath(at, "ingress"), k), r.Protocols)
+				}
+				for k, r := range spec.Egress {
+					rule := indexPath(joinPath(at, "egress"), k)
+					namedPorts(rule, r.Protocols)
+					for l, peer := range r.To {
+						peerAt := indexPath(joinPath(rule, "to"), l)
+						if peer.Nodes != nil {
+							note(joinPath(peerAt, "nodes"), "nodes")
+						}
+						if peer.DomainNames != nil {
+							note(joinPath(peerAt, "domainNames"), "domainNames")
+						}
+					}
+				}
+			}
+		}
+	}
+	return notes
+}

@@ -286,3 +286,38 @@ func TestPodCIDROption(t *testing.T) {
 		t.Errorf("default/laptop = %s, want 10.244.0.10", got)
 	}
 }
+
+// Experimental-channel fields of ClusterNetworkPolicy load, with a note at
+// the field's own line.
+func TestClusterPolicyExperimentalNotes(t *testing.T) {
+	ss, err := Parse("exp.yaml", []byte(`apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: allow}
+spec:
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {}}
+  egress:
+  - action: Accept
+    to:
+    - nodes: {}
+    - domainNames: [kubernetes.io]
+  ingress:
+  - action: Accept
+    from: [{namespaces: {}}]
+    protocols: [{destinationNamedPort: http}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, w := range ss[0].Warnings {
+		notes = append(notes, w.Error())
+	}
+	const tail = " is a field of the experimental channel of ClusterNetworkPolicy: a cluster with the standard-channel CRD refuses it"
+	equalJSON(t, "notes", notes, []string{
+		"exp.yaml:16: spec.ingress[0].protocols[0].destinationNamedPort: note: destinationNamedPort" + tail,
+		"exp.yaml:11: spec.egress[0].to[0].nodes: note: nodes" + tail,
+		"exp.yaml:12: spec.egress[0].to[1].domainNames: note: domainNames" + tail,
+	})
+}
