@@ -256,50 +256,50 @@ func checkEgressPeer(peer npav1alpha2.ClusterNetworkPolicyEgressPeer, at string,
 		fail(at, "networks/nodes/domainNames peer cannot be set with namedPorts since there are no namedPorts for networks/nodes/domainNames")
 	}
 	if peer.Networks != nil {
-		errs = append(errs, checkSetList(len(peer.Networks), joinPath(at, "networks"))...)
-		seen := map[npav1alpha2.CIDR]int{}
-		for i, c := range peer.Networks {
-			field := indexPath(joinPath(at, "networks"), i)
-			if j, dup := seen[c]; dup {
-				fail(field, "duplicate value %q (also networks[%d])", c, j)
-				continue
-			}
-			seen[c] = i
+		errs = append(errs, checkSet(peer.Networks, joinPath(at, "networks"), func(c npav1alpha2.CIDR) string {
 			if len(c) > maxClusterCIDRLength {
-				fail(field, "is %d characters long, at most %d", len(c), maxClusterCIDRLength)
-				continue
+				return fmt.Sprintf("is %d characters long, at most %d", len(c), maxClusterCIDRLength)
 			}
 			if p, err := netip.ParsePrefix(string(c)); err != nil || p != p.Masked() {
-				fail(field, "Invalid CIDR format provided: %q (want an address range in CIDR notation with no host bits set, such as 10.0.0.0/8)", c)
+				return fmt.Sprintf("Invalid CIDR format provided: %q (want an address range in CIDR notation with no host bits set, such as 10.0.0.0/8)", c)
 			}
-		}
+			return ""
+		})...)
 	}
 	if peer.DomainNames != nil {
-		errs = append(errs, checkSetList(len(peer.DomainNames), joinPath(at, "domainNames"))...)
-		seen := map[npav1alpha2.DomainName]int{}
-		for i, n := range peer.DomainNames {
-			field := indexPath(joinPath(at, "domainNames"), i)
-			if j, dup := seen[n]; dup {
-				fail(field, "duplicate value %q (also domainNames[%d])", n, j)
-				continue
-			}
-			seen[n] = i
+		errs = append(errs, checkSet(peer.DomainNames, joinPath(at, "domainNames"), func(n npav1alpha2.DomainName) string {
 			if !domainNamePattern.MatchString(string(n)) {
-				fail(field, "invalid domain name %q: labels of letters, digits, '-' and '_', optionally after a leading '*.'", n)
+				return fmt.Sprintf("invalid domain name %q: labels of letters, digits, '-' and '_', optionally after a leading '*.'", n)
 			}
-		}
+			return ""
+		})...)
 	}
 	return errs
 }
 
-func checkSetList(n int, at string) Errors {
+// checkSet checks a list the CRD declares a set of (listType=set): 1 to 25
+// entries, no duplicates, and each entry by problem.
+func checkSet[T ~string](items []T, at string, problem func(T) string) Errors {
 	switch {
-	case n == 0:
+	case len(items) == 0:
 		return Errors{fieldErr(at, "must not be empty")}
-	case n > maxClusterListItems:
-		return Errors{fieldErr(at, fmt.Sprintf("has %d entries, at most %d", n, maxClusterListItems))}
+	case len(items) > maxClusterListItems:
+		return Errors{fieldErr(at, fmt.Sprintf("has %d entries, at most %d", len(items), maxClusterListItems))}
 	}
-	return nil
+	var errs Errors
+	seen := map[T]int{}
+	for i, item := range items {
+		field := indexPath(at, i)
+		if j, dup := seen[item]; dup {
+			errs = append(errs, fieldErr(field, fmt.Sprintf("duplicate value %q (also [%d])", item, j)))
+			continue
+		}
+		seen[item] = i
+		if msg := problem(item); msg != "" {
+			errs = append(errs, fieldErr(field, msg))
+		}
+	}
+	return errs
 }
 
 // experimentalNotes notes every field of a ClusterNetworkPolicy that only the

@@ -56,17 +56,7 @@ func (m *tierMutantCluster) Probe(_ context.Context, jobs []probes.Job) ([]probe
 	m.world.ClusterPolicies = slices.Collect(maps.Values(m.cluster))
 	table := truth.Compute(m.world)
 	m.mu.Unlock()
-	out := make([]probes.Result, len(jobs))
-	for i, j := range jobs {
-		out[i] = probes.Result{Job: j, Outcome: probes.Error, Detail: "no such cell"}
-		if allowed, ok := table.Lookup(j.From, j.To, j.Port, scenarios.Protocol(j.Protocol)); ok {
-			out[i].Outcome = probes.Blocked
-			if allowed {
-				out[i].Outcome = probes.Allowed
-			}
-		}
-	}
-	return out, nil
+	return answer(table, jobs), nil
 }
 
 func (m *tierMutantCluster) Teardown(context.Context) error { return nil }
