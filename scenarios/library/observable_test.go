@@ -80,7 +80,9 @@ func clusterAblations(p *npav1alpha2.ClusterNetworkPolicy) []clusterAblation {
 		add(at, func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Ingress = slices.Delete(s.Ingress, i, i+1) })
 		for j := range r.From {
 			if len(r.From) > 1 {
-				add(fmt.Sprintf("%s.from[%d]", at, j), func(s *npav1alpha2.ClusterNetworkPolicySpec) { s.Ingress[i].From = slices.Delete(s.Ingress[i].From, j, j+1) })
+				add(fmt.Sprintf("%s.from[%d]", at, j), func(s *npav1alpha2.ClusterNetworkPolicySpec) {
+					s.Ingress[i].From = slices.Delete(s.Ingress[i].From, j, j+1)
+				})
 			}
 		}
 		if r.Protocols != nil {
