@@ -28,7 +28,7 @@ func WriteHTML(w io.Writer, r *Results) error {
 	}
 	// encoding/json escapes <, > and & as \u003c and so on, so no scenario
 	// name or policy can close the script element that carries the data.
-	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r), Dimensions: htmlDimensions(r)})
+	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r), Dimensions: htmlDimensions(r), Timing: RunTiming(r)})
 	if err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
@@ -72,6 +72,7 @@ type htmlData struct {
 	*Results
 	Features   []FeatureResult `json:"features,omitempty"`
 	Dimensions *DimensionTable `json:"dimensions,omitempty"`
+	Timing     *Timing         `json:"timing,omitempty"`
 }
 
 func htmlFeatures(r *Results) []FeatureResult {

@@ -79,6 +79,8 @@ func tableGlyphs(t *testing.T, dom, class string, n int) string {
 func chromiumFixture() *Results {
 	r := runFixture()
 	r.Scenarios[0].Name = `</script><script>document.body.setAttribute("data-hacked","1")</script><b>bold</b>`
+	r.Scenarios[0].Setup = 1.5
+	r.Scenarios[0].Steps[0].Phases = &StepPhases{Apply: 0.25, Rounds: []Round{{Seconds: 2, Cells: 4, TimedOut: 1}}}
 	return r
 }
 
@@ -110,6 +112,9 @@ func TestIntegrationHTMLInChromium(t *testing.T) {
 			`<td class="v-fail mismatch" data-cell="3" title="x/b -&gt; x/a 80/TCP: expected blocked, observed allowed">X</td>`,
 			`<li>skipped: SCTP is not supported by this cluster</li>`,
 			`converge 2.50s, 3 retries`,
+			`<h2>Where the time went</h2>`,
+			`<dt>probing</dt><dd>2.00s in 1 round (4 probes, 1 waited out their timeout)</dd>`,
+			`<dt>setup</dt><dd>1.50s</dd>`,
 			`&lt;/script&gt;&lt;script&gt;document.body.setAttribute("data-hacked","1")&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;`,
 		} {
 			if !strings.Contains(dom, want) {

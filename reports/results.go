@@ -77,8 +77,13 @@ type ScenarioResult struct {
 	File        string   `json:"file,omitempty"`
 	Status      Status   `json:"status"`
 	// Error says why a scenario errored, e.g. a setup failure.
-	Error    string       `json:"error,omitempty"`
-	Duration Seconds      `json:"durationSeconds"`
+	Error    string  `json:"error,omitempty"`
+	Duration Seconds `json:"durationSeconds"`
+	// Setup is the time to get a cluster ready for the scenario (its
+	// namespaces and pods up, or an earlier scenario's cluster reset), and
+	// Teardown the time to take it down or hand it on (runs only).
+	Setup    Seconds      `json:"setupSeconds,omitempty"`
+	Teardown Seconds      `json:"teardownSeconds,omitempty"`
 	Steps    []StepResult `json:"steps"`
 }
 
@@ -111,7 +116,9 @@ type StepResult struct {
 	ProtocolCells map[string]Tally `json:"protocolCells,omitempty"`
 	// Converge is the time from applying the step to the last mismatch going away (runs only).
 	Converge Seconds `json:"convergeSeconds,omitempty"`
-	Retries  int     `json:"retries,omitempty"`
+	// Phases says where the step's time went (runs only).
+	Phases  *StepPhases `json:"phases,omitempty"`
+	Retries int         `json:"retries,omitempty"`
 	// UndefinedCells counts the cells whose verdict the API leaves open (see
 	// Undefined), kept also when Cells is omitted.
 	UndefinedCells int `json:"undefinedCells,omitempty"`
@@ -244,4 +251,38 @@ type NamespaceReach struct {
 	To      string `json:"to"`
 	Allowed int    `json:"allowed"`
 	Cells   int    `json:"cells"`
+}
+
+// StepPhases is where a step's time went in a run, in seconds: its changes
+// through the cluster's API, the wait for the enforcer to report them in
+// force, the health check, then each probe round and the pauses between.
+type StepPhases struct {
+	Apply  Seconds `json:"applySeconds"`
+	Sync   Seconds `json:"syncSeconds,omitempty"`
+	Check  Seconds `json:"checkSeconds,omitempty"`
+	Rounds []Round `json:"rounds,omitempty"`
+	// Backoff is the time spent waiting between rounds.
+	Backoff Seconds `json:"backoffSeconds,omitempty"`
+}
+
+// Round is one probe round of a step.
+type Round struct {
+	Seconds Seconds `json:"seconds"`
+	// Cells is how many cells the round probed: all of them first, then
+	// the ones not yet settled.
+	Cells int `json:"cells"`
+	// Slowest is the longest single probe of the round.
+	Slowest Seconds `json:"slowestSeconds,omitempty"`
+	// TimedOut counts the probes that waited out their whole timeout
+	// (blocked by a drop): on most steps they set the round's length.
+	TimedOut int `json:"timedOut,omitempty"`
+}
+
+// Probe is the time the rounds took together.
+func (p *StepPhases) Probe() Seconds {
+	var s Seconds
+	for _, r := range p.Rounds {
+		s += r.Seconds
+	}
+	return s
 }

@@ -56,6 +56,9 @@ func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 			t.line("", "")
 			t.line("", "%s", line)
 		}
+		if tm := RunTiming(r); tm != nil {
+			t.timing(tm)
+		}
 	}
 	t.summary(r.Summarize())
 	if t.err != nil {
@@ -180,3 +183,18 @@ func plural(n int, one, many string) string {
 
 // seconds renders a duration the way every report does: "3.40s".
 func seconds(s Seconds) string { return fmt.Sprintf("%.2fs", float64(s)) }
+
+// timing writes where a run's time went, and its slowest steps.
+func (t *terminalReport) timing(tm *Timing) {
+	t.line("", "")
+	t.line("", "time, summed over scenarios: setup %s, apply %s, enforcer sync %s, checks %s, probing %s in %s (%d probes, %d waited out their timeout), between rounds %s, teardown %s",
+		seconds(tm.Setup), seconds(tm.Apply), seconds(tm.Sync), seconds(tm.Check), seconds(tm.Probe),
+		plural(tm.Rounds, "round", "rounds"), tm.Probes, tm.TimedOut, seconds(tm.Backoff), seconds(tm.Teardown))
+	t.line("", "slowest steps:")
+	for _, s := range tm.Slowest {
+		p := s.Phases
+		t.line("  ", "%s/%s: %s (apply %s, sync %s, probing %s in %s, between rounds %s)",
+			s.Scenario, s.Step, seconds(s.Seconds), seconds(p.Apply), seconds(p.Sync), seconds(p.Probe()),
+			plural(len(p.Rounds), "round", "rounds"), seconds(p.Backoff))
+	}
+}

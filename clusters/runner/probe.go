@@ -61,9 +61,11 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 	dropLog, logsDrops := sc.cluster.(clusters.DropReporter)
 	for round := 0; len(pending) > 0; round++ {
 		if round > 0 {
+			waited := time.Now()
 			if time.Now().Add(backoff).After(deadline) || sleep(ctx, backoff) != nil {
 				break
 			}
+			res.Phases.Backoff += since(waited)
 			backoff = min(2*backoff, time.Second)
 			res.Retries++
 		}
@@ -71,7 +73,9 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 		for i, c := range pending {
 			jobs[i] = c.job
 		}
+		began := time.Now()
 		results, err := sc.cluster.Probe(ctx, jobs)
+		res.Phases.Rounds = append(res.Phases.Rounds, roundOf(since(began), results))
 		if err != nil {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("probe: %v", err)
 			return
@@ -245,4 +249,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// roundOf summarizes one probe round: its length, its cells, its slowest
+// probe and the probes that waited out their timeout.
+func roundOf(took reports.Seconds, results []probes.Result) reports.Round {
+	r := reports.Round{Seconds: took, Cells: len(results)}
+	for _, res := range results {
+		r.Slowest = max(r.Slowest, reports.Seconds(res.Elapsed.Seconds()))
+		if res.Outcome == probes.Blocked && res.Blocked == probes.Dropped {
+			r.TimedOut++
+		}
+	}
+	return r
 }

@@ -80,14 +80,22 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 		return notRun(s, "skipped: "+clusters.NoClusterNetworkPolicy)
 	}
 
+	setupBegan := time.Now()
 	sc, err := start(ctx, s, opts, keepPassing, progress, pool)
+	if opts.Backend != nil {
+		res.Setup = reports.Seconds(time.Since(setupBegan).Seconds())
+	}
 	if err != nil {
 		res.Status, res.Error = reports.Error, err.Error()
 		return res
 	}
 	defer func() {
+		closing := time.Now()
 		if err := sc.Close(ctx); err != nil && res.Error == "" {
 			res.Status, res.Error = reports.Error, err.Error()
+		}
+		if opts.Backend != nil {
+			res.Teardown = reports.Seconds(time.Since(closing).Seconds())
 		}
 	}()
 	skipped := 0

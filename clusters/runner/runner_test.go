@@ -448,3 +448,39 @@ func TestBackendDefaults(t *testing.T) {
 		}
 	}
 }
+
+// A run records each step's phases: its rounds with the cells each probed
+// (every cell first, then only the unsettled ones), the pauses between them,
+// and the scenario's setup and teardown. Simulation records none.
+func TestRunRecordsPhases(t *testing.T) {
+	fc := &fakeCluster{block: probes.Dropped, answer: func(j probes.Job, round int) probes.Outcome {
+		if round < 1 {
+			return probes.Allowed // not in force yet
+		}
+		return truthful(j, round)
+	}}
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+		Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}})
+	sc := res.Scenarios[0]
+	step := sc.Steps[0]
+	p := step.Phases
+	if step.Status != reports.Pass || p == nil {
+		t.Fatalf("status %s, phases %+v", step.Status, p)
+	}
+	if len(p.Rounds) != 2 || p.Rounds[0].Cells != step.CellCount || p.Rounds[1].Cells != 1 {
+		t.Errorf("rounds %+v, want all %d cells, then the one unsettled", p.Rounds, step.CellCount)
+	}
+	if p.Rounds[0].TimedOut != 0 || p.Rounds[1].TimedOut != 1 {
+		t.Errorf("timed out %d then %d, want 0 then 1 (the dropped x/a -> x/b)", p.Rounds[0].TimedOut, p.Rounds[1].TimedOut)
+	}
+	if p.Backoff <= 0 || step.Converge < p.Probe()+p.Backoff {
+		t.Errorf("backoff %v, probing %v, converge %v: the pause between rounds is part of convergence", p.Backoff, p.Probe(), step.Converge)
+	}
+	if sc.Setup < 0 || sc.Teardown < 0 || !fc.torn {
+		t.Errorf("setup %v teardown %v torn %v", sc.Setup, sc.Teardown, fc.torn)
+	}
+	sim := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")}, Options{})
+	if got := sim.Scenarios[0].Steps[0].Phases; got != nil {
+		t.Errorf("simulation recorded phases %+v", got)
+	}
+}

@@ -21,27 +21,37 @@ func (sc *ScenarioRun) runStep(ctx context.Context, index int) (res reports.Step
 	sc.stepIndex = index
 	res = reports.StepResult{Name: step.Name, Status: reports.Pass}
 	appliedAt := time.Now()
+	// Simulation has no phases: it times into a struct no result holds.
+	phases := &reports.StepPhases{}
+	if sc.cluster != nil {
+		res.Phases = phases
+	}
 	for j, action := range step.Actions {
 		if err := sc.apply(ctx, action); err != nil {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("actions[%d]: %v", j, err)
 			return res, false
 		}
 	}
+	phases.Apply = since(appliedAt)
 	if s, ok := sc.cluster.(clusters.Syncer); ok {
 		// Enforcers report when the step's policies are in force; the
 		// convergence bound still covers whatever they do not report.
+		began := time.Now()
 		if err := s.Sync(ctx); err != nil {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("wait for enforcement: %v", err)
 			return res, false
 		}
+		phases.Sync = since(began)
 	}
 	if h, ok := sc.cluster.(clusters.HealthChecker); ok {
 		// An enforcer that is gone would fail every cell it should block,
 		// each after the whole convergence time: say what is wrong instead.
+		began := time.Now()
 		if err := h.CheckEnforcer(ctx); err != nil {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("enforcer check before probing: %v", err)
 			return res, false
 		}
+		phases.Check = since(began)
 	}
 	w := sc.state.World()
 	table := truth.Compute(w)
@@ -243,3 +253,6 @@ func namespaceReach(table *truth.TruthTable) []reports.NamespaceReach {
 	}
 	return out
 }
+
+// since is the time from t until now, as results record it.
+func since(t time.Time) reports.Seconds { return reports.Seconds(time.Since(t).Seconds()) }

@@ -74,9 +74,27 @@
       counts("steps", tally(steps)),
       featureTable(results.features),
       dimensionTable(results.dimensions),
+      timingSection(results.timing),
       el("p", { class: "legend" }, simulate
-        ? "Matrices: . allowed, X blocked, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
+        ? "Matrices: . allowed, X blocked, U undefined, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
         : "Matrices: . allowed, X blocked, U undefined, E error, S skipped, ? no cell; comparison: . match, X mismatch (red). Click a cell for its explanation."));
+  }
+
+  // timingSection says where a run's time went, summed over scenarios, and
+  // names its slowest steps; the Go reports compute the sums.
+  function timingSection(t) {
+    if (!t) return null;
+    const probeSum = (p) => (p.rounds || []).reduce((s, r) => s + (Number(r.seconds) || 0), 0);
+    return el("section", { id: "timing" },
+      el("h2", null, "Where the time went"),
+      factList([["setup", secs(t.setupSeconds)], ["apply", secs(t.applySeconds)], ["enforcer sync", secs(t.syncSeconds)],
+        ["checks", secs(t.checkSeconds)],
+        ["probing", secs(t.probeSeconds) + " in " + plural(t.rounds, "round", "rounds") + " (" + t.probes + " probes, " + t.timedOut + " waited out their timeout)"],
+        ["between rounds", secs(t.backoffSeconds)], ["teardown", secs(t.teardownSeconds)]]),
+      el("p", { class: "meta" }, "Summed over scenarios, which run in parallel. Slowest steps:"),
+      el("ul", { class: "slowest" }, (t.slowest || []).map((s) => el("li", null,
+        s.scenario + "/" + s.step + ": " + secs(s.seconds) + " (apply " + secs(s.phases.applySeconds) + ", probing " +
+        secs(probeSum(s.phases)) + " in " + plural((s.phases.rounds || []).length, "round", "rounds") + ")"))));
   }
 
   // featureTable shows which NetworkPolicy features the cluster enforced in
