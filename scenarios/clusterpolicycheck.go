@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
@@ -302,11 +303,12 @@ func checkSet[T ~string](items []T, at string, problem func(T) string) Errors {
 	return errs
 }
 
-// experimentalNotes notes every field of a ClusterNetworkPolicy that only the
-// experimental channel's CRD has (nodes and domainNames peers, named
-// destination ports): loading accepts them, and a cluster with the standard
-// CRD would refuse them.
-func experimentalNotes(s *Scenario) Errors {
+// clusterPolicyNotes notes what loading a ClusterNetworkPolicy accepts but
+// its author may not expect: every field that only the experimental
+// channel's CRD has (nodes and domainNames peers, named destination ports),
+// which a cluster with the standard CRD would refuse, and every selector
+// that selects nothing because it is malformed (see selectorNotes).
+func clusterPolicyNotes(s *Scenario) Errors {
 	var notes Errors
 	note := func(path, field string) {
 		notes = append(notes, fieldErr(path, fmt.Sprintf(
@@ -323,6 +325,7 @@ func experimentalNotes(s *Scenario) Errors {
 				}
 				spec := &pol.p.ClusterNetworkPolicy.Spec
 				at := joinPath(indexPath(joinPath(indexPath("steps", i), "actions"), j), pol.field+".spec")
+				notes = append(notes, selectorNotes(spec, at)...)
 				namedPorts := func(rule string, protocols []npav1alpha2.ClusterNetworkPolicyProtocol) {
 					for k, p := range protocols {
 						if p.DestinationNamedPort != "" {
@@ -347,6 +350,46 @@ func experimentalNotes(s *Scenario) Errors {
 					}
 				}
 			}
+		}
+	}
+	return notes
+}
+
+// selectorNotes notes every label selector of a ClusterNetworkPolicy that
+// the API server would refuse in a NetworkPolicy (an unknown operator, In
+// without values, a malformed key): the CRD's schema lets it through, and it
+// selects nothing, which is rarely what its author meant.
+func selectorNotes(spec *npav1alpha2.ClusterNetworkPolicySpec, at string) Errors {
+	var notes Errors
+	check := func(sel *metav1.LabelSelector, path string) {
+		if sel == nil {
+			return
+		}
+		for _, e := range checkSelector(sel, path) {
+			notes = append(notes, fieldErr(e.Field, "note: "+e.Msg+": the ClusterNetworkPolicy CRD accepts this selector, and it selects nothing"))
+		}
+	}
+	pods := func(p *npav1alpha2.NamespacedPod, path string) {
+		if p != nil {
+			check(&p.NamespaceSelector, joinPath(path, "namespaceSelector"))
+			check(&p.PodSelector, joinPath(path, "podSelector"))
+		}
+	}
+	check(spec.Subject.Namespaces, joinPath(at, "subject.namespaces"))
+	pods(spec.Subject.Pods, joinPath(at, "subject.pods"))
+	for i, r := range spec.Ingress {
+		for j, peer := range r.From {
+			path := indexPath(joinPath(indexPath(joinPath(at, "ingress"), i), "from"), j)
+			check(peer.Namespaces, joinPath(path, "namespaces"))
+			pods(peer.Pods, joinPath(path, "pods"))
+		}
+	}
+	for i, r := range spec.Egress {
+		for j, peer := range r.To {
+			path := indexPath(joinPath(indexPath(joinPath(at, "egress"), i), "to"), j)
+			check(peer.Namespaces, joinPath(path, "namespaces"))
+			check(peer.Nodes, joinPath(path, "nodes"))
+			pods(peer.Pods, joinPath(path, "pods"))
 		}
 	}
 	return notes

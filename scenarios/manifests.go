@@ -84,7 +84,7 @@ func manifestScenario(name, file string, docs []manifestDoc, opts LoadOptions) (
 	if s.Model.PodCIDR == "" {
 		s.Model.PodCIDR = planningCIDR(slices.Collect(maps.Keys(pinnedAddresses(s)))).String()
 	}
-	s.Warnings = append(normalizeLegacyCIDRs(s), experimentalNotes(s)...)
+	s.Warnings = append(normalizeLegacyCIDRs(s), clusterPolicyNotes(s)...)
 	errs := s.validate()
 	for _, e := range append(errs, s.Warnings...) {
 		set.sources.locate(e, file)

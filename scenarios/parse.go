@@ -73,7 +73,7 @@ func parseScenario(file string, root *yaml.Node) (*Scenario, int, Errors) {
 		return nil, 0, errs
 	}
 	s.File = file
-	s.Warnings = append(normalizeLegacyCIDRs(&s), experimentalNotes(&s)...)
+	s.Warnings = append(normalizeLegacyCIDRs(&s), clusterPolicyNotes(&s)...)
 	errs = s.validate()
 	sources := &sourceMap{}
 	sources.add("", file, "", lines)

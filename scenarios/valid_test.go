@@ -321,3 +321,32 @@ spec:
 		"exp.yaml:12: spec.egress[0].to[1].domainNames: note: domainNames" + tail,
 	})
 }
+
+// A malformed selector, which the CRD lets through, loads with a note that
+// it selects nothing.
+func TestClusterPolicySelectorNotes(t *testing.T) {
+	ss, err := Parse("sel.yaml", []byte(`apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: sel}
+spec:
+  tier: Baseline
+  priority: 1
+  subject:
+    namespaces:
+      matchExpressions:
+      - {key: team, operator: in, values: [a]}
+  ingress:
+  - action: Deny
+    from: [{namespaces: {}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, w := range ss[0].Warnings {
+		notes = append(notes, w.Error())
+	}
+	equalJSON(t, "notes", notes, []string{
+		`sel.yaml:10: spec.subject.namespaces.matchExpressions[0].operator: note: unknown operator "in": must be In, NotIn, Exists or DoesNotExist: the ClusterNetworkPolicy CRD accepts this selector, and it selects nothing`,
+	})
+}
