@@ -310,10 +310,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var notes []string
-	for _, w := range ss[0].Warnings {
-		notes = append(notes, w.Error())
-	}
+	notes := warningTexts(ss[0])
 	const tail = " is a field of the experimental channel of ClusterNetworkPolicy: a cluster with the standard-channel CRD refuses it"
 	equalJSON(t, "notes", notes, []string{
 		"exp.yaml:16: spec.ingress[0].protocols[0].destinationNamedPort: note: destinationNamedPort" + tail,
@@ -342,11 +339,16 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var notes []string
-	for _, w := range ss[0].Warnings {
-		notes = append(notes, w.Error())
-	}
-	equalJSON(t, "notes", notes, []string{
+	equalJSON(t, "notes", warningTexts(ss[0]), []string{
 		`sel.yaml:10: spec.subject.namespaces.matchExpressions[0].operator: note: unknown operator "in": must be In, NotIn, Exists or DoesNotExist: the ClusterNetworkPolicy CRD accepts this selector, and it selects nothing`,
 	})
+}
+
+// warningTexts are a scenario's warnings and notes as the CLI prints them.
+func warningTexts(s *Scenario) []string {
+	var out []string
+	for _, w := range s.Warnings {
+		out = append(out, w.Error())
+	}
+	return out
 }

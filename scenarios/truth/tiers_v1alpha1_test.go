@@ -14,20 +14,7 @@ func worldOf(t *testing.T, dir string) *scenarios.World {
 	if err != nil {
 		t.Fatalf("load %s: %v", dir, err)
 	}
-	st, err := scenarios.NewState(ss[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range ss[0].Steps[0].Actions {
-		c, err := st.Resolve(a)
-		if err != nil {
-			t.Fatalf("%s: resolve: %v", dir, err)
-		}
-		if err := st.Commit(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return st.World()
+	return worldAfterSteps(t, ss[0])
 }
 
 // TestAdminNetworkPolicyMapsOntoTiers: the same policies written as a
