@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -87,7 +88,13 @@ func describeScenarios(all []*scenarios.Scenario) bool {
 }
 
 func describeScenario(s *scenarios.Scenario) {
-	Describe(s.Name, Ordered, Label(s.Tags...), func() {
+	labels := s.Tags
+	if s.UsesClusterPolicies() {
+		// The API's own name, for --ginkgo.label-filter=ClusterNetworkPolicy;
+		// the tags name its features (tier=admin, action=pass, ...).
+		labels = append(slices.Clone(labels), "ClusterNetworkPolicy")
+	}
+	Describe(s.Name, Ordered, Label(labels...), func() {
 		var run *runner.ScenarioRun
 		BeforeAll(func(ctx SpecContext) {
 			if s.UsesClusterPolicies() && !backend.Capabilities().ClusterNetworkPolicy {

@@ -63,7 +63,7 @@ func newBackend(opts Options, p paths) (*Backend, error) {
 		runID:    run,
 		registry: reg,
 		podCIDR:  podCIDR,
-		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true},
+		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true},
 		live:     map[*Cluster]struct{}{},
 	}, nil
 }
@@ -114,7 +114,10 @@ func (b *Backend) Name() string { return Name }
 // RunID returns the run's ID, the <run> in every namespace name.
 func (b *Backend) RunID() string { return b.runID }
 
-// Capabilities reports SCTP as the kernel allows and external hosts as always available.
+// Capabilities reports SCTP as the kernel allows, and external hosts and
+// ClusterNetworkPolicy as always available: the reference enforcer
+// enforces cluster policies, and without an enforcer nothing is enforced
+// whatever the kind.
 func (b *Backend) Capabilities() clusters.Capabilities { return b.caps }
 
 // Defaults are the local cluster's: packets cross one host's namespaces, so

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -77,7 +78,27 @@ func (l *ledger) apply(c scenarios.Change) {
 	case scenarios.DeletePolicy:
 		i := l.policy(c.PolicyKey)
 		l.w.Policies = slices.Delete(l.w.Policies, i, i+1)
+	case scenarios.ApplyClusterPolicy:
+		p := c.ClusterPolicy.DeepCopy()
+		if i := l.clusterPolicy(clusterPolicyKey(p)); i >= 0 {
+			l.w.ClusterPolicies[i] = p
+			return
+		}
+		l.w.ClusterPolicies = append(l.w.ClusterPolicies, p)
+	case scenarios.DeleteClusterPolicy:
+		i := l.clusterPolicy(c.PolicyKey)
+		l.w.ClusterPolicies = slices.Delete(l.w.ClusterPolicies, i, i+1)
 	}
+}
+
+// clusterPolicyKey is "Kind/name" of a cluster policy in its tiered form,
+// which keeps the kind it came from.
+func clusterPolicyKey(p *npav1alpha2.ClusterNetworkPolicy) string {
+	return scenarios.ClusterPolicyKey(scenarios.TieredKind(p), p.Name)
+}
+
+func (l *ledger) clusterPolicy(key string) int {
+	return slices.IndexFunc(l.w.ClusterPolicies, func(p *npav1alpha2.ClusterNetworkPolicy) bool { return clusterPolicyKey(p) == key })
 }
 
 // snapshot returns a copy of the recorded world that the caller may keep.
@@ -102,6 +123,9 @@ func (l *ledger) snapshot() scenarios.World {
 	}
 	for _, p := range l.w.Policies {
 		w.Policies = append(w.Policies, p.DeepCopy())
+	}
+	for _, p := range l.w.ClusterPolicies {
+		w.ClusterPolicies = append(w.ClusterPolicies, p.DeepCopy())
 	}
 	return w
 }

@@ -65,6 +65,14 @@ func (l *ledger) check(c scenarios.Change) error {
 		if l.policy(c.PolicyKey) < 0 {
 			return fmt.Errorf("%s: no policy %q", c.Kind, c.PolicyKey)
 		}
+	case scenarios.ApplyClusterPolicy:
+		if c.ClusterPolicy == nil || c.ClusterPolicy.Name == "" {
+			return fmt.Errorf("%s: no cluster policy", c.Kind)
+		}
+	case scenarios.DeleteClusterPolicy:
+		if l.clusterPolicy(c.PolicyKey) < 0 {
+			return fmt.Errorf("%s: no cluster policy %q", c.Kind, c.PolicyKey)
+		}
 	default:
 		return fmt.Errorf("unknown change kind %q", c.Kind)
 	}

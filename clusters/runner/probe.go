@@ -21,6 +21,9 @@ type probeCell struct {
 	job      probes.Job
 	result   probes.Result
 	skip     string // reason the backend cannot carry this cell
+	// undefined marks a cell the API gives no single verdict: any answer
+	// the probe gets is recorded, none is a pass or a failure.
+	undefined bool
 	// undropped marks a blocked result the cluster's drop log cannot account
 	// for: on a cluster that logs drops, that is a slow answer, not policy.
 	undropped bool
@@ -34,7 +37,7 @@ func (p *probeCell) settled() bool {
 	if p.skip != "" {
 		return true
 	}
-	if p.cell.Loopback {
+	if p.cell.Loopback || p.undefined {
 		return p.result.Outcome != probes.Error
 	}
 	switch p.result.Outcome {
@@ -116,7 +119,7 @@ func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*prob
 	for c := range table.Cells() {
 		target := table.Targets[c.Target]
 		src, dst := table.Endpoints[c.Source], table.Endpoints[target.Endpoint]
-		pc := &probeCell{cell: newCell(table, c), expected: c.Allowed}
+		pc := &probeCell{cell: newCell(table, c), expected: c.Allowed, undefined: c.Undefined}
 		pc.job = probes.Job{
 			From: src.ID, To: dst.ID, Host: dst.IP, Port: target.Port.Port,
 			Protocol: string(target.Port.Protocol), Expect: dst.ID, Timeout: timeout,
@@ -141,6 +144,9 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 	for _, c := range cells {
 		cell := c.cell
 		cell.Expected = verdictWord(c.expected)
+		if c.undefined {
+			cell.Expected = reports.Undefined
+		}
 		switch {
 		case c.skip != "":
 			cell.Observed, cell.Verdict, cell.Detail = string(probes.Skipped), string(reports.Skipped), c.skip
@@ -170,6 +176,10 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 			case c.result.Outcome == probes.Error:
 				cell.Verdict = string(reports.Error)
 				errored++
+			case c.undefined:
+				// Equal-priority cluster policies disagree; the cluster
+				// may apply either, so what it did is shown, not judged.
+				cell.Verdict = reports.Undefined
 			case c.settled():
 				cell.Verdict = string(reports.Pass)
 			default:

@@ -154,11 +154,15 @@ func modelKey(w *scenarios.World) string {
 }
 
 // resetChanges turns a parked cluster's world into a scenario's initial
-// one, whose model is the same: every policy deleted, then labels restored.
+// one, whose model is the same: every policy and cluster policy deleted,
+// then labels restored.
 func resetChanges(from, to *scenarios.World) []scenarios.Change {
 	var changes []scenarios.Change
 	for _, p := range from.Policies {
 		changes = append(changes, scenarios.Change{Kind: scenarios.DeletePolicy, PolicyKey: p.Namespace + "/" + p.Name})
+	}
+	for _, p := range from.ClusterPolicies {
+		changes = append(changes, scenarios.Change{Kind: scenarios.DeleteClusterPolicy, PolicyKey: scenarios.ClusterPolicyKey(scenarios.TieredKind(p), p.Name)})
 	}
 	for i, ns := range to.Namespaces {
 		if !maps.Equal(ns.Labels, from.Namespaces[i].Labels) {

@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+
 	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/reports"
@@ -298,5 +301,21 @@ func TestClusterPoolEvictsTheOldest(t *testing.T) {
 	}
 	if got := p.drain(); len(got) != 1 || got[0] != b {
 		t.Errorf("drain = %v, want m2's", got)
+	}
+}
+
+// A parked cluster's cluster policies go before it is handed on, each
+// by its kind and name, as its NetworkPolicies do.
+func TestResetChangesDeletesClusterPolicies(t *testing.T) {
+	cnp := &npav1alpha2.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny"}}
+	anp := &npav1alpha2.ClusterNetworkPolicy{TypeMeta: metav1.TypeMeta{Kind: scenarios.AdminNetworkPolicyKind}, ObjectMeta: metav1.ObjectMeta{Name: "deny"}}
+	from := &scenarios.World{ClusterPolicies: []*npav1alpha2.ClusterNetworkPolicy{cnp, anp}}
+	var got []string
+	for _, c := range resetChanges(from, &scenarios.World{}) {
+		got = append(got, string(c.Kind)+" "+c.PolicyKey)
+	}
+	want := []string{"deleteClusterPolicy ClusterNetworkPolicy/deny", "deleteClusterPolicy AdminNetworkPolicy/deny"}
+	if !slices.Equal(got, want) {
+		t.Errorf("reset changes = %q, want %q", got, want)
 	}
 }

@@ -36,6 +36,10 @@ const (
 	ReasonAddress Reason = 3
 	// ReasonGeneration: the policy was replaced during the lookup and the program failed closed.
 	ReasonGeneration Reason = 4
+	// ReasonTier: a rule set flattened from cluster policy tiers denies;
+	// the record's rule names the cluster policy rule, or is zero when
+	// NetworkPolicy isolation denied.
+	ReasonTier Reason = 5
 )
 
 // String is the reason in the words drop logs use.
@@ -49,6 +53,8 @@ func (r Reason) String() string {
 		return "wrong-address"
 	case ReasonGeneration:
 		return "generation-switch"
+	case ReasonTier:
+		return "tier"
 	}
 	return "Reason(" + strconv.Itoa(int(r)) + ")"
 }

@@ -26,7 +26,7 @@ static __always_inline int allow(__u8 direction)
 /* deny counts the drop and reports it; a full ring buffer loses the record,
  * never the drop, and the loss is counted so readers know they missed some. */
 static __always_inline int deny(__u32 ifindex, const struct packet *pkt, __u8 direction,
-				__u32 generation, __u32 identity, __u8 reason)
+				__u32 generation, __u32 identity, __u8 reason, __u32 rule)
 {
 	count(direction == DIRECTION_INGRESS ? COUNTER_INGRESS_DENIED : COUNTER_EGRESS_DENIED);
 
@@ -46,6 +46,7 @@ static __always_inline int deny(__u32 ifindex, const struct packet *pkt, __u8 di
 	ev->identity = identity;
 	ev->generation = generation;
 	ev->ifindex = ifindex;
+	ev->rule = rule;
 	bpf_ringbuf_submit(ev, 0);
 	return NF_DROP;
 }

@@ -20,6 +20,10 @@ enum reason {
 	REASON_PORT = 2,       /* a rule admits the address but not the port */
 	REASON_ADDRESS = 3,    /* the packet does not carry the device's pod address */
 	REASON_GENERATION = 4, /* the policy changed under a lookup; fail closed */
+	REASON_TIER = 5,       /* a port entry of a rule set flattened from cluster
+				* policy tiers denies: the drop's rule names the
+				* cluster policy rule, or is zero for NetworkPolicy
+				* isolation */
 };
 
 /* Slots of the counters map. */
@@ -80,8 +84,11 @@ struct port_key {
 	__be16 port;
 };
 
+/* An entry allows, or denies by rule (see REASON_TIER). Rule sets made of
+ * NetworkPolicy alone hold allowing entries only: a miss denies. */
 struct port_value {
 	__u32 allowed;
+	__u32 rule;
 };
 
 /* A flow as its first packet carried it, and which hook approved it. */
@@ -116,6 +123,7 @@ struct drop_event {
 	__u32 identity;
 	__u32 generation;
 	__u32 ifindex;
+	__u32 rule;
 };
 
 struct {

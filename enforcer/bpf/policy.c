@@ -69,18 +69,19 @@ static __always_inline int enforce(struct bpf_nf_ctx *ctx, __u32 ifindex, __u8 d
 	__u32 generation = current_generation();
 	struct device_value *dev = device_of(&generation, ifindex);
 	if (dev && dev->addr != local)
-		return deny(ifindex, &pkt, direction, generation, dev->identity, REASON_ADDRESS);
+		return deny(ifindex, &pkt, direction, generation, dev->identity, REASON_ADDRESS, 0);
 
 	struct endpoint_key ek = {.generation = generation, .addr = local};
 	struct endpoint_value *ep = bpf_map_lookup_elem(&endpoints, &ek);
 	if (!ep) {
 		/* Not an endpoint of ours: no policy can select it. */
 		if (generation_moved(generation))
-			return deny(ifindex, &pkt, direction, generation, 0, REASON_GENERATION);
+			return deny(ifindex, &pkt, direction, generation, 0, REASON_GENERATION, 0);
 		return allow(direction);
 	}
 	__u32 identity = ep->identity;
 	__u64 now = bpf_ktime_get_ns();
+	__u32 rule = 0;
 
 	/* A reply to a flow this endpoint approved the other way. An approval
 	 * from an older generation is checked again against the policy now in
@@ -94,7 +95,7 @@ static __always_inline int enforce(struct bpf_nf_ctx *ctx, __u32 ifindex, __u8 d
 	if (cv) {
 		if (cv->generation != generation &&
 		    evaluate(generation, ruleset_for(ep, opposite(direction)), remote, pkt.protocol,
-			     pkt.sport) == VERDICT_ALLOW) {
+			     pkt.sport, &rule) == VERDICT_ALLOW) {
 			cv->generation = generation;
 			cv->withdrawn = 0;
 		} else if (cv->generation != generation) {
@@ -114,7 +115,8 @@ static __always_inline int enforce(struct bpf_nf_ctx *ctx, __u32 ifindex, __u8 d
 		return allow(direction);
 	}
 
-	int verdict = evaluate(generation, ruleset_for(ep, direction), remote, pkt.protocol, pkt.dport);
+	rule = 0;
+	int verdict = evaluate(generation, ruleset_for(ep, direction), remote, pkt.protocol, pkt.dport, &rule);
 	if (verdict == VERDICT_ALLOW) {
 		if (!withdrawn)
 			ct_record(&fk, generation, now);
@@ -122,9 +124,11 @@ static __always_inline int enforce(struct bpf_nf_ctx *ctx, __u32 ifindex, __u8 d
 	}
 	if (cv)
 		ct_withdraw(cv, generation, now);
-	if (generation_moved(generation))
+	if (generation_moved(generation)) {
 		verdict = REASON_GENERATION;
-	return deny(ifindex, &pkt, direction, generation, identity, verdict);
+		rule = 0;
+	}
+	return deny(ifindex, &pkt, direction, generation, identity, verdict, rule);
 }
 
 /* egress_policy judges what a pod sends, where it enters the node. */

@@ -56,6 +56,7 @@ type PolicyDropEvent struct {
 	Identity   uint32
 	Generation uint32
 	Ifindex    uint32
+	Rule       uint32
 }
 
 type PolicyEndpointKey struct {
@@ -96,6 +97,7 @@ type PolicyPortKey struct {
 type PolicyPortValue struct {
 	_       structs.HostLayout
 	Allowed uint32
+	Rule    uint32
 }
 
 type PolicyState struct {

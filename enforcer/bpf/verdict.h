@@ -26,9 +26,10 @@ static __always_inline int generation_moved(__u32 generation)
 }
 
 /* evaluate returns VERDICT_ALLOW or the reason the rule set denies traffic
- * with the remote address on protocol and port (the flow's destination port). */
+ * with the remote address on protocol and port (the flow's destination port),
+ * and sets *rule to the rule that denied for REASON_TIER. */
 static __always_inline int evaluate(__u32 generation, __u32 ruleset, __be32 remote,
-				    __u8 protocol, __be16 port)
+				    __u8 protocol, __be16 port, __u32 *rule)
 {
 	if (ruleset == 0)
 		return VERDICT_ALLOW;
@@ -50,8 +51,13 @@ static __always_inline int evaluate(__u32 generation, __u32 ruleset, __be32 remo
 		.protocol = protocol,
 		.port = port,
 	};
-	if (!bpf_map_lookup_elem(&ports, &kk))
+	struct port_value *pv = bpf_map_lookup_elem(&ports, &kk);
+	if (!pv)
 		return REASON_PORT;
+	if (!pv->allowed) {
+		*rule = pv->rule;
+		return REASON_TIER;
+	}
 	return VERDICT_ALLOW;
 }
 

@@ -46,7 +46,7 @@ func TestAlikeEndpointsShareRules(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("rule sets (ingress, egress) = %v, want %v", got, want)
 	}
-	wantPorts := []PortPrefix{{1, TCP, 80, 16}, {2, TCP, 8080, 16}}
+	wantPorts := []PortPrefix{{Class: 1, Protocol: TCP, Port: 80, Bits: 16}, {Class: 2, Protocol: TCP, Port: 8080, Bits: 16}}
 	if !reflect.DeepEqual(tables.Ports, wantPorts) {
 		t.Errorf("ports = %v, want %v", tables.Ports, wantPorts)
 	}

@@ -132,3 +132,8 @@ func protocolOnly(protocol corev1.Protocol) networkingv1.NetworkPolicyPort {
 func prefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// pp is an allowing port entry.
+func pp(class Class, protocol Protocol, port uint16, bits uint8) PortPrefix {
+	return PortPrefix{Class: class, Protocol: protocol, Port: port, Bits: bits}
+}

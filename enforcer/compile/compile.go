@@ -15,13 +15,27 @@ func Compile(in Input) (*Tables, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	return assemble(in, locals, skipped, policies, nil), nil
+	var serial uint64
+	tiers, refs, err := compileClusterPolicies(c, sortClusterPolicies(in.ClusterPolicies), &serial)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	t := assemble(in, locals, skipped, policies, &tiered{c, tiers}, nil)
+	t.Rules = refs
+	return t, nil
+}
+
+// tiered is the cluster's compiled cluster policies, in evaluation order,
+// with the index their subjects are matched against.
+type tiered struct {
+	cluster  *cluster
+	policies []*clusterPolicy
 }
 
 // assemble gives each local endpoint its rule sets and lays the tables
 // out: rule sets numbered in the order endpoints first use them, classes
 // in the order rule sets first use them.
-func assemble(in Input, locals []*pod, skipped []SkippedEndpoint, policies []*policy, memory *ruleMemory) *Tables {
+func assemble(in Input, locals []*pod, skipped []SkippedEndpoint, policies []*policy, tiers *tiered, memory *ruleMemory) *Tables {
 	t := &Tables{Skipped: skipped}
 	sets := map[string]RuleSet{}
 	var laidOut []*layout
@@ -39,6 +53,7 @@ func assemble(in Input, locals []*pod, skipped []SkippedEndpoint, policies []*po
 	}
 
 	rules := newRuleCache(policies, number, memory)
+	rules.tiers = tiers
 	if len(locals) > 0 {
 		t.Endpoints = make([]Endpoint, 0, len(locals))
 	}
@@ -55,20 +70,28 @@ func assemble(in Input, locals []*pod, skipped []SkippedEndpoint, policies []*po
 	}
 
 	classes := map[string]Class{}
-	var classPorts []portSet
+	var classEntries []prefixPorts
 	for i, l := range laidOut {
 		for _, e := range l.entries {
 			class, ok := classes[e.class]
 			if !ok {
-				classPorts = append(classPorts, e.ports)
-				class = Class(len(classPorts))
+				classEntries = append(classEntries, e)
+				class = Class(len(classEntries))
 				classes[e.class] = class
 			}
 			t.Peers = append(t.Peers, Peer{RuleSet: RuleSet(i + 1), Prefix: e.prefix, Class: class})
 		}
 	}
-	for i, ports := range classPorts {
-		t.Ports = append(t.Ports, ports.entries(Class(i+1))...)
+	for i, e := range classEntries {
+		class := Class(i + 1)
+		if e.verdicts == nil {
+			t.Ports = append(t.Ports, e.ports.entries(class)...)
+			continue
+		}
+		for _, v := range e.verdicts {
+			v.Class = class
+			t.Ports = append(t.Ports, v)
+		}
 	}
 	return t
 }

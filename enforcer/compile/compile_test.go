@@ -108,7 +108,7 @@ func TestCompile(t *testing.T) {
 			want: Tables{
 				Endpoints: []Endpoint{xb(1, 2)},
 				Peers:     []Peer{{2, prefix("192.168.0.1/32"), 1}},
-				Ports:     []PortPrefix{{1, TCP, 53, 16}},
+				Ports:     []PortPrefix{pp(1, TCP, 53, 16)},
 			},
 		},
 		{
@@ -127,7 +127,7 @@ func TestCompile(t *testing.T) {
 					{1, prefix("192.168.8.0/21"), 1}, {1, prefix("192.168.16.0/20"), 1}, {1, prefix("192.168.32.0/19"), 1},
 					{1, prefix("192.168.64.0/18"), 1}, {1, prefix("192.168.128.0/17"), 1},
 				},
-				Ports: []PortPrefix{{1, TCP, 80, 16}},
+				Ports: []PortPrefix{pp(1, TCP, 80, 16)},
 			},
 		},
 		{
@@ -138,7 +138,7 @@ func TestCompile(t *testing.T) {
 				Endpoints: []Endpoint{xb(1, NotIsolated)},
 				Peers:     []Peer{{1, prefix("0.0.0.0/0"), 1}},
 				Ports: []PortPrefix{
-					{1, TCP, 80, 16}, {1, UDP, 53, 16}, {1, UDP, 998, 15}, {1, UDP, 1000, 15}, {1, SCTP, 0, 0},
+					pp(1, TCP, 80, 16), pp(1, UDP, 53, 16), pp(1, UDP, 998, 15), pp(1, UDP, 1000, 15), pp(1, SCTP, 0, 0),
 				},
 			},
 		},
@@ -149,7 +149,7 @@ func TestCompile(t *testing.T) {
 			want: Tables{
 				Endpoints: []Endpoint{xb(1, NotIsolated)},
 				Peers:     []Peer{{1, prefix("0.0.0.0/0"), 1}},
-				Ports:     []PortPrefix{{1, TCP, 80, 16}, {1, UDP, 53, 16}},
+				Ports:     []PortPrefix{pp(1, TCP, 80, 16), pp(1, UDP, 53, 16)},
 			},
 		},
 		{
@@ -164,7 +164,7 @@ func TestCompile(t *testing.T) {
 			want: Tables{
 				Endpoints: []Endpoint{xb(NotIsolated, 1)},
 				Peers:     []Peer{{1, prefix("192.168.1.1/32"), 1}, {1, prefix("192.168.1.2/32"), 2}},
-				Ports:     []PortPrefix{{1, TCP, 443, 16}, {1, TCP, 8080, 16}, {2, TCP, 443, 16}},
+				Ports:     []PortPrefix{pp(1, TCP, 443, 16), pp(1, TCP, 8080, 16), pp(2, TCP, 443, 16)},
 			},
 		},
 		{
@@ -174,7 +174,7 @@ func TestCompile(t *testing.T) {
 			want: Tables{
 				Endpoints: []Endpoint{xb(NotIsolated, 1)},
 				Peers:     []Peer{{1, prefix("192.168.1.1/32"), 1}},
-				Ports:     []PortPrefix{{1, UDP, 5353, 16}},
+				Ports:     []PortPrefix{pp(1, UDP, 5353, 16)},
 			},
 		},
 		{
@@ -187,7 +187,7 @@ func TestCompile(t *testing.T) {
 			want: Tables{
 				Endpoints: []Endpoint{xb(1, NotIsolated)},
 				Peers:     []Peer{{1, prefix("10.0.0.0/8"), 1}, {1, prefix("10.1.0.0/16"), 2}},
-				Ports:     []PortPrefix{{1, TCP, 80, 16}, {2, TCP, 80, 16}, {2, TCP, 443, 16}},
+				Ports:     []PortPrefix{pp(1, TCP, 80, 16), pp(2, TCP, 80, 16), pp(2, TCP, 443, 16)},
 			},
 		},
 		{

@@ -62,7 +62,14 @@ func (cp *Compiler) Compile(in Input) (*Tables, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	t := assemble(in, locals, skipped, policies, &cp.rules)
+	// Cluster policies are few next to NetworkPolicies and are compiled
+	// anew each time; their fresh serials keep stale layouts from serving.
+	tiers, refs, err := compileClusterPolicies(c, sortClusterPolicies(in.ClusterPolicies), &cp.serial)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	t := assemble(in, locals, skipped, policies, &tiered{c, tiers}, &cp.rules)
+	t.Rules = refs
 	cp.rules.rotate()
 	return t, nil
 }

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
 // Input is what the enforcer knows of the cluster: every namespace, pod and
@@ -22,6 +23,8 @@ type Input struct {
 	Pods []*corev1.Pod
 	// Policies are every NetworkPolicy of the cluster.
 	Policies []*networkingv1.NetworkPolicy
+	// ClusterPolicies are every ClusterNetworkPolicy of the cluster.
+	ClusterPolicies []*npav1alpha2.ClusterNetworkPolicy
 	// Local maps "ns/name" of the pods on this node to the ifindex of their
 	// host-side veth in the node's network namespace.
 	Local map[string]int

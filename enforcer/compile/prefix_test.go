@@ -81,20 +81,20 @@ func TestPortSet(t *testing.T) {
 			s.add(TCP, 10, 20)
 			s.add(TCP, 15, 16)
 			return s
-		}, "6:10-20,80-83,;", []PortPrefix{{7, TCP, 10, 15}, {7, TCP, 12, 14}, {7, TCP, 16, 14}, {7, TCP, 20, 16}, {7, TCP, 80, 14}}},
+		}, "6:10-20,80-83,;", []PortPrefix{pp(7, TCP, 10, 15), pp(7, TCP, 12, 14), pp(7, TCP, 16, 14), pp(7, TCP, 20, 16), pp(7, TCP, 80, 14)}},
 		{"protocols stay apart", func() portSet {
 			var s portSet
 			s.add(SCTP, 9, 9)
 			s.add(UDP, 9, 9)
 			return s
-		}, "17:9-9,;132:9-9,;", []PortPrefix{{7, UDP, 9, 16}, {7, SCTP, 9, 16}}},
+		}, "17:9-9,;132:9-9,;", []PortPrefix{pp(7, UDP, 9, 16), pp(7, SCTP, 9, 16)}},
 		{"any absorbs the rest", func() portSet {
 			var s portSet
 			s.add(TCP, 80, 80)
 			s.union(anyPort())
 			s.add(UDP, 1, 1)
 			return s
-		}, "any", []PortPrefix{{7, AnyProtocol, 0, 0}}},
+		}, "any", []PortPrefix{pp(7, AnyProtocol, 0, 0)}},
 		{"union copies ranges", func() portSet {
 			var a, b portSet
 			a.add(TCP, 1, 1)
@@ -102,7 +102,7 @@ func TestPortSet(t *testing.T) {
 			b.add(UDP, 5, 5)
 			a.union(b)
 			return a
-		}, "6:1-3,;17:5-5,;", []PortPrefix{{7, TCP, 1, 16}, {7, TCP, 2, 15}, {7, UDP, 5, 16}}},
+		}, "6:1-3,;17:5-5,;", []PortPrefix{pp(7, TCP, 1, 16), pp(7, TCP, 2, 15), pp(7, UDP, 5, 16)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

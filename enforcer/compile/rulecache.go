@@ -21,6 +21,8 @@ type ruleCache struct {
 	memory *ruleMemory
 	// signatures name the compiled policies of each namespace, for memory.
 	signatures map[string]string
+	// tiers are the cluster policies; nil or empty when there are none.
+	tiers *tiered
 }
 
 // ruleSets are an endpoint's rule sets, numbered.
@@ -63,6 +65,14 @@ func (rc *ruleCache) forEndpoint(ep *pod) ruleSets {
 		return rs
 	}
 	selecting, key := rc.selecting(ep)
+	subjectOf := rc.clusterPoliciesOf(ep)
+	if len(subjectOf) > 0 {
+		b := append([]byte(key), 'c')
+		for _, p := range subjectOf {
+			b = binary.AppendUvarint(b, p.serial)
+		}
+		key = string(b)
+	}
 	rs, ok := rc.bySelection[key]
 	if !ok {
 		var laidOut [2]*layout
@@ -71,7 +81,7 @@ func (rc *ruleCache) forEndpoint(ep *pod) ruleSets {
 		}
 		if !ok {
 			ingress, egress := endpointRules(selecting, ep)
-			laidOut = [2]*layout{layOut(ingress), layOut(egress)}
+			laidOut = [2]*layout{layOutTiers(ingress, subjectOf, ep, true), layOutTiers(egress, subjectOf, ep, false)}
 			if rc.memory != nil {
 				rc.memory.layouts.put(key, laidOut)
 			}
@@ -112,6 +122,41 @@ func (rc *ruleCache) selecting(ep *pod) ([]*policy, string) {
 		rc.memory.matches.put(ep.kind, match{signature: sig, positions: positions, key: string(key)})
 	}
 	return selecting, string(key)
+}
+
+// clusterPoliciesOf lists the cluster policies whose subject is the
+// endpoint, in evaluation order.
+func (rc *ruleCache) clusterPoliciesOf(ep *pod) []*clusterPolicy {
+	if rc.tiers == nil {
+		return nil
+	}
+	var out []*clusterPolicy
+	for _, p := range rc.tiers.policies {
+		if p.selects(rc.tiers.cluster, ep) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// layOutTiers lays out one direction's rule set: the NetworkPolicy rule
+// set alone when no cluster policy rule of that direction applies to the
+// endpoint, and the tiers flattened otherwise.
+func layOutTiers(np *ruleSetBuilder, policies []*clusterPolicy, ep *pod, ingress bool) *layout {
+	var admin, baseline []*clusterPolicy
+	for _, p := range policies {
+		if p.baseline {
+			baseline = append(baseline, p)
+		} else {
+			admin = append(admin, p)
+		}
+	}
+	adminRules, baselineRules := tierRules(admin, ep, ingress), tierRules(baseline, ep, ingress)
+	if len(adminRules) == 0 && len(baselineRules) == 0 {
+		return layOut(np)
+	}
+	entries := flatten(adminRules, np, baselineRules)
+	return &layout{entries: entries, key: ruleSetKey(entries)}
 }
 
 // layOut lays a rule set out; a nil builder stays nil.

@@ -32,7 +32,10 @@ func (b *ruleSetBuilder) admit(prefixes []netip.Prefix, ports portSet) {
 type prefixPorts struct {
 	prefix netip.Prefix
 	ports  portSet
-	class  string
+	// verdicts, when set, are the entries of a rule set flattened from
+	// cluster policy tiers, which deny as well as allow; ports is unused.
+	verdicts []PortPrefix
+	class    string
 }
 
 // build lays the rule set out in address order. A prefix's ports include

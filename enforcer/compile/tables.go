@@ -1,6 +1,10 @@
 package compile
 
-import "net/netip"
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
 
 // Tables are the contents of the enforcer's policy maps for one generation,
 // in a deterministic order: endpoints by pod, peers by rule set then prefix,
@@ -12,6 +16,9 @@ type Tables struct {
 	Peers []Peer `json:"peers"`
 	// Ports list what each class admits.
 	Ports []PortPrefix `json:"ports"`
+	// Rules name the cluster policy rules that port entries deny by,
+	// numbered from 1 in Admin-then-Baseline evaluation order.
+	Rules []RuleRef `json:"rules,omitempty"`
 	// Skipped lists local endpoints that cannot be enforced yet, such as a pod
 	// whose address the API has not reported. Their traffic is not filtered.
 	Skipped []SkippedEndpoint `json:"skipped,omitempty"`
@@ -69,6 +76,9 @@ const (
 // PortPrefix admits the destination ports whose first Bits bits equal
 // Port's, on Protocol, for Class. Protocol AnyProtocol (with Port and Bits
 // zero) admits every protocol and port; Bits zero admits every port of Protocol.
+// With Deny it denies them instead, by the cluster policy rule numbered
+// Rule in Tables.Rules, or by NetworkPolicy isolation when Rule is zero:
+// only rule sets flattened from cluster policy tiers hold such entries.
 type PortPrefix struct {
 	// Class is the class the entry belongs to.
 	Class Class `json:"class"`
@@ -77,6 +87,32 @@ type PortPrefix struct {
 	// Port is the first port of the block, Bits the prefix length over 16 bits.
 	Port uint16 `json:"port"`
 	Bits uint8  `json:"bits"`
+	Deny bool   `json:"deny,omitempty"`
+	Rule uint32 `json:"rule,omitempty"`
+}
+
+// RuleRef names a cluster policy rule, for drop records and metrics.
+type RuleRef struct {
+	// Tier is Admin or Baseline.
+	Tier string `json:"tier"`
+	// Policy is the ClusterNetworkPolicy's name, Priority its priority.
+	Policy   string `json:"policy"`
+	Priority int32  `json:"priority"`
+	// Direction is Ingress or Egress; Rule is the index in that list.
+	Direction string `json:"direction"`
+	Rule      int    `json:"rule"`
+	// Name is the rule's own name, if it has one; Action what it does.
+	Name   string `json:"name,omitempty"`
+	Action string `json:"action"`
+}
+
+// String names the rule as drop logs do: "Admin cnp/deny-all prio 10 egress rule 0 (name): Deny".
+func (r RuleRef) String() string {
+	s := fmt.Sprintf("%s cnp/%s prio %d %s rule %d", r.Tier, r.Policy, r.Priority, strings.ToLower(r.Direction), r.Rule)
+	if r.Name != "" {
+		s += " (" + r.Name + ")"
+	}
+	return s + ": " + r.Action
 }
 
 // SkippedEndpoint is a local endpoint left out of the tables and why.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
+	npainformers "sigs.k8s.io/network-policy-api/pkg/client/informers/externalversions"
+	npalisters "sigs.k8s.io/network-policy-api/pkg/client/listers/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 )
@@ -26,6 +29,8 @@ type Controller struct {
 	namespaces corelisters.NamespaceLister
 	pods       corelisters.PodLister
 	policies   networkinglisters.NetworkPolicyLister
+	// clusterPolicies is nil when Options.PolicyAPI is.
+	clusterPolicies npalisters.ClusterNetworkPolicyLister
 
 	// dirty holds one token when a sync is due; handlers never block on it.
 	dirty chan struct{}
@@ -87,8 +92,17 @@ func (c *Controller) Run(ctx context.Context) error {
 		UpdateFunc: func(any, any) { c.changed() },
 		DeleteFunc: func(any) { c.changed() },
 	}
+	informers := []cache.SharedIndexInformer{nsInformer.Informer(), podInformer.Informer(), policyInformer.Informer()}
+	var policyAPI npainformers.SharedInformerFactory
+	if c.opts.PolicyAPI != nil {
+		policyAPI = npainformers.NewSharedInformerFactory(c.opts.PolicyAPI, 0)
+		defer policyAPI.Shutdown()
+		cnpInformer := policyAPI.Policy().V1alpha2().ClusterNetworkPolicies()
+		informers = append(informers, cnpInformer.Informer())
+		c.clusterPolicies = cnpInformer.Lister()
+	}
 	var delivered []cache.InformerSynced
-	for _, inf := range []cache.SharedIndexInformer{nsInformer.Informer(), podInformer.Informer(), policyInformer.Informer()} {
+	for _, inf := range informers {
 		reg, err := inf.AddEventHandler(handler)
 		if err != nil {
 			return fmt.Errorf("run controller: add event handler: %w", err)
@@ -97,7 +111,12 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	c.namespaces, c.pods, c.policies = nsInformer.Lister(), podInformer.Lister(), policyInformer.Lister()
 	factory.Start(ctx.Done())
-	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+	synced := factory.WaitForCacheSync(ctx.Done())
+	if policyAPI != nil {
+		policyAPI.Start(ctx.Done())
+		maps.Insert(synced, maps.All(policyAPI.WaitForCacheSync(ctx.Done())))
+	}
+	for typ, ok := range synced {
 		if !ok {
 			if ctx.Err() != nil {
 				return nil

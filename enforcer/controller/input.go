@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 )
@@ -54,18 +56,30 @@ func (c *Controller) snapshot() (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list network policies: %w", err)
 	}
+	clusterMarker := uint64(math.MaxUint64)
+	var clusterPolicies []*npav1alpha2.ClusterNetworkPolicy
+	if c.clusterPolicies != nil {
+		if clusterMarker, err = sentinelMarker(c.clusterPolicies.Get(SyncNamespace)); err != nil {
+			return nil, err
+		}
+		if clusterPolicies, err = c.clusterPolicies.List(labels.Everything()); err != nil {
+			return nil, fmt.Errorf("list cluster network policies: %w", err)
+		}
+		clusterPolicies = slices.DeleteFunc(clusterPolicies, func(p *npav1alpha2.ClusterNetworkPolicy) bool { return isSentinel("", p.Name) })
+	}
 	routes, err := c.opts.Routes.HostRoutes()
 	if err != nil {
 		return nil, err
 	}
 
-	s.marker = min(nsMarker, podMarker, policyMarker)
+	s.marker = min(nsMarker, podMarker, policyMarker, clusterMarker)
 	s.input = compile.Input{
 		Namespaces: slices.DeleteFunc(namespaces, func(ns *corev1.Namespace) bool { return isSentinel("", ns.Name) }),
 		Pods:       slices.DeleteFunc(pods, func(p *corev1.Pod) bool { return isSentinel(p.Namespace, p.Name) }),
 		Policies: slices.DeleteFunc(policies, func(p *networkingv1.NetworkPolicy) bool {
 			return isSentinel(p.Namespace, p.Name)
 		}),
+		ClusterPolicies: clusterPolicies,
 	}
 	s.input.Local, s.pending, s.unrouted = localEndpoints(s.input.Pods, c.opts.NodeName, routes)
 	return s, nil

@@ -10,6 +10,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
 )
 
 // The sentinel objects that carry sync markers, and their annotation.
@@ -64,9 +66,31 @@ func WriteSyncMarker(ctx context.Context, client kubernetes.Interface, marker ui
 	return nil
 }
 
+// WriteClusterPolicySyncMarker stamps marker into the sentinel
+// ClusterNetworkPolicy, named as the sentinel namespace, for a controller
+// that watches cluster policies. The sentinel's subject is the sentinel
+// namespace, which has no pods, and it has no rules: it changes nothing.
+func WriteClusterPolicySyncMarker(ctx context.Context, client npaversioned.Interface, marker uint64) error {
+	cnp := &npav1alpha2.ClusterNetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: SyncNamespace, Annotations: map[string]string{SyncAnnotation: strconv.FormatUint(marker, 10)}},
+		Spec: npav1alpha2.ClusterNetworkPolicySpec{
+			Tier:     npav1alpha2.BaselineTier,
+			Priority: 1000,
+			Subject: npav1alpha2.ClusterNetworkPolicySubject{
+				Namespaces: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: SyncNamespace}},
+			},
+		},
+	}
+	policies := client.PolicyV1alpha2().ClusterNetworkPolicies()
+	if err := upsert(ctx, cnp, policies.Get, policies.Create, policies.Update); err != nil {
+		return fmt.Errorf("write sync marker %d: %w", marker, err)
+	}
+	return nil
+}
+
 // object is what upsert needs of a typed API object.
 type object interface {
-	*corev1.Namespace | *corev1.Pod | *networkingv1.NetworkPolicy
+	*corev1.Namespace | *corev1.Pod | *networkingv1.NetworkPolicy | *npav1alpha2.ClusterNetworkPolicy
 	metav1.Object
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"time"
 
+	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
+
 	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 	"github.com/netpolcheck/netpolcheck/enforcer/datapath"
 )
@@ -61,6 +63,10 @@ type Options struct {
 	// MaxRetry caps the backoff between retries of a failed or incomplete
 	// sync; DefaultMaxRetry when zero.
 	MaxRetry time.Duration
+	// PolicyAPI, when set, is the client of ClusterNetworkPolicies, which
+	// the controller then watches and enforces. Leave it unset where the
+	// CRD is not installed: the informer would wait for it forever.
+	PolicyAPI npaversioned.Interface
 	// OnDrop, when set, gets every drop record the datapath logs. It runs on
 	// the drop reader's goroutine and should return quickly.
 	OnDrop func(datapath.Drop)

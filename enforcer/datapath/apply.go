@@ -46,8 +46,8 @@ func (d *Datapath) Apply(t *compile.Tables) (uint32, error) {
 	}
 
 	old, stale := d.generation, d.applied
-	d.previousGeneration, d.previousNames = old, d.names
-	d.generation, d.applied, d.names = next, e, t.Pods()
+	d.previousGeneration, d.previousNames, d.previousRules = old, d.names, d.rules
+	d.generation, d.applied, d.names, d.rules = next, e, t.Pods(), t.Rules
 
 	var cleanup error
 	if stale != nil {
@@ -65,7 +65,7 @@ func (d *Datapath) Apply(t *compile.Tables) (uint32, error) {
 
 func (d *Datapath) write(e *entries) error {
 	m := d.objs.PolicyMaps
-	if err := updateAll(m.Ports, e.portKeys, e.portValues()); err != nil {
+	if err := updateAll(m.Ports, e.portKeys, e.ports); err != nil {
 		return err
 	}
 	if err := updateAll(m.Peers, e.peerKeys, e.peers); err != nil {

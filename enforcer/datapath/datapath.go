@@ -10,6 +10,7 @@ import (
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
+	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 )
 
 // Datapath is one enforcer instance: its programs, its pinned maps, and the
@@ -37,6 +38,8 @@ type Datapath struct {
 	// names maps identities to pods for the generation in force and the one
 	// before, so that drops in flight during a switch are still named.
 	names, previousNames map[uint32]string
+	// rules name the cluster policy rules of the same two generations.
+	rules, previousRules []compile.RuleRef
 	previousGeneration   uint32
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/cilium/ebpf/ringbuf"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
+	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 )
 
 // Drop is one denied packet as the programs logged it.
@@ -37,6 +38,25 @@ type Drop struct {
 	Generation uint32
 	// Ifindex is the host-side device the packet crossed.
 	Ifindex uint32
+	// RuleNumber is, for ReasonTier, the cluster policy rule that denied
+	// (zero for NetworkPolicy isolation), and Rule names it when its
+	// generation is the current or previous one.
+	RuleNumber uint32
+	Rule       string
+}
+
+// Decider names what denied: the cluster policy rule, or the check.
+func (d Drop) Decider() string {
+	if d.Reason != bpf.ReasonTier {
+		return d.Reason.String()
+	}
+	if d.RuleNumber == 0 {
+		return "NetworkPolicy: no rule admits"
+	}
+	if d.Rule != "" {
+		return d.Rule
+	}
+	return "cluster policy rule " + strconv.FormatUint(uint64(d.RuleNumber), 10)
 }
 
 // String renders the drop on one line, as reports list drops beside cells.
@@ -47,7 +67,7 @@ func (d Drop) String() string {
 	}
 	return fmt.Sprintf("%s denied %s -> %s/%s at %s (%s, generation %d)",
 		d.Direction, netip.AddrPortFrom(d.Source, d.SourcePort), netip.AddrPortFrom(d.Destination, d.DestinationPort),
-		protocolName(d.Protocol), endpoint, d.Reason, d.Generation)
+		protocolName(d.Protocol), endpoint, d.Decider(), d.Generation)
 }
 
 func protocolName(p uint8) string {
@@ -80,6 +100,7 @@ func decodeDrop(raw []byte) (Drop, error) {
 		Identity:        ev.Identity,
 		Generation:      ev.Generation,
 		Ifindex:         ev.Ifindex,
+		RuleNumber:      ev.Rule,
 	}, nil
 }
 
@@ -106,19 +127,25 @@ func (d *Datapath) WatchDrops(ctx context.Context, fn func(Drop)) error {
 		if err != nil {
 			return fmt.Errorf("watch drops: %w", err)
 		}
-		drop.Endpoint = d.endpointName(drop.Generation, drop.Identity)
+		drop.Endpoint, drop.Rule = d.nameDrop(drop.Generation, drop.Identity, drop.RuleNumber)
 		fn(drop)
 	}
 }
 
-func (d *Datapath) endpointName(generation, identity uint32) string {
+// nameDrop names a drop's endpoint and cluster policy rule, when its
+// generation is the one in force or the one before.
+func (d *Datapath) nameDrop(generation, identity, rule uint32) (endpoint, ruleName string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var rules []compile.RuleRef
 	switch generation {
 	case d.generation:
-		return d.names[identity]
+		endpoint, rules = d.names[identity], d.rules
 	case d.previousGeneration:
-		return d.previousNames[identity]
+		endpoint, rules = d.previousNames[identity], d.previousRules
 	}
-	return ""
+	if rule >= 1 && int(rule) <= len(rules) {
+		ruleName = rules[rule-1].String()
+	}
+	return endpoint, ruleName
 }

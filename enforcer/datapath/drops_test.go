@@ -158,6 +158,7 @@ func TestDecodeDrop(t *testing.T) {
 		3, 0, 0, 0, // identity
 		9, 0, 0, 0, // generation
 		4, 0, 0, 0, // ifindex
+		0, 0, 0, 0, // rule
 	}
 	got, err := decodeDrop(raw)
 	if err != nil {
@@ -167,6 +168,14 @@ func TestDecodeDrop(t *testing.T) {
 		Direction: bpf.Egress, Reason: bpf.ReasonPeer, Identity: 3, Generation: 9, Ifindex: 4}
 	if got != want {
 		t.Fatalf("decodeDrop = %+v, want %+v", got, want)
+	}
+	raw[14], raw[28] = 5, 2 // denied by tier, rule 2
+	got, err = decodeDrop(raw)
+	if err != nil {
+		t.Fatalf("decodeDrop: %v", err)
+	}
+	if got.Reason != bpf.ReasonTier || got.RuleNumber != 2 {
+		t.Fatalf("decodeDrop = %+v, want reason tier, rule 2", got)
 	}
 	if _, err := decodeDrop(raw[:10]); err == nil || err.Error() != "decode drop record of 10 bytes: unexpected EOF" {
 		t.Fatalf("short record: error %v", err)

@@ -46,6 +46,7 @@ type entries struct {
 	peerKeys     []bpf.PolicyPeerKey
 	peers        []bpf.PolicyPeerValue
 	portKeys     []bpf.PolicyPortKey
+	ports        []bpf.PolicyPortValue
 }
 
 // encode checks the tables and lays them out as entries of generation.
@@ -87,7 +88,15 @@ func encode(t *compile.Tables, generation uint32) (*entries, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p.Rule != 0 && (!p.Deny || int(p.Rule) > len(t.Rules)) {
+			return nil, fmt.Errorf("class %d: port entry names rule %d of %d, deny %v", p.Class, p.Rule, len(t.Rules), p.Deny)
+		}
 		e.portKeys = append(e.portKeys, key)
+		value := bpf.PolicyPortValue{Allowed: 1}
+		if p.Deny {
+			value = bpf.PolicyPortValue{Rule: p.Rule}
+		}
+		e.ports = append(e.ports, value)
 	}
 	if err := e.checkUnique(t); err != nil {
 		return nil, err
@@ -125,16 +134,6 @@ func repeated[K comparable](keys []K) (i, j int, ok bool) {
 		first[k] = j
 	}
 	return 0, 0, false
-}
-
-// portValues are the values of the port entries: a port entry only says
-// that its key admits, so every value is the same.
-func (e *entries) portValues() []bpf.PolicyPortValue {
-	values := make([]bpf.PolicyPortValue, len(e.portKeys))
-	for i := range values {
-		values[i].Allowed = 1
-	}
-	return values
 }
 
 func portKey(p compile.PortPrefix, generation uint32) (bpf.PolicyPortKey, error) {

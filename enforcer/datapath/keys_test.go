@@ -59,6 +59,7 @@ func TestEncode(t *testing.T) {
 			{Prefixlen: 96, Generation: 5, Class: 2, Protocol: 6, Port: networkPort(80)},
 			{Prefixlen: 86, Generation: 5, Class: 2, Protocol: 132, Port: networkPort(1024)},
 		},
+		ports: []bpf.PolicyPortValue{{Allowed: 1}, {Allowed: 1}, {Allowed: 1}, {Allowed: 1}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("encode =\n%+v\nwant\n%+v", got, want)
@@ -80,7 +81,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"any protocol with a port", compile.Tables{Ports: []compile.PortPrefix{{Class: 1, Port: 80, Bits: 16}}},
 			"class 1: a rule for every protocol cannot name port 80/16"},
 		{"class zero", compile.Tables{Ports: []compile.PortPrefix{{Protocol: compile.TCP}}},
-			"port prefix {Class:0 Protocol:6 Port:0 Bits:0}: class must not be 0"},
+			"port prefix {Class:0 Protocol:6 Port:0 Bits:0 Deny:false Rule:0}: class must not be 0"},
 		{"two endpoints on one address", compile.Tables{Endpoints: []compile.Endpoint{
 			{Pod: "x/a", IP: netip.MustParseAddr("10.0.0.1"), Ifindex: 3, Identity: 1},
 			{Pod: "x/b", IP: netip.MustParseAddr("10.0.0.2"), Ifindex: 4, Identity: 2},

@@ -138,6 +138,9 @@ func (e *Enforcer) syncMarker(ctx context.Context) error {
 	if err := controller.WriteSyncMarker(ctx, e.client, n); err != nil {
 		return fmt.Errorf("reference enforcer: %w", err)
 	}
+	if err := controller.WriteClusterPolicySyncMarker(ctx, e.client.PolicyAPI(), n); err != nil {
+		return fmt.Errorf("reference enforcer: %w", err)
+	}
 	s, err := e.ctrl.WaitFor(ctx, func(s controller.Status) bool {
 		return s.Marker >= n && len(s.Pending) == 0 || s.Phase == controller.PhaseStopped
 	})

@@ -78,9 +78,10 @@ func start(ctx context.Context, node *local.Node, opts Options) (*Enforcer, erro
 	if e.client, err = memclient.New(); err != nil {
 		return nil, errors.Join(err, e.close())
 	}
-	e.feeder = &feeder{client: e.client, node: node.Name, wrote: e.wrote}
+	e.feeder = &feeder{client: e.client, policyAPI: e.client.PolicyAPI(), node: node.Name, wrote: e.wrote}
 	e.ctrl, err = controller.New(e.client, controller.Options{
 		NodeName: node.Name, Datapath: e.dp, Routes: e.routes, OnDrop: e.drops.add,
+		PolicyAPI: e.client.PolicyAPI(),
 	})
 	if err != nil {
 		return nil, errors.Join(err, e.close())
@@ -91,7 +92,7 @@ func start(ctx context.Context, node *local.Node, opts Options) (*Enforcer, erro
 
 	wait, cancel := context.WithTimeout(ctx, opts.SyncTimeout)
 	defer cancel()
-	if err := e.client.WaitWatching(wait, "namespaces", "pods", "networkpolicies"); err != nil {
+	if err := e.client.WaitWatching(wait, "namespaces", "pods", "networkpolicies", "clusternetworkpolicies"); err != nil {
 		return nil, errors.Join(fmt.Errorf("start controller: %w", err), e.close())
 	}
 	return e, nil

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/controller"
 	"github.com/netpolcheck/netpolcheck/scenarios"
@@ -18,7 +19,9 @@ import (
 // holding them.
 type feeder struct {
 	client kubernetes.Interface
-	node   string
+	// policyAPI holds the cluster policies.
+	policyAPI npaversioned.Interface
+	node      string
 	// wrote runs after every write, so that a long burst can pause for the
 	// informers to drain.
 	wrote func(context.Context) error
@@ -64,6 +67,16 @@ func (f *feeder) mirror(ctx context.Context, c scenarios.Change) error {
 	case scenarios.DeletePolicy:
 		namespace, name, _ := strings.Cut(c.PolicyKey, "/")
 		err = networking.NetworkPolicies(namespace).Delete(ctx, name, metav1.DeleteOptions{})
+	case scenarios.ApplyClusterPolicy:
+		want := clusterPolicyObject(c.ClusterPolicy)
+		policies := f.policyAPI.PolicyV1alpha2().ClusterNetworkPolicies()
+		_, err = policies.Update(ctx, want, metav1.UpdateOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = policies.Create(ctx, want, metav1.CreateOptions{})
+		}
+	case scenarios.DeleteClusterPolicy:
+		kind, name, _ := strings.Cut(c.PolicyKey, "/")
+		err = f.policyAPI.PolicyV1alpha2().ClusterNetworkPolicies().Delete(ctx, mirroredName(kind, name), metav1.DeleteOptions{})
 	}
 	if err != nil {
 		return err
@@ -93,6 +106,17 @@ func checkChange(c scenarios.Change) error {
 	case scenarios.DeletePolicy:
 		if ns, name, ok := strings.Cut(c.PolicyKey, "/"); !ok || ns == "" || name == "" {
 			return fmt.Errorf("policy key %q is not ns/name", c.PolicyKey)
+		}
+	case scenarios.ApplyClusterPolicy:
+		if c.ClusterPolicy == nil {
+			return fmt.Errorf("%s without a cluster policy", c.Kind)
+		}
+		if c.ClusterPolicy.Name == controller.SyncNamespace {
+			return fmt.Errorf("cluster policy name %s is reserved for the enforcer's sync markers", c.ClusterPolicy.Name)
+		}
+	case scenarios.DeleteClusterPolicy:
+		if kind, name, ok := strings.Cut(c.PolicyKey, "/"); !ok || kind == "" || name == "" {
+			return fmt.Errorf("cluster policy key %q is not Kind/name", c.PolicyKey)
 		}
 	default:
 		return fmt.Errorf("unknown change kind %q", c.Kind)

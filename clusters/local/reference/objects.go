@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -44,4 +45,28 @@ func policyObject(p *networkingv1.NetworkPolicy) *networkingv1.NetworkPolicy {
 	out.ResourceVersion, out.UID, out.Generation = "", "", 0
 	out.ManagedFields = nil
 	return out
+}
+
+// clusterPolicyObject is a cluster policy in its tiered form, fit to
+// write as a ClusterNetworkPolicy. AdminNetworkPolicies and
+// BaselineAdminNetworkPolicies, which the enforcer sees in that form too,
+// get their kind in the name, so that one of each kind may share a name.
+func clusterPolicyObject(p *npav1alpha2.ClusterNetworkPolicy) *npav1alpha2.ClusterNetworkPolicy {
+	out := p.DeepCopy()
+	out.Name = mirroredName(scenarios.TieredKind(p), p.Name)
+	out.TypeMeta = metav1.TypeMeta{}
+	out.ResourceVersion, out.UID, out.Generation = "", "", 0
+	out.ManagedFields = nil
+	return out
+}
+
+// mirroredName is the name a cluster policy of kind is written under.
+func mirroredName(kind, name string) string {
+	switch kind {
+	case scenarios.AdminNetworkPolicyKind:
+		return "anp." + name
+	case scenarios.BaselineAdminNetworkPolicyKind:
+		return "banp." + name
+	}
+	return name
 }

@@ -14,12 +14,17 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/kubernetes/scheme"
 	k8stesting "k8s.io/client-go/testing"
+	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
+	npafake "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned/fake"
 )
 
 // Clientset is an in-memory clientset that knows which resources are watched.
+// PolicyAPI is its companion for the network-policy-api group, whose
+// watches it records too.
 type Clientset struct {
 	*fake.Clientset
-	tracker k8stesting.ObjectTracker
+	tracker   k8stesting.ObjectTracker
+	policyAPI *npafake.Clientset
 
 	mu       sync.Mutex
 	watched  map[string]int
@@ -36,16 +41,26 @@ func New(objects ...runtime.Object) (*Clientset, error) {
 	}
 	c := &Clientset{Clientset: &fake.Clientset{}, tracker: tracker, watched: map[string]int{}, newWatch: make(chan struct{})}
 	c.AddReactor("*", "*", k8stesting.ObjectReaction(tracker))
-	c.AddWatchReactor("*", c.watch)
+	c.AddWatchReactor("*", c.watchOn(tracker))
+	c.policyAPI = npafake.NewSimpleClientset()
+	c.policyAPI.PrependWatchReactor("*", c.watchOn(c.policyAPI.Tracker()))
 	return c, nil
 }
 
-func (c *Clientset) watch(action k8stesting.Action) (bool, watch.Interface, error) {
+// PolicyAPI is the in-memory clientset of ClusterNetworkPolicies and the
+// other network-policy-api kinds.
+func (c *Clientset) PolicyAPI() npaversioned.Interface { return c.policyAPI }
+
+func (c *Clientset) watchOn(tracker k8stesting.ObjectTracker) k8stesting.WatchReactionFunc {
+	return func(action k8stesting.Action) (bool, watch.Interface, error) { return c.watch(tracker, action) }
+}
+
+func (c *Clientset) watch(tracker k8stesting.ObjectTracker, action k8stesting.Action) (bool, watch.Interface, error) {
 	var opts metav1.ListOptions
 	if w, ok := action.(k8stesting.WatchActionImpl); ok {
 		opts = w.ListOptions
 	}
-	w, err := c.tracker.Watch(action.GetResource(), action.GetNamespace(), opts)
+	w, err := tracker.Watch(action.GetResource(), action.GetNamespace(), opts)
 	if err != nil {
 		return false, nil, err
 	}
@@ -66,7 +81,8 @@ func (c *Clientset) Discovery() discovery.DiscoveryInterface {
 }
 
 // WaitWatching blocks until every named resource ("pods", "namespaces",
-// "networkpolicies") has had a watch opened, or ctx ends.
+// "networkpolicies", "clusternetworkpolicies") has had a watch opened, or
+// ctx ends.
 func (c *Clientset) WaitWatching(ctx context.Context, resources ...string) error {
 	for {
 		c.mu.Lock()
