@@ -2,6 +2,7 @@ package clusters
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/probes"
@@ -77,11 +78,33 @@ type Capabilities struct {
 	// ClusterNetworkPolicies and its enforcer enforces them. A scenario that
 	// uses them is skipped, with the reason, on a backend that cannot.
 	ClusterNetworkPolicy bool `json:"clusterNetworkPolicy,omitempty"`
+	// ClusterNetworkPolicyReason says why they cannot be, e.g. that the
+	// cluster does not serve the CRD.
+	ClusterNetworkPolicyReason string `json:"clusterNetworkPolicyReason,omitempty"`
+	// ClusterNetworkPolicyExperimental is true when the cluster also takes
+	// the experimental channel's fields (nodes and domainNames peers, named
+	// ports); a scenario using them is skipped on a cluster that does not.
+	ClusterNetworkPolicyExperimental bool `json:"clusterNetworkPolicyExperimental,omitempty"`
 }
 
 // NoClusterNetworkPolicy is the skip reason of a scenario with
 // ClusterNetworkPolicies on a backend that cannot apply them.
 const NoClusterNetworkPolicy = "uses ClusterNetworkPolicy, which this cluster backend cannot apply and enforce yet; simulate and explain judge it"
+
+// ClusterNetworkPolicySkip is the skip reason of a scenario with
+// ClusterNetworkPolicies on a backend with these capabilities, using the
+// experimental-channel fields named: empty when the scenario can run.
+func (c Capabilities) ClusterNetworkPolicySkip(experimental []string) string {
+	switch {
+	case !c.ClusterNetworkPolicy && c.ClusterNetworkPolicyReason == "":
+		return NoClusterNetworkPolicy
+	case !c.ClusterNetworkPolicy:
+		return "uses ClusterNetworkPolicy: " + c.ClusterNetworkPolicyReason
+	case len(experimental) > 0 && !c.ClusterNetworkPolicyExperimental:
+		return "uses " + strings.Join(experimental, ", ") + " of the experimental channel of ClusterNetworkPolicy, which this cluster's CRD (standard channel) prunes and refuses; netpolcheck kind up --npa-channel experimental installs that channel"
+	}
+	return ""
+}
 
 // Syncer is implemented by clusters whose enforcer can tell when the changes
 // applied so far are in force. The runner waits for it before probing, and

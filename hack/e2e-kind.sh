@@ -7,16 +7,18 @@
 # (make kind-image) unless NODE_IMAGE names another. Steps:
 #   0. the kind path's own end-to-end tests (clusters/kind/e2e, on
 #      e2e-framework), on a cluster of their own, npc-suite, made and deleted
-#   1. a 3-node cluster with the reference enforcer (kind up --retain), made once
-#   2. the whole built-in library on it (run --cluster kind): must pass
+#   1. a 3-node cluster with the reference enforcer and the ClusterNetworkPolicy
+#      CRD (kind up --retain), made once
+#   2. the whole built-in library on it (run --cluster kind), ClusterNetworkPolicy
+#      scenarios included: must pass
 #   3. certify through Services (--target service) on the same cluster, the
 #      egress scenarios (E2E_SERVICE_TAGS): the same verdicts cell by cell as
 #      by pod IP, so the enforcer judges translated traffic
 #   4. the Ginkgo suite on it (E2E_GINKGO_FILTER): must pass
 #   5. kind down
 #   6. a cluster without enforcer (run --cluster kind --enforcer none, which
-#      makes and deletes it), the seed scenarios (E2E_NONE_FOCUS): must fail
-#      on exactly the cells the oracle blocks
+#      makes and deletes it), the seed and ClusterNetworkPolicy scenarios
+#      (E2E_NONE_FOCUS): must fail on exactly the cells the oracle blocks
 #   7. nothing of ours is left: containers, docker network, NAT rules, state
 # Reports go to E2E_OUT (out/e2e-kind). Every wait is bounded by timeout(1).
 set -euo pipefail
@@ -32,10 +34,11 @@ none="$name-none"
 # The Ginkgo suite runs the whole library locally in make test; here it
 # proves its kind plumbing on the pitfalls. Certify through Services takes
 # the egress scenarios, which a datapath judging egress before DNAT failed.
-# The run without enforcer takes the seed documents' scenarios.
+# The run without enforcer takes the seed documents' scenarios and the
+# ClusterNetworkPolicy library.
 filter=${E2E_GINKGO_FILTER:-pitfall && !sctp}
 service_tags=${E2E_SERVICE_TAGS:-egress}
-none_focus=${E2E_NONE_FOCUS:-^seed}
+none_focus=${E2E_NONE_FOCUS:-^(seed|cnp-)}
 node_image=()
 [ -n "${NODE_IMAGE:-}" ] && node_image=(--node-image "$NODE_IMAGE")
 npc="$bin/netpolcheck"

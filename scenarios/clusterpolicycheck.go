@@ -2,8 +2,10 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
@@ -326,33 +328,57 @@ func clusterPolicyNotes(s *Scenario) Errors {
 				spec := &pol.p.ClusterNetworkPolicy.Spec
 				at := joinPath(indexPath(joinPath(indexPath("steps", i), "actions"), j), pol.field+".spec")
 				notes = append(notes, selectorNotes(spec, at)...)
-				namedPorts := func(rule string, protocols []npav1alpha2.ClusterNetworkPolicyProtocol) {
-					for k, p := range protocols {
-						if p.DestinationNamedPort != "" {
-							note(joinPath(indexPath(joinPath(rule, "protocols"), k), "destinationNamedPort"), "destinationNamedPort")
-						}
-					}
-				}
-				for k, r := range spec.Ingress {
-					namedPorts(indexPath(joinPath(at, "ingress"), k), r.Protocols)
-				}
-				for k, r := range spec.Egress {
-					rule := indexPath(joinPath(at, "egress"), k)
-					namedPorts(rule, r.Protocols)
-					for l, peer := range r.To {
-						peerAt := indexPath(joinPath(rule, "to"), l)
-						if peer.Nodes != nil {
-							note(joinPath(peerAt, "nodes"), "nodes")
-						}
-						if peer.DomainNames != nil {
-							note(joinPath(peerAt, "domainNames"), "domainNames")
-						}
-					}
-				}
+				walkExperimental(spec, at, note)
 			}
 		}
 	}
 	return notes
+}
+
+// walkExperimental calls found with the path and name of every field of
+// spec that only the experimental channel's CRD has.
+func walkExperimental(spec *npav1alpha2.ClusterNetworkPolicySpec, at string, found func(path, field string)) {
+	namedPorts := func(rule string, protocols []npav1alpha2.ClusterNetworkPolicyProtocol) {
+		for k, p := range protocols {
+			if p.DestinationNamedPort != "" {
+				found(joinPath(indexPath(joinPath(rule, "protocols"), k), "destinationNamedPort"), "destinationNamedPort")
+			}
+		}
+	}
+	for k, r := range spec.Ingress {
+		namedPorts(indexPath(joinPath(at, "ingress"), k), r.Protocols)
+	}
+	for k, r := range spec.Egress {
+		rule := indexPath(joinPath(at, "egress"), k)
+		namedPorts(rule, r.Protocols)
+		for l, peer := range r.To {
+			peerAt := indexPath(joinPath(rule, "to"), l)
+			if peer.Nodes != nil {
+				found(joinPath(peerAt, "nodes"), "nodes")
+			}
+			if peer.DomainNames != nil {
+				found(joinPath(peerAt, "domainNames"), "domainNames")
+			}
+		}
+	}
+}
+
+// ExperimentalClusterPolicyFields names, sorted, the fields of the
+// experimental channel that the scenario's ClusterNetworkPolicies use: a
+// cluster whose CRD is the standard channel prunes them and refuses the
+// objects.
+func (s *Scenario) ExperimentalClusterPolicyFields() []string {
+	seen := map[string]bool{}
+	for _, step := range s.Steps {
+		for _, a := range step.Actions {
+			for _, p := range []*ClusterPolicy{a.ApplyCluster, a.UpdateCluster} {
+				if p != nil && p.ClusterNetworkPolicy != nil {
+					walkExperimental(&p.ClusterNetworkPolicy.Spec, "", func(_, field string) { seen[field] = true })
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // selectorNotes notes every label selector of a ClusterNetworkPolicy that

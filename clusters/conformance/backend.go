@@ -22,7 +22,11 @@ func newBackend(ctx context.Context, f Flags) (clusters.Backend, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
 		}
-		return kube.New(ctx, client, exec, kube.Options{ProbeImage: f.ProbeImage})
+		policyAPI, err := kube.ConnectPolicyAPI(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return kube.New(ctx, client, exec, kube.Options{ProbeImage: f.ProbeImage, PolicyAPI: policyAPI})
 	}
 	opts := local.Options{}
 	switch f.Enforcer {

@@ -97,8 +97,10 @@ func describeScenario(s *scenarios.Scenario) {
 	Describe(s.Name, Ordered, Label(labels...), func() {
 		var run *runner.ScenarioRun
 		BeforeAll(func(ctx SpecContext) {
-			if s.UsesClusterPolicies() && !backend.Capabilities().ClusterNetworkPolicy {
-				Skip(clusters.NoClusterNetworkPolicy)
+			if s.UsesClusterPolicies() {
+				if reason := backend.Capabilities().ClusterNetworkPolicySkip(s.ExperimentalClusterPolicyFields()); reason != "" {
+					Skip(reason)
+				}
 			}
 			var err error
 			run, err = runner.Start(ctx, s, runner.Options{

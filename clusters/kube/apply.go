@@ -31,6 +31,10 @@ func (c *Cluster) Apply(ctx context.Context, ch scenarios.Change) (clusters.Addr
 		return nil, c.applyPolicy(ctx, ch.Policy)
 	case scenarios.DeletePolicy:
 		return nil, c.deletePolicy(ctx, ch.PolicyKey)
+	case scenarios.ApplyClusterPolicy:
+		return nil, c.applyClusterPolicy(ctx, ch.ClusterPolicy)
+	case scenarios.DeleteClusterPolicy:
+		return nil, c.deleteClusterPolicy(ctx, ch.PolicyKey)
 	case scenarios.LabelPod:
 		return nil, c.labelPod(ctx, ch.Pod)
 	case scenarios.LabelNamespace:
@@ -56,9 +60,13 @@ func checkChange(ch scenarios.Change) error {
 		if ch.Policy == nil {
 			missing = "policy"
 		}
-	case scenarios.DeletePolicy:
+	case scenarios.DeletePolicy, scenarios.DeleteClusterPolicy:
 		if ch.PolicyKey == "" {
 			missing = "policy key"
+		}
+	case scenarios.ApplyClusterPolicy:
+		if ch.ClusterPolicy == nil {
+			missing = "cluster policy"
 		}
 	case scenarios.LabelPod, scenarios.AddPod, scenarios.RemovePod:
 		if ch.Pod == nil {

@@ -98,7 +98,7 @@ func TestRelabelNamespace(t *testing.T) {
 	if _, err := c.Apply(context.Background(), scenarios.Change{Kind: scenarios.LabelNamespace, Namespace: &ns}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"kubernetes.io/metadata.name": "npc-r1-0-y", "team": "blue", RunLabel: "r1"}
+	want := map[string]string{"kubernetes.io/metadata.name": "npc-r1-0-y", "team": "blue", RunLabel: "r1", ClusterLabel: "r1-0"}
 	if got := getNamespace(t, k, "npc-r1-0-y").Labels; !reflect.DeepEqual(got, want) {
 		t.Errorf("labels %v, want %v", got, want)
 	}

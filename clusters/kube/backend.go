@@ -64,6 +64,18 @@ func New(ctx context.Context, client kubernetes.Interface, exec Executor, opts O
 		return nil, fmt.Errorf("kube backend: %w", err)
 	}
 	b.caps = staticCapabilities(opts)
+	if opts.PolicyAPI != nil {
+		served, reason, err := ServesClusterPolicies(client.Discovery())
+		if err != nil {
+			return nil, fmt.Errorf("kube backend: %w", err)
+		}
+		b.caps.ClusterNetworkPolicy, b.caps.ClusterNetworkPolicyReason = served, reason
+		if served {
+			if b.caps.ClusterNetworkPolicyExperimental, err = acceptsExperimental(ctx, opts.PolicyAPI, b.runID); err != nil {
+				return nil, fmt.Errorf("kube backend: %w", err)
+			}
+		}
+	}
 	b.startHeartbeat()
 	if opts.SCTP == SCTPAuto {
 		if b.caps.SCTP, b.caps.SCTPReason, err = b.checkSCTP(ctx); err != nil {
@@ -101,7 +113,8 @@ func claimRunID(ctx context.Context, client kubernetes.Interface, run string) (s
 
 // staticCapabilities are what the options alone decide.
 func staticCapabilities(opts Options) clusters.Capabilities {
-	caps := clusters.Capabilities{SCTP: opts.SCTP == SCTPOn, ExternalHosts: true, ExternalHostsExclusive: true}
+	caps := clusters.Capabilities{SCTP: opts.SCTP == SCTPOn, ExternalHosts: true, ExternalHostsExclusive: true,
+		ClusterNetworkPolicyReason: noPolicyAPI}
 	if opts.SCTP == SCTPOff {
 		caps.SCTPReason = "not requested (--sctp)"
 	}

@@ -12,25 +12,32 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
 )
 
 // Clean deletes the namespaces that runs left behind: those carrying
 // RunLabel whose ExpiresAnnotation has passed, because their run stopped
 // renewing it (it crashed or was killed); with all, also those of runs still
-// going. It returns the names of the namespaces it deleted, sorted. A
-// namespace without RunLabel, or not named npc-..., is never touched.
-func Clean(ctx context.Context, client kubernetes.Interface, all bool) ([]string, error) {
-	return clean(ctx, client, all, time.Now())
+// going. With policyAPI set it also deletes the ClusterNetworkPolicies of
+// runs that have no live namespace left. It returns the names of what it
+// deleted, sorted. Nothing without RunLabel, or not named npc-..., is
+// ever touched.
+func Clean(ctx context.Context, client kubernetes.Interface, policyAPI npaversioned.Interface, all bool) ([]string, error) {
+	return clean(ctx, client, policyAPI, all, time.Now())
 }
 
-func clean(ctx context.Context, client kubernetes.Interface, all bool, now time.Time) ([]string, error) {
+func clean(ctx context.Context, client kubernetes.Interface, policyAPI npaversioned.Interface, all bool, now time.Time) ([]string, error) {
 	list, err := client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: RunLabel})
 	if err != nil {
 		return nil, fmt.Errorf("clean: list namespaces: %w", err)
 	}
 	var removed []string
 	var errs []error
+	live := map[string]bool{}
 	for _, ns := range list.Items {
+		if cleanable(&ns) && ns.DeletionTimestamp == nil && !expired(&ns, now) {
+			live[ns.Labels[RunLabel]] = true
+		}
 		if !cleanable(&ns) || ns.DeletionTimestamp != nil || (!all && !expired(&ns, now)) {
 			continue
 		}
@@ -42,6 +49,11 @@ func clean(ctx context.Context, client kubernetes.Interface, all bool, now time.
 		default:
 			removed = append(removed, ns.Name)
 		}
+	}
+	if policyAPI != nil {
+		policies, err := cleanClusterPolicies(ctx, client.Discovery(), policyAPI, live, all)
+		removed = append(removed, policies...)
+		errs = append(errs, err)
 	}
 	slices.Sort(removed)
 	if err := errors.Join(errs...); err != nil {

@@ -43,7 +43,7 @@ func TestCleanTouchesOnlyLabelledNamespaces(t *testing.T) {
 	}
 	for _, tt := range tests {
 		k := newFakeCluster(t, objects...)
-		removed, err := clean(context.Background(), k.client, tt.all, now)
+		removed, err := clean(context.Background(), k.client, nil, tt.all, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestHeartbeatRenewsExpiry(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// A live run's namespaces survive Clean at the time of the last renewal.
-	removed, err := clean(context.Background(), k.client, false, clock.Add(time.Hour))
+	removed, err := clean(context.Background(), k.client, nil, false, clock.Add(time.Hour))
 	if err != nil || len(removed) != 0 {
 		t.Errorf("clean removed %v (%v) from a live run", removed, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/probes"
@@ -94,6 +95,10 @@ type Options struct {
 	ExternalHosts ExternalHosts
 	// StaticHosts are probe servers reachable from pods (--external-host).
 	StaticHosts []StaticHost
+	// PolicyAPI is the cluster's network-policy-api client (ConnectPolicyAPI).
+	// Scenarios with ClusterNetworkPolicies run when it is set and the
+	// cluster serves the CRD; otherwise they are skipped, saying which.
+	PolicyAPI npaversioned.Interface
 	// ReadyTimeout bounds waiting for probe pods (and their Services) to be
 	// ready; DefaultReadyTimeout when zero.
 	ReadyTimeout time.Duration

@@ -59,7 +59,8 @@ func (m *namespaceNames) namespaceSelector(s *metav1.LabelSelector) {
 
 // namespaceLabels are the labels of the real namespace standing for a
 // scenario namespace: the scenario's as given, the name label as the API
-// server sets it, and the run's ownership label.
+// server sets it, the run's ownership label, and the cluster's label that
+// its cluster policies' subjects are narrowed to.
 func (m *namespaceNames) namespaceLabels(name string, labels map[string]string, run string) map[string]string {
 	out := maps.Clone(labels)
 	if out == nil {
@@ -67,5 +68,6 @@ func (m *namespaceNames) namespaceLabels(name string, labels map[string]string, 
 	}
 	out[namespaceNameLabel] = m.real(name)
 	out[RunLabel] = run
+	out[ClusterLabel] = m.clusterID()
 	return out
 }

@@ -114,14 +114,14 @@ func TestNamespaceLabels(t *testing.T) {
 	m := newNamespaceNames("r1", 2)
 	scenarioLabels := map[string]string{"kubernetes.io/metadata.name": "x", "team": "red"}
 	got := m.namespaceLabels("x", scenarioLabels, "r1")
-	want := map[string]string{"kubernetes.io/metadata.name": "npc-r1-2-x", "team": "red", RunLabel: "r1"}
+	want := map[string]string{"kubernetes.io/metadata.name": "npc-r1-2-x", "team": "red", RunLabel: "r1", ClusterLabel: "r1-2"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("namespaceLabels = %v, want %v", got, want)
 	}
 	if scenarioLabels["kubernetes.io/metadata.name"] != "x" {
 		t.Error("namespaceLabels changed the scenario's labels")
 	}
-	if got := m.namespaceLabels("z", nil, "r1"); !reflect.DeepEqual(got, map[string]string{"kubernetes.io/metadata.name": "npc-r1-2-z", RunLabel: "r1"}) {
+	if got := m.namespaceLabels("z", nil, "r1"); !reflect.DeepEqual(got, map[string]string{"kubernetes.io/metadata.name": "npc-r1-2-z", RunLabel: "r1", ClusterLabel: "r1-2"}) {
 		t.Errorf("namespaceLabels without labels = %v", got)
 	}
 }

@@ -50,6 +50,7 @@ func TestSCTPAutoCheck(t *testing.T) {
 			opts.StaticHosts = []StaticHost{{"h", "192.0.2.1"}}
 			b := newTestBackend(t, k, exec, opts)
 			tt.want.ExternalHosts, tt.want.ExternalHostsExclusive = true, true
+			tt.want.ClusterNetworkPolicyReason = noPolicyAPI
 			if got := b.Capabilities(); got != tt.want {
 				t.Errorf("Capabilities() = %+v, want %+v", got, tt.want)
 			}

@@ -26,7 +26,7 @@ func TestSetupCreatesOwnedNamespacesAndPods(t *testing.T) {
 		t.Errorf("addresses %v, want %v", addrs, want)
 	}
 	x := getNamespace(t, k, "npc-r1-0-x")
-	wantLabels := map[string]string{"kubernetes.io/metadata.name": "npc-r1-0-x", "team": "red", RunLabel: "r1"}
+	wantLabels := map[string]string{"kubernetes.io/metadata.name": "npc-r1-0-x", "team": "red", RunLabel: "r1", ClusterLabel: "r1-0"}
 	if !reflect.DeepEqual(x.Labels, wantLabels) {
 		t.Errorf("namespace labels %v, want %v", x.Labels, wantLabels)
 	}
@@ -131,6 +131,7 @@ func TestCapabilities(t *testing.T) {
 			opts := testOptions()
 			tt.opts(&opts)
 			b := newTestBackend(t, newFakeCluster(t), &fakeExec{}, opts)
+			tt.want.ClusterNetworkPolicyReason = noPolicyAPI
 			if got := b.Capabilities(); got != tt.want {
 				t.Errorf("Capabilities() = %+v, want %+v", got, tt.want)
 			}

@@ -21,6 +21,11 @@ func (c *Cluster) Teardown(ctx context.Context) error {
 	defer c.mu.Unlock()
 	c.torn = true
 	var errs []error
+	// Cluster policies outlive namespaces: they go first, so that none
+	// is left selecting pods of a namespace name used again.
+	if err := c.deleteClusterPolicies(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	reals := make([]string, 0, len(c.namespaces))
 	for name, uid := range c.namespaces {
 		real := c.names.real(name)

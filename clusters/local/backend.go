@@ -63,7 +63,7 @@ func newBackend(opts Options, p paths) (*Backend, error) {
 		runID:    run,
 		registry: reg,
 		podCIDR:  podCIDR,
-		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true},
+		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true},
 		live:     map[*Cluster]struct{}{},
 	}, nil
 }

@@ -12,7 +12,7 @@ func TestIntegrationCapabilities(t *testing.T) {
 	needRoot(t)
 	b := newTestBackend(t, Options{})
 	sctp, reason := probes.SCTPAvailable()
-	want := clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true}
+	want := clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true}
 	if got := b.Capabilities(); got != want {
 		t.Errorf("Capabilities = %+v, want %+v", got, want)
 	}

@@ -67,7 +67,7 @@ type tierMutantBackend struct {
 
 func (b tierMutantBackend) Name() string { return "tier-mutant" }
 func (b tierMutantBackend) Capabilities() clusters.Capabilities {
-	return clusters.Capabilities{SCTP: true, ExternalHosts: true, ClusterNetworkPolicy: true}
+	return clusters.Capabilities{SCTP: true, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true}
 }
 func (b tierMutantBackend) Close(context.Context) error { return nil }
 func (b tierMutantBackend) NewCluster(context.Context, string) (clusters.Cluster, error) {

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -76,8 +75,10 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 		Tags: s.Tags, File: s.File, Status: reports.Pass,
 	}
 	defer func() { res.Duration = reports.Seconds(time.Since(began).Seconds()) }()
-	if opts.Backend != nil && s.UsesClusterPolicies() && !opts.Backend.Capabilities().ClusterNetworkPolicy {
-		return notRun(s, "skipped: "+clusters.NoClusterNetworkPolicy)
+	if opts.Backend != nil && s.UsesClusterPolicies() {
+		if reason := opts.Backend.Capabilities().ClusterNetworkPolicySkip(s.ExperimentalClusterPolicyFields()); reason != "" {
+			return notRun(s, reason)
+		}
 	}
 
 	setupBegan := time.Now()

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/controller"
 	"github.com/netpolcheck/netpolcheck/enforcer/datapath"
@@ -31,7 +32,7 @@ func run(ctx context.Context, args []string, env func(string) string, stderr io.
 	if cfg.uninstall {
 		return uninstall(cfg, logger)
 	}
-	client, err := newClient(cfg.kubeconfig)
+	client, policyAPI, err := newClient(cfg.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -39,12 +40,31 @@ func run(ctx context.Context, args []string, env func(string) string, stderr io.
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return serve(ctx, cfg, client, ln, logger)
+	return serve(ctx, cfg, client, policyClient(client, policyAPI, logger), ln, logger)
+}
+
+// policyClient is the network-policy-api client when the cluster serves
+// ClusterNetworkPolicy, and nil otherwise: an informer of a resource that
+// is not served would wait for it forever. A CRD installed later takes a
+// restart of the daemon to be enforced.
+func policyClient(client kubernetes.Interface, policyAPI npaversioned.Interface, logger *log.Logger) npaversioned.Interface {
+	served, reason, err := controller.ServesClusterPolicies(client.Discovery())
+	switch {
+	case err != nil:
+		logger.Printf("enforcing NetworkPolicy only: %v", err)
+		return nil
+	case !served:
+		logger.Printf("enforcing NetworkPolicy only: %s", reason)
+		return nil
+	}
+	logger.Printf("enforcing ClusterNetworkPolicy (%s) too", controller.ClusterPolicyGroupVersion)
+	return policyAPI
 }
 
 // newClient talks to the API server of the kubeconfig, or to the one the
-// pod runs under when kubeconfig is empty.
-func newClient(kubeconfig string) (kubernetes.Interface, error) {
+// pod runs under when kubeconfig is empty: the core client and the
+// network-policy-api one.
+func newClient(kubeconfig string) (kubernetes.Interface, npaversioned.Interface, error) {
 	var rc *rest.Config
 	var err error
 	if kubeconfig == "" {
@@ -53,25 +73,29 @@ func newClient(kubeconfig string) (kubernetes.Interface, error) {
 		rc, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client config: %w", err)
+		return nil, nil, fmt.Errorf("kubernetes client config: %w", err)
 	}
 	rc.UserAgent = "netpolcheck-enforcer"
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client: %w", err)
+		return nil, nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	return client, nil
+	policyAPI, err := npaversioned.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("network-policy-api client: %w", err)
+	}
+	return client, policyAPI, nil
 }
 
 // serve answers HTTP on ln while it enforces, until ctx ends.
-func serve(ctx context.Context, cfg config, client kubernetes.Interface, ln net.Listener, logger *log.Logger) error {
+func serve(ctx context.Context, cfg config, client kubernetes.Interface, policyAPI npaversioned.Interface, ln net.Listener, logger *log.Logger) error {
 	state := &daemonState{}
 	srv := &http.Server{Handler: newHandler(state), ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Printf("serving /healthz, /readyz and /metrics on %s", ln.Addr())
 
-	err := enforce(ctx, cfg, client, state, logger)
+	err := enforce(ctx, cfg, client, policyAPI, state, logger)
 
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -88,7 +112,7 @@ func serve(ctx context.Context, cfg config, client kubernetes.Interface, ln net.
 // the controller until ctx ends, then releases the datapath and leaves its
 // pins: the kernel goes on enforcing the last generation until the next
 // start picks it up.
-func enforce(ctx context.Context, cfg config, client kubernetes.Interface, state *daemonState, logger *log.Logger) error {
+func enforce(ctx context.Context, cfg config, client kubernetes.Interface, policyAPI npaversioned.Interface, state *daemonState, logger *log.Logger) error {
 	dp, err := datapath.Open(instance, datapath.WithPinRoot(cfg.pinRoot), datapath.WithNetNS(cfg.hostNetNS))
 	if err != nil {
 		return err
@@ -98,7 +122,7 @@ func enforce(ctx context.Context, cfg config, client kubernetes.Interface, state
 		return errors.Join(fmt.Errorf("node routes: %w", err), dp.Release())
 	}
 	ctrl, err := controller.New(client, controller.Options{
-		NodeName: cfg.nodeName, Datapath: dp, Routes: routes, OnDrop: state.dropped,
+		NodeName: cfg.nodeName, Datapath: dp, Routes: routes, OnDrop: state.dropped, PolicyAPI: policyAPI,
 	})
 	if err != nil {
 		return errors.Join(err, routes.Close(), dp.Release())

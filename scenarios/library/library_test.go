@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -222,4 +223,23 @@ func verdict(allowed, undefined bool) string {
 		return "allowed"
 	}
 	return "blocked"
+}
+
+// The scenarios that use experimental-channel fields are exactly those a
+// standard-channel cluster would refuse, and they say which fields.
+func TestExperimentalClusterPolicyFields(t *testing.T) {
+	got := map[string][]string{}
+	for _, s := range mustBuiltin(t) {
+		if fields := s.ExperimentalClusterPolicyFields(); len(fields) > 0 {
+			got[s.Name] = fields
+		}
+	}
+	want := map[string][]string{
+		"cnp-admin-allow-dns":         {"destinationNamedPort"},
+		"cnp-networks-match-pods-too": {"domainNames"},
+		"cnp-pod-subject-ports":       {"destinationNamedPort"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("experimental fields = %v, want %v", got, want)
+	}
 }

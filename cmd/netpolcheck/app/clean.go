@@ -52,7 +52,8 @@ namespaces labelled netpolcheck.io/run whose run stopped renewing them (or, with
 	return cmd
 }
 
-// cleanKube removes the namespaces runs left on the cluster of the flags.
+// cleanKube removes the namespaces and cluster policies runs left on the
+// cluster of the flags.
 func (f *cleanFlags) cleanKube(ctx context.Context) ([]string, error) {
 	cfg, err := kube.LoadConfig(f.kubeconfig, f.context)
 	if err != nil {
@@ -62,5 +63,9 @@ func (f *cleanFlags) cleanKube(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
 	}
-	return kube.Clean(ctx, client, f.all)
+	policyAPI, err := kube.ConnectPolicyAPI(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return kube.Clean(ctx, client, policyAPI, f.all)
 }

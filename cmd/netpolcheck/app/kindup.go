@@ -27,6 +27,7 @@ type kindFlags struct {
 	nodeImage  string
 	retain     bool
 	imagesFrom string
+	npaChannel string
 	// flags is the command's flag set, to tell flags given from defaults.
 	flags *pflag.FlagSet
 }
@@ -39,10 +40,11 @@ func (f *kindFlags) bind(fs *pflag.FlagSet, retainUsage string) {
 	fs.StringVar(&f.nodeImage, "node-image", "", "kindest/node image of the nodes (kind); the offline "+nodeimage.DefaultNodeImage+" when empty, built when missing")
 	fs.BoolVar(&f.retain, "retain", false, retainUsage)
 	fs.StringVar(&f.imagesFrom, "images-from", "", "directory of prebuilt static probe and enforcer binaries to make the images from (kind); built from the source tree around the working directory when empty")
+	fs.StringVar(&f.npaChannel, "npa-channel", kind.ChannelStandard, "network-policy-api channel of the ClusterNetworkPolicy CRD the cluster gets (kind): standard, or experimental for nodes and domainNames peers and named ports")
 }
 
 // kindOnly are the flags that mean nothing to other clusters.
-var kindOnly = []string{"name", "nodes", "node-image", "retain", "images-from"}
+var kindOnly = []string{"name", "nodes", "node-image", "retain", "images-from", "npa-channel"}
 
 // refuse rejects kind flags given for another cluster.
 func (f *kindFlags) refuse(cluster string) error {
@@ -104,7 +106,7 @@ func upCluster(ctx context.Context, log io.Writer, f *kindFlags, enforcer, logDi
 	if err != nil {
 		return nil, "", err
 	}
-	if err := prepareCluster(ctx, c, built, enforcer); err != nil {
+	if err := prepareCluster(ctx, c, built, enforcer, f.npaChannel); err != nil {
 		return nil, "", errors.Join(err, abandon(c, log, logDir, f.retain))
 	}
 	return c, probe, nil
@@ -119,12 +121,20 @@ func checkUpFlags(f *kindFlags, enforcer string) error {
 	if f.nodes < 1 {
 		return badInput("--nodes %d: must be at least 1", f.nodes)
 	}
+	if f.npaChannel != kind.ChannelStandard && f.npaChannel != kind.ChannelExperimental {
+		return badInput("--npa-channel %q: not one of %s, %s", f.npaChannel, kind.ChannelStandard, kind.ChannelExperimental)
+	}
 	return nil
 }
 
-// prepareCluster loads the images and deploys the enforcer.
-func prepareCluster(ctx context.Context, c *kind.Cluster, built *builtImages, enforcer string) error {
+// prepareCluster loads the images, installs the ClusterNetworkPolicy CRD
+// (before the enforcer, which watches it only if it is served when it
+// starts) and deploys the enforcer.
+func prepareCluster(ctx context.Context, c *kind.Cluster, built *builtImages, enforcer, npaChannel string) error {
 	if err := c.LoadImages(ctx, built.archives...); err != nil {
+		return err
+	}
+	if err := c.InstallClusterPolicyCRD(ctx, npaChannel); err != nil {
 		return err
 	}
 	if enforcer == "reference" {

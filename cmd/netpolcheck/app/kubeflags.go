@@ -97,6 +97,9 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int) (*kube.Ba
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
 	}
+	if opts.PolicyAPI, err = kube.ConnectPolicyAPI(cfg); err != nil {
+		return nil, err
+	}
 	b, err := kube.New(ctx, client, exec, opts)
 	if err != nil {
 		return nil, fmt.Errorf("kube cluster at %s: %w", cfg.Host, err)

@@ -116,7 +116,7 @@ func (f *runFlags) kindLogDir() string {
 // and enforcer: flags that would change them are refused, and the enforcer
 // recorded in the results is the one it runs.
 func (f *runFlags) reuseKind(ctx context.Context, log io.Writer) (*kind.Cluster, string, error) {
-	for _, name := range []string{"nodes", "node-image"} {
+	for _, name := range []string{"nodes", "node-image", "npa-channel"} {
 		if f.kind.flags.Changed(name) {
 			return nil, "", badInput("--%s: kind cluster %s exists and is used as it is (netpolcheck kind down --name %s deletes it)", name, f.kind.name, f.kind.name)
 		}
@@ -168,6 +168,9 @@ func (f *runFlags) kindKube(ctx context.Context, c *kind.Cluster, probe string) 
 	client, exec, err := kube.Connect(c.RESTConfig())
 	if err != nil {
 		return nil, fmt.Errorf("connect to kind cluster %s: %w", c.Name(), err)
+	}
+	if opts.PolicyAPI, err = kube.ConnectPolicyAPI(c.RESTConfig()); err != nil {
+		return nil, err
 	}
 	b, err := kube.New(ctx, client, exec, opts)
 	if err != nil {

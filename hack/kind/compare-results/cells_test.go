@@ -100,6 +100,8 @@ func TestCompareSameRefusesOmittedCells(t *testing.T) {
 func TestCheckNoEnforcer(t *testing.T) {
 	loopback := cell("x/a", "x/a", 80, "blocked", "allowed")
 	loopback.Loopback, loopback.Verdict = true, reports.Ignored
+	undefined := cell("x/b", "x/c", 80, reports.Undefined, "allowed")
+	undefined.Verdict = reports.Undefined
 	good := []reports.Cell{
 		cell("x/a", "x/b", 80, "allowed", "allowed"),
 		cell("x/a", "x/c", 80, "blocked", "allowed"),
@@ -114,6 +116,7 @@ func TestCheckNoEnforcer(t *testing.T) {
 		problems []string
 	}{
 		{"exactly the blocked cells fail", good, noEnforcerCheck{cells: 5, mismatches: 2, passed: 1, ignored: 1, skipped: 1}, nil},
+		{"undefined cells are allowed, not failed", append(good[:5:5], undefined), noEnforcerCheck{cells: 6, mismatches: 2, passed: 1, ignored: 1, skipped: 1, undefined: 1}, nil},
 		{"a blocked cell still blocked", append(good[:4:4], cell("x/c", "x/b", 80, "blocked", "blocked")),
 			noEnforcerCheck{cells: 5, mismatches: 2, passed: 1, skipped: 1},
 			[]string{"s / 1 deny x: x/c -> x/b 80/TCP: expected blocked, observed blocked, verdict pass ()"}},
@@ -168,7 +171,7 @@ func TestRun(t *testing.T) {
 		{[]string{"same", same, same}, "1 cells: 1 with the same expected and observed verdicts, 0 skipped by the second run for want of external hosts, 0 loopback cells observed differently (ignored, as upstream does)\n", "", ""},
 		{[]string{"same", "--external-skipped", same, other}, "1 cells: 0 with the same expected and observed verdicts, 0 skipped by the second run for want of external hosts, 0 loopback cells observed differently (ignored, as upstream does)\n",
 			"  s / 1 deny x: x/a -> x/b 80/TCP: observed allowed (), then blocked ()\n", "1 problems"},
-		{[]string{"no-enforcer", none}, "1 cells: 1 expected blocked and observed allowed (all of them), 0 passed, 0 loopback ignored, 0 skipped\n", "", ""},
+		{[]string{"no-enforcer", none}, "1 cells: 1 expected blocked and observed allowed (all of them), 0 passed, 0 loopback ignored, 0 skipped, 0 undefined and allowed\n", "", ""},
 		{[]string{"same", same}, "", "", errUsage.Error()},
 		{[]string{"no-enforcer"}, "", "", errUsage.Error()},
 		{[]string{"compare", same, same}, "", "", errUsage.Error()},
