@@ -1,12 +1,12 @@
 package runner
 
 import (
-	"github.com/netpolcheck/netpolcheck/probes"
-	"github.com/netpolcheck/netpolcheck/scenarios"
 	"io"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
 // Options configure a run. The zero value simulates with no cluster.
@@ -34,6 +34,11 @@ type Options struct {
 	// scenario with the same model, which first deletes every policy and
 	// restores the labels, as the upstream suite does between its tests.
 	FreshClusters bool
+	// DenyMustDrop fails a cell that a ClusterNetworkPolicy Deny rule
+	// blocks when its probe was refused (a reset or an ICMP unreachable)
+	// rather than dropped, as the network-policy-api conformance suite
+	// does. NetworkPolicy's own blocks may still be refused.
+	DenyMustDrop bool
 }
 
 // CellDetail says which steps keep their cells in the results.

@@ -24,6 +24,9 @@ type probeCell struct {
 	// undefined marks a cell the API gives no single verdict: any answer
 	// the probe gets is recorded, none is a pass or a failure.
 	undefined bool
+	// refusedDeny names the ClusterNetworkPolicy Deny rule that decided a
+	// cell whose probe was refused, with Options.DenyMustDrop: a Deny drops.
+	refusedDeny string
 	// undropped marks a blocked result the cluster's drop log cannot account
 	// for: on a cluster that logs drops, that is a slow answer, not policy.
 	undropped bool
@@ -39,6 +42,9 @@ func (p *probeCell) settled() bool {
 	}
 	if p.cell.Loopback || p.undefined {
 		return p.result.Outcome != probes.Error
+	}
+	if p.refusedDeny != "" {
+		return false
 	}
 	switch p.result.Outcome {
 	case probes.Allowed:
@@ -62,6 +68,7 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 	deadline := applied.Add(sc.opts.Converge)
 	backoff := 100 * time.Millisecond
 	dropLog, logsDrops := sc.cluster.(clusters.DropReporter)
+	var explainer *truth.Explainer // made for the first refused cell DenyMustDrop asks about
 	for round := 0; len(pending) > 0; round++ {
 		if round > 0 {
 			waited := time.Now()
@@ -102,6 +109,13 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 			// the drop, so that a slow answer never passes for a blocked cell.
 			c.undropped = logsDrops && !c.expected && !c.cell.Loopback && c.result.Outcome == probes.Blocked &&
 				len(dropLog.Drops(c.job)) == 0
+			c.refusedDeny = ""
+			if sc.opts.DenyMustDrop && !c.expected && !c.undefined && c.result.Outcome == probes.Blocked && c.result.Blocked == probes.Refused {
+				if explainer == nil {
+					explainer = truth.NewExplainer(w)
+				}
+				c.refusedDeny = denyingRule(explainer, c.job)
+			}
 			if !c.settled() {
 				next = append(next, c)
 			}
@@ -185,6 +199,9 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 			default:
 				cell.Verdict = string(reports.Fail)
 				mismatches++
+				if c.refusedDeny != "" {
+					cell.Detail = strings.TrimPrefix(cell.Detail+"; refused, but "+c.refusedDeny+" denies it, and a Deny must drop (--deny-must-drop, as the network-policy-api conformance suite wants)", "; ")
+				}
 				if c.undropped {
 					cell.NotByEnforcer = true
 					cell.Detail = strings.TrimPrefix(cell.Detail+"; the enforcer logged no drop for it, so the policy did not block it", "; ")
@@ -272,4 +289,26 @@ func roundOf(took reports.Seconds, results []probes.Result) reports.Round {
 		}
 	}
 	return r
+}
+
+// denyingRule names the ClusterNetworkPolicy Deny rule that blocks the
+// job's cell, on either side, or "" when the cell is blocked otherwise
+// (NetworkPolicy isolation, which may refuse).
+func denyingRule(x *truth.Explainer, j probes.Job) string {
+	e, err := x.Explain(j.From, j.To, j.Port, scenarios.Protocol(j.Protocol))
+	if err != nil {
+		return ""
+	}
+	for _, side := range []truth.Side{e.Egress, e.Ingress} {
+		t := side.Tiers
+		if t == nil || side.Allowed {
+			continue
+		}
+		for _, r := range []*truth.ClusterRuleRef{t.Admin, t.Baseline} {
+			if r != nil && r.Action == "Deny" && r.Tier == t.DecidedBy {
+				return r.String()
+			}
+		}
+	}
+	return ""
 }

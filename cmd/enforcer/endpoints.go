@@ -52,7 +52,7 @@ func newHandler(s *daemonState) http.Handler {
 			return
 		}
 		var b bytes.Buffer
-		writeMetrics(&b, m, s.dropsIngress.Load(), s.dropsEgress.Load())
+		writeMetrics(&b, m, s.dropsIngress.Load(), s.dropsEgress.Load(), s.tierSamples())
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		w.Write(b.Bytes())
 	})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
+	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 	"github.com/netpolcheck/netpolcheck/enforcer/controller"
 	"github.com/netpolcheck/netpolcheck/enforcer/datapath"
 )
@@ -109,6 +110,10 @@ func TestMetricsText(t *testing.T) {
 	}
 	s.dropped(datapath.Drop{Direction: bpf.Egress})
 	s.dropped(datapath.Drop{}) // no direction: counted by neither
+	admin := &compile.RuleRef{Tier: "Admin", Policy: "deny-db", Priority: 3, Direction: "Ingress", Rule: 1, Action: "Deny"}
+	s.dropped(datapath.Drop{Direction: bpf.Ingress, Reason: bpf.ReasonTier, RuleNumber: 2, Rule: admin})
+	s.dropped(datapath.Drop{Direction: bpf.Ingress, Reason: bpf.ReasonTier, RuleNumber: 2, Rule: admin})
+	s.dropped(datapath.Drop{Direction: bpf.Egress, Reason: bpf.ReasonTier})
 
 	rec := httptest.NewRecorder()
 	newHandler(s).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -123,11 +128,15 @@ netpolcheck_enforcer_verdicts_total{direction="egress",verdict="allowed"} 90
 netpolcheck_enforcer_verdicts_total{direction="egress",verdict="denied"} 1
 # HELP netpolcheck_enforcer_drops_total Drop records read from the datapath, by the policy direction that denied.
 # TYPE netpolcheck_enforcer_drops_total counter
-netpolcheck_enforcer_drops_total{direction="ingress"} 4
-netpolcheck_enforcer_drops_total{direction="egress"} 1
+netpolcheck_enforcer_drops_total{direction="ingress"} 6
+netpolcheck_enforcer_drops_total{direction="egress"} 2
 # HELP netpolcheck_enforcer_drops_lost_total Drop records the ring buffer had no room for.
 # TYPE netpolcheck_enforcer_drops_lost_total counter
 netpolcheck_enforcer_drops_lost_total 2
+# HELP netpolcheck_enforcer_tier_drops_total Drop records under ClusterNetworkPolicy tiers, by the tier, cluster policy and rule that denied (tier NetworkPolicy: isolation).
+# TYPE netpolcheck_enforcer_tier_drops_total counter
+netpolcheck_enforcer_tier_drops_total{tier="Admin",policy="deny-db",direction="ingress",rule="1"} 2
+netpolcheck_enforcer_tier_drops_total{tier="NetworkPolicy",policy="",direction="egress",rule=""} 1
 # HELP netpolcheck_enforcer_map_entries Entries of the policy tables in force, by map.
 # TYPE netpolcheck_enforcer_map_entries gauge
 netpolcheck_enforcer_map_entries{map="endpoints"} 3

@@ -30,7 +30,7 @@ func labelled(l, v string) sample  { return sample{labels: l, value: v} }
 // writeMetrics writes the controller's metrics and the drop records counted
 // by direction. It is written by hand to keep the daemon free of a client
 // library; names follow Prometheus conventions (_total counters, base units).
-func writeMetrics(w io.Writer, m controller.Metrics, dropsIngress, dropsEgress uint64) {
+func writeMetrics(w io.Writer, m controller.Metrics, dropsIngress, dropsEgress uint64, tierDrops []sample) {
 	v := m.Verdicts
 	families := []metricFamily{
 		{"netpolcheck_enforcer_verdicts_total", "Packets decided by the datapath, by policy direction and verdict.", "counter", []sample{
@@ -44,6 +44,7 @@ func writeMetrics(w io.Writer, m controller.Metrics, dropsIngress, dropsEgress u
 			labelled(`direction="egress"`, integer(dropsEgress)),
 		}},
 		{"netpolcheck_enforcer_drops_lost_total", "Drop records the ring buffer had no room for.", "counter", single(integer(v.DropsLost))},
+		{"netpolcheck_enforcer_tier_drops_total", "Drop records under ClusterNetworkPolicy tiers, by the tier, cluster policy and rule that denied (tier NetworkPolicy: isolation).", "counter", tierDrops},
 		{"netpolcheck_enforcer_map_entries", "Entries of the policy tables in force, by map.", "gauge", []sample{
 			labelled(`map="endpoints"`, strconv.Itoa(m.Endpoints)),
 			labelled(`map="peers"`, strconv.Itoa(m.Peers)),

@@ -39,10 +39,10 @@ type Drop struct {
 	// Ifindex is the host-side device the packet crossed.
 	Ifindex uint32
 	// RuleNumber is, for ReasonTier, the cluster policy rule that denied
-	// (zero for NetworkPolicy isolation), and Rule names it when its
+	// (zero for NetworkPolicy isolation), and Rule is it when its
 	// generation is the current or previous one.
 	RuleNumber uint32
-	Rule       string
+	Rule       *compile.RuleRef
 }
 
 // Decider names what denied: the cluster policy rule, or the check.
@@ -53,8 +53,8 @@ func (d Drop) Decider() string {
 	if d.RuleNumber == 0 {
 		return "NetworkPolicy: no rule admits"
 	}
-	if d.Rule != "" {
-		return d.Rule
+	if d.Rule != nil {
+		return d.Rule.String()
 	}
 	return "cluster policy rule " + strconv.FormatUint(uint64(d.RuleNumber), 10)
 }
@@ -134,7 +134,7 @@ func (d *Datapath) WatchDrops(ctx context.Context, fn func(Drop)) error {
 
 // nameDrop names a drop's endpoint and cluster policy rule, when its
 // generation is the one in force or the one before.
-func (d *Datapath) nameDrop(generation, identity, rule uint32) (endpoint, ruleName string) {
+func (d *Datapath) nameDrop(generation, identity, rule uint32) (endpoint string, ref *compile.RuleRef) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var rules []compile.RuleRef
@@ -145,7 +145,8 @@ func (d *Datapath) nameDrop(generation, identity, rule uint32) (endpoint, ruleNa
 		endpoint, rules = d.previousNames[identity], d.previousRules
 	}
 	if rule >= 1 && int(rule) <= len(rules) {
-		ruleName = rules[rule-1].String()
+		r := rules[rule-1]
+		ref = &r
 	}
-	return endpoint, ruleName
+	return endpoint, ref
 }

@@ -1,8 +1,13 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"os/signal"
 	"syscall"
 
@@ -24,6 +29,8 @@ type certifyFlags struct {
 	timingFlags
 	kube        kubeFlags
 	concurrency int
+	// implementation is who the ConformanceReport is about.
+	implementation reports.Implementation
 }
 
 func newCertifyCommand(s streams) *cobra.Command {
@@ -50,6 +57,7 @@ See docs/certify.md.`,
 			if err := f.checkTiming(cmd.Flags()); err != nil {
 				return err
 			}
+			f.denyMustDropFor(cmd.Flags(), f.profile)
 			if f.reportDir == "" && !cmd.Flags().Changed("report-dir") {
 				f.reportDir = defaultCertifyDir
 				if err := f.checkReportDir(); err != nil {
@@ -82,9 +90,13 @@ See docs/certify.md.`,
 					fmt.Fprintf(progress, "certify: external host cells are skipped: %s\n", caps.ExternalHostsReason)
 				}
 			}
+			if f.profile == cnpProfile && !backend.Capabilities().ClusterNetworkPolicy {
+				// Checked first: every scenario of the profile would be skipped.
+				return errors.Join(badInput("--profile cnp: %s", backend.Capabilities().ClusterNetworkPolicyReason), backend.Close(context.WithoutCancel(ctx)))
+			}
 			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
 				res.Target = f.kube.target
-				return nil
+				return f.writeConformanceReport(res)
 			})
 		},
 	}
@@ -96,7 +108,35 @@ See docs/certify.md.`,
 	f.timingFlags.bind(fl, "(default 20s: CNIs program policies asynchronously)", "(default 1s)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", probes.DefaultConcurrency, "probes in flight at once inside each probe pod")
 	f.kube.bind(fl)
+	fl.StringVar(&f.implementation.Organization, "implementation-organization", "", "ConformanceReport: the organization of the CNI certified")
+	fl.StringVar(&f.implementation.Project, "implementation-project", "", "ConformanceReport: the CNI's project name")
+	fl.StringVar(&f.implementation.URL, "implementation-url", "", "ConformanceReport: the CNI's project URL")
+	fl.StringVar(&f.implementation.Version, "implementation-version", "", "ConformanceReport: the CNI's version")
+	fl.StringSliceVar(&f.implementation.Contact, "implementation-contact", nil, "ConformanceReport: who to contact about the CNI (repeatable)")
 	return cmd
+}
+
+// conformanceReportFile is where certify writes the network-policy-api
+// ConformanceReport, beside the other reports.
+const conformanceReportFile = "conformance-report.yaml"
+
+// writeConformanceReport writes the upstream-format ConformanceReport when
+// the run had ClusterNetworkPolicy scenarios and a report directory.
+func (f *certifyFlags) writeConformanceReport(res *reports.Results) error {
+	if f.reportDir == "" || !slices.ContainsFunc(res.Scenarios, func(s reports.ScenarioResult) bool { return slices.Contains(s.Tags, reports.ClusterPolicyTag) }) {
+		return nil
+	}
+	out, err := reports.ConformanceReportYAML(reports.ConformanceReport(res, f.implementation))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.reportDir, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", conformanceReportFile, err)
+	}
+	if err := os.WriteFile(filepath.Join(f.reportDir, conformanceReportFile), out, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", conformanceReportFile, err)
+	}
+	return nil
 }
 
 // loadCertified selects from the built-in library plus the generated cases
@@ -106,7 +146,7 @@ func (f *certifyFlags) loadCertified(notes io.Writer) ([]*scenarios.Scenario, er
 	if err != nil {
 		return nil, err
 	}
-	if len(f.files) == 0 && f.profile != "" {
+	if len(f.files) == 0 && f.profile != "" && f.profile != cnpProfile {
 		builtin, err := library.Builtin()
 		if err != nil {
 			return nil, fmt.Errorf("built-in library: %w", err)

@@ -27,7 +27,7 @@ func TestKubeFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"certify", "--ready-timeout", "0s"}, "--ready-timeout must be positive"},
 		{[]string{"certify", "--tags", "no-such-tag"}, "no scenario matches the selection"},
 		{[]string{"certify", "--kubeconfig", "/nonexistent/kubeconfig"}, "load kubeconfig: stat /nonexistent/kubeconfig: no such file or directory"},
-		{[]string{"certify", "--profile", "huge"}, `--profile "huge": not one of quick, full`},
+		{[]string{"certify", "--profile", "huge"}, `--profile "huge": not one of quick, full, cnp`},
 		{[]string{"clean", "--kubeconfig", "/nonexistent/kubeconfig"}, "load kubeconfig: stat /nonexistent/kubeconfig: no such file or directory"},
 	}
 	for _, tt := range tests {

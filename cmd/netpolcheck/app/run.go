@@ -62,6 +62,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 			if err := f.checkTiming(cmd.Flags()); err != nil {
 				return err
 			}
+			f.denyMustDropFor(cmd.Flags(), f.profile)
 			scns, err := f.load(s.Err)
 			if err != nil {
 				return err

@@ -23,6 +23,7 @@ type timingFlags struct {
 	fresh        bool
 	converge     time.Duration
 	probeTimeout time.Duration
+	denyMustDrop bool
 }
 
 func (f *timingFlags) bind(fs *pflag.FlagSet, convergeDefault, timeoutDefault string) {
@@ -30,6 +31,15 @@ func (f *timingFlags) bind(fs *pflag.FlagSet, convergeDefault, timeoutDefault st
 	fs.BoolVar(&f.fresh, "fresh-clusters", false, "set up every scenario's namespaces and pods anew, instead of handing them to the next scenario with the same model once its policies are deleted and labels restored")
 	fs.DurationVar(&f.converge, "converge", 0, "how long a step may take to match the truth table "+convergeDefault)
 	fs.DurationVar(&f.probeTimeout, "probe-timeout", 0, "timeout of one probe; a timed-out probe counts as blocked "+timeoutDefault)
+	fs.BoolVar(&f.denyMustDrop, "deny-must-drop", false, "fail a cell a ClusterNetworkPolicy Deny blocks when the connection was refused rather than dropped, as the network-policy-api conformance suite does (on with --profile cnp unless given)")
+}
+
+// denyMustDropFor turns --deny-must-drop on for the cnp profile, unless
+// the flag was given.
+func (f *timingFlags) denyMustDropFor(fs *pflag.FlagSet, profile string) {
+	if profile == cnpProfile && !fs.Changed("deny-must-drop") {
+		f.denyMustDrop = true
+	}
 }
 
 // checkTiming refuses values no run can use; a zero duration given on the
@@ -50,7 +60,7 @@ func (f *timingFlags) checkTiming(fs *pflag.FlagSet) error {
 }
 
 func (f *timingFlags) runnerOptions(progress io.Writer) runner.Options {
-	return runner.Options{Parallel: f.parallel, FreshClusters: f.fresh, Converge: f.converge, ProbeTimeout: f.probeTimeout, Progress: progress}
+	return runner.Options{Parallel: f.parallel, FreshClusters: f.fresh, Converge: f.converge, ProbeTimeout: f.probeTimeout, Progress: progress, DenyMustDrop: f.denyMustDrop}
 }
 
 // runAndReport is the end every real-packet command shares: run the

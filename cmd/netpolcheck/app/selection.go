@@ -23,7 +23,7 @@ type selectionFlags struct {
 func (f *selectionFlags) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.files, "file", "f", nil, "scenario file, manifest file or directory (repeatable); the built-in library when absent")
 	fs.StringVar(&f.podCIDR, "pod-cidr", "", "where manifests' pods without status.podIP get addresses (IPv4, /24 or wider); by default a private range free of the manifests' own pod addresses")
-	fs.StringVar(&f.profile, "profile", "", "add the generated cases of this profile: quick (pairwise, for pull requests) or full")
+	fs.StringVar(&f.profile, "profile", "", "add the generated cases of this profile: quick (pairwise, for pull requests) or full; cnp is the ClusterNetworkPolicy library and every generated ClusterNetworkPolicy case")
 	fs.StringArrayVar(&f.Focus, "focus", nil, "run only scenarios whose name matches this regular expression (repeatable)")
 	fs.StringArrayVar(&f.Skip, "skip", nil, "skip scenarios whose name matches this regular expression (repeatable)")
 	fs.StringSliceVar(&f.Tags, "tags", nil, "run only scenarios carrying one of these tags; a+b means both a and b")
@@ -71,9 +71,16 @@ func (f *selectionFlags) sources(notes io.Writer) ([]*scenarios.Scenario, error)
 		}
 		all = loaded
 	}
+	if f.profile == cnpProfile {
+		cases, err := clusterPolicyProfile()
+		if err != nil {
+			return nil, err
+		}
+		return append(all, cases...), nil
+	}
 	if f.profile != "" {
 		if !slices.Contains(generate.Profiles(), generate.Profile(f.profile)) {
-			return nil, badInput("--profile %q: not one of quick, full", f.profile)
+			return nil, badInput("--profile %q: not one of quick, full, cnp", f.profile)
 		}
 		cases, err := generate.AllCases(generate.Profile(f.profile))
 		if err != nil {
@@ -82,4 +89,23 @@ func (f *selectionFlags) sources(notes io.Writer) ([]*scenarios.Scenario, error)
 		all = append(all, cases...)
 	}
 	return all, nil
+}
+
+// cnpProfile names the ClusterNetworkPolicy certification profile.
+const cnpProfile = "cnp"
+
+// clusterPolicyProfile is the cnp profile's scenarios: the built-in
+// library's ClusterNetworkPolicy scenarios, then every generated
+// ClusterNetworkPolicy case of the full profile.
+func clusterPolicyProfile() ([]*scenarios.Scenario, error) {
+	builtin, err := library.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("built-in library: %w", err)
+	}
+	out := slices.DeleteFunc(builtin, func(s *scenarios.Scenario) bool { return !s.UsesClusterPolicies() })
+	cases, err := generate.ClusterCases(generate.Full)
+	if err != nil {
+		return nil, fmt.Errorf("generate ClusterNetworkPolicy cases: %w", err)
+	}
+	return append(out, cases...), nil
 }
