@@ -14,6 +14,9 @@
 #   3. certify through Services (--target service) on the same cluster, the
 #      egress scenarios (E2E_SERVICE_TAGS): the same verdicts cell by cell as
 #      by pod IP, so the enforcer judges translated traffic
+#   3b. certify --profile cnp on the same cluster: the ClusterNetworkPolicy
+#      library and generated cases must pass, and the upstream-format
+#      ConformanceReport must read with network-policy-api's own types
 #   4. the Ginkgo suite on it (E2E_GINKGO_FILTER): must pass
 #   5. kind down
 #   6. a cluster without enforcer (run --cluster kind --enforcer none, which
@@ -86,6 +89,13 @@ timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --c
 	fail "certify exited $? (grids in $out/certify.txt)"
 # certify has no external hosts on a kind cluster: it skips those cells.
 "$bin/compare-results" same --external-skipped --subset "$out/run/results.json" "$out/certify/results.json"
+
+step "3b. certify --profile cnp on $name: ClusterNetworkPolicy, with the upstream ConformanceReport"
+timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile cnp \
+	--implementation-organization netpolcheck --implementation-project "netpolcheck reference enforcer" \
+	--implementation-version "$("$npc" version 2>/dev/null || echo devel)" --report-dir "$out/certify-cnp" >"$out/certify-cnp.txt" ||
+	fail "certify --profile cnp exited $? (grids in $out/certify-cnp.txt)"
+"$bin/compare-results" conformance-report "$out/certify-cnp/conformance-report.yaml" "$out/certify-cnp/results.json"
 
 step "4. the Ginkgo suite on $name ($filter)"
 go test -c -o "$bin/conformance.test" ./clusters/conformance

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
-	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"

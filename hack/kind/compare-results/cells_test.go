@@ -211,3 +211,30 @@ func TestCompareSameSubset(t *testing.T) {
 		t.Errorf("without --subset: problems %v, want the left-out scenario's cell", problems)
 	}
 }
+
+func TestCheckConformanceReport(t *testing.T) {
+	res := &reports.Results{Scenarios: []reports.ScenarioResult{
+		{Name: "cnp-a", Tags: []string{"cnp"}, Status: reports.Pass},
+		{Name: "cnp-n", Tags: []string{"cnp", "cnp-port=named"}, Status: reports.Pass},
+		{Name: "seed", Tags: []string{"ingress"}, Status: reports.Pass},
+	}}
+	good, err := reports.ConformanceReportYAML(reports.ConformanceReport(res, reports.Implementation{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if summary, problems := checkConformanceReport(good, res); len(problems) != 0 || !strings.Contains(summary, "2 tests") {
+		t.Errorf("a good report: %q, %q", summary, problems)
+	}
+	failed := *res
+	failed.Scenarios = append([]reports.ScenarioResult{{Name: "cnp-f", Tags: []string{"cnp"}, Status: reports.Fail}}, res.Scenarios...)
+	bad, _ := reports.ConformanceReportYAML(reports.ConformanceReport(&failed, reports.Implementation{}))
+	if _, problems := checkConformanceReport(bad, &failed); len(problems) != 1 || !strings.Contains(problems[0], "result failure") {
+		t.Errorf("a failing report: %q", problems)
+	}
+	if _, problems := checkConformanceReport(good, &failed); len(problems) != 1 || !strings.Contains(problems[0], "counts 2 tests") {
+		t.Errorf("a report of other results: %q", problems)
+	}
+	if _, problems := checkConformanceReport([]byte("kind: ConformanceReport\nextra: 1\n"), res); len(problems) != 1 || !strings.Contains(problems[0], "refuse") {
+		t.Errorf("an unknown field: %q", problems)
+	}
+}

@@ -14,6 +14,12 @@
 // passes when a run without enforcer failed exactly on the cells the
 // oracle blocks: every such cell (loopback ones aside) observed allowed and
 // failed, every other cell passed, and no step errored.
+//
+//	compare-results conformance-report REPORT.yaml RESULTS.json
+//
+// passes when certify's ConformanceReport reads with the network-policy-api
+// module's own types (unknown fields refused), says success, and counts
+// exactly the ClusterNetworkPolicy scenarios of the results.
 package main
 
 import (
@@ -35,7 +41,7 @@ func main() {
 }
 
 // errUsage is a command line compare-results cannot read.
-var errUsage = errors.New("usage: compare-results same [--external-skipped] [--subset] RUN.json OTHER.json | no-enforcer RESULTS.json")
+var errUsage = errors.New("usage: compare-results same [--external-skipped] [--subset] RUN.json OTHER.json | no-enforcer RESULTS.json | conformance-report REPORT.yaml RESULTS.json")
 
 // maxShown bounds the differences printed.
 const maxShown = 20
@@ -79,6 +85,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 		var c noEnforcerCheck
 		c, problems = checkNoEnforcer(r)
 		summary = c.String()
+	case "conformance-report":
+		if len(args) != 3 {
+			return errUsage
+		}
+		raw, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		r, err := load(args[2])
+		if err != nil {
+			return err
+		}
+		summary, problems = checkConformanceReport(raw, r)
 	default:
 		return errUsage
 	}
