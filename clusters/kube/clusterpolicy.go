@@ -26,14 +26,7 @@ const ClusterLabel = "netpolcheck.io/cluster"
 
 // ConnectPolicyAPI makes the network-policy-api client of the cluster.
 func ConnectPolicyAPI(cfg *rest.Config) (npaversioned.Interface, error) {
-	cfg = rest.CopyConfig(cfg)
-	if cfg.QPS == 0 {
-		cfg.QPS = clientQPS
-	}
-	if cfg.Burst == 0 {
-		cfg.Burst = clientBurst
-	}
-	client, err := npaversioned.NewForConfig(cfg)
+	client, err := npaversioned.NewForConfig(withRateLimits(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("network-policy-api client: %w", err)
 	}

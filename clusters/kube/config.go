@@ -31,6 +31,17 @@ func LoadConfig(kubeconfig, context string) (*rest.Config, error) {
 
 // Connect makes the clientset and the executor the backend needs for cfg.
 func Connect(cfg *rest.Config) (kubernetes.Interface, Executor, error) {
+	cfg = withRateLimits(cfg)
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	return client, NewExecutor(cfg, client), nil
+}
+
+// withRateLimits is a copy of cfg with the backend's client rate limits
+// where it sets none.
+func withRateLimits(cfg *rest.Config) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
 	if cfg.QPS == 0 {
 		cfg.QPS = clientQPS
@@ -38,9 +49,5 @@ func Connect(cfg *rest.Config) (kubernetes.Interface, Executor, error) {
 	if cfg.Burst == 0 {
 		cfg.Burst = clientBurst
 	}
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("kubernetes client: %w", err)
-	}
-	return client, NewExecutor(cfg, client), nil
+	return cfg
 }

@@ -18,13 +18,20 @@ import (
 // own /24 of 10.0.0.0/8 (less the upper half) on its own port range, so
 // that the tables grow with n: n peer prefixes and 50 port classes.
 func benchPolicies(n int) []*networkingv1.NetworkPolicy {
+	return benchPoliciesOf(n, func(peers []networkingv1.NetworkPolicyPeer, port networkingv1.NetworkPolicyPort) []policyTweak {
+		return []policyTweak{ingressFrom(peers, port)}
+	})
+}
+
+// benchPoliciesOf makes the n policies with rule making each one's rule
+// (and policy types) from its peers and ports.
+func benchPoliciesOf(n int, rule func([]networkingv1.NetworkPolicyPeer, networkingv1.NetworkPolicyPort) []policyTweak) []*networkingv1.NetworkPolicy {
 	out := make([]*networkingv1.NetworkPolicy, 0, n)
 	for i := range n {
 		cidr := fmt.Sprintf("10.%d.%d.0/24", i>>8, i&0xff)
 		except := fmt.Sprintf("10.%d.%d.128/25", i>>8, i&0xff)
 		lo := int32(1000 + i%50)
-		out = append(out, policy("x", fmt.Sprintf("p%05d", i), "b",
-			ingressFrom(block(cidr, except), ports(corev1.ProtocolTCP, lo, lo+10))))
+		out = append(out, policy("x", fmt.Sprintf("p%05d", i), "b", rule(block(cidr, except), ports(corev1.ProtocolTCP, lo, lo+10))...))
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
@@ -20,15 +19,9 @@ import (
 // admitting its own /24 of 10.0.0.0/9 less the upper half on its own
 // 11-port range: BenchmarkVerdict's policies, the other way.
 func benchEgressPolicies(n int) []*networkingv1.NetworkPolicy {
-	out := make([]*networkingv1.NetworkPolicy, 0, n)
-	for i := range n {
-		cidr := fmt.Sprintf("10.%d.%d.0/24", i>>8, i&0xff)
-		except := fmt.Sprintf("10.%d.%d.128/25", i>>8, i&0xff)
-		lo := int32(1000 + i%50)
-		out = append(out, policy("x", fmt.Sprintf("p%05d", i), "b", types(networkingv1.PolicyTypeEgress),
-			egressTo(block(cidr, except), ports(corev1.ProtocolTCP, lo, lo+10))))
-	}
-	return out
+	return benchPoliciesOf(n, func(peers []networkingv1.NetworkPolicyPeer, port networkingv1.NetworkPolicyPort) []policyTweak {
+		return []policyTweak{types(networkingv1.PolicyTypeEgress), egressTo(peers, port)}
+	})
 }
 
 // benchClusterPolicies makes n Admin ClusterNetworkPolicies whose subject
