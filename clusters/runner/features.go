@@ -6,6 +6,7 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/netpolcheck/netpolcheck/reports"
@@ -27,16 +28,21 @@ const (
 )
 
 // stepShape is what the next step's features are measured against: the
-// policies in force ("ns/name" to the policy) and the endpoints.
+// policies in force ("ns/name" to the policy), the cluster policies
+// ("Kind/name" to their spec) and the endpoints.
 type stepShape struct {
 	policies  map[string]*networkingv1.NetworkPolicy
+	cluster   map[string]npav1alpha2.ClusterNetworkPolicySpec
 	endpoints []string
 }
 
 func shapeOf(w *scenarios.World, endpoints []string) *stepShape {
-	s := &stepShape{policies: map[string]*networkingv1.NetworkPolicy{}, endpoints: endpoints}
+	s := &stepShape{policies: map[string]*networkingv1.NetworkPolicy{}, cluster: map[string]npav1alpha2.ClusterNetworkPolicySpec{}, endpoints: endpoints}
 	for _, p := range w.Policies {
 		s.policies[p.Namespace+"/"+p.Name] = p
+	}
+	for _, p := range w.ClusterPolicies {
+		s.cluster[scenarios.ClusterPolicyKey(scenarios.TieredKind(p), p.Name)] = p.Spec
 	}
 	return s
 }
@@ -63,8 +69,19 @@ func stepFeatures(w *scenarios.World, now, prev *stepShape) []string {
 				found[featureUpdate] = true
 			}
 		}
-		found[featureRelabel] = len(now.policies) == len(prev.policies) && !found[featureUpdate] && !found[featureDelete] &&
-			slices.Equal(now.endpoints, prev.endpoints)
+		// A cluster policy changed, added or deleted is an update or a
+		// delete too, and never a relabel.
+		for key, before := range prev.cluster {
+			after, ok := now.cluster[key]
+			switch {
+			case !ok:
+				found[featureDelete] = true
+			case !reflect.DeepEqual(before, after):
+				found[featureUpdate] = true
+			}
+		}
+		found[featureRelabel] = len(now.policies) == len(prev.policies) && len(now.cluster) == len(prev.cluster) &&
+			!found[featureUpdate] && !found[featureDelete] && slices.Equal(now.endpoints, prev.endpoints)
 	}
 	var out []string
 	for _, f := range []string{featureIngress, featureEgress, featureIPBlock, featureExcept, featureNamedPort, featureEndPort, featureUpdate, featureDelete, featureRelabel} {

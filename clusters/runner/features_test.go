@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -74,5 +77,36 @@ func TestRunRecordsStepFeatures(t *testing.T) {
 	got := res.Scenarios[0].Steps[0].Features
 	if !reflect.DeepEqual(got, []string{"ingress"}) {
 		t.Errorf("features %q, want [ingress]", got)
+	}
+}
+
+// A step that changes only ClusterNetworkPolicies is an update, a delete or
+// neither, but never a relabel.
+func TestStepFeaturesCountClusterPolicies(t *testing.T) {
+	cnp := func(priority int32) *npav1alpha2.ClusterNetworkPolicy {
+		return &npav1alpha2.ClusterNetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: npav1alpha2.ClusterNetworkPolicySpec{Priority: priority}}
+	}
+	endpoints := []string{"x/a"}
+	shape := func(ps ...*npav1alpha2.ClusterNetworkPolicy) (*scenarios.World, *stepShape) {
+		w := &scenarios.World{ClusterPolicies: ps}
+		return w, shapeOf(w, endpoints)
+	}
+	_, none := shape()
+	_, one := shape(cnp(1))
+	for _, tc := range []struct {
+		name string
+		prev *stepShape
+		now  []*npav1alpha2.ClusterNetworkPolicy
+		want []string
+	}{
+		{"added", none, []*npav1alpha2.ClusterNetworkPolicy{cnp(1)}, nil},
+		{"changed", one, []*npav1alpha2.ClusterNetworkPolicy{cnp(2)}, []string{"update"}},
+		{"deleted", one, nil, []string{"delete"}},
+		{"untouched", one, []*npav1alpha2.ClusterNetworkPolicy{cnp(1)}, []string{"relabel"}},
+	} {
+		w, now := shape(tc.now...)
+		if got := stepFeatures(w, now, tc.prev); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: features %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
