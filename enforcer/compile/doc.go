@@ -14,6 +14,13 @@
 // identical classes, which keeps the tables small when thousands of pods are
 // selected alike.
 //
+// ClusterNetworkPolicies are enforced by the same tables: for an endpoint
+// that a cluster policy's rules reach, the Admin tier, NetworkPolicy and the
+// Baseline tier are evaluated here, region by region of the address space,
+// and the rule set holds the final verdict of every protocol and port, deny
+// entries naming the rule that decided (flatten.go). The datapath's cost
+// does not grow with tiers or priorities.
+//
 // Compile is one-shot. A Compiler gives the same tables and keeps what it
 // compiled between calls, keyed by the content it came from, so that a
 // controller recompiling the cluster on every change pays mostly for what

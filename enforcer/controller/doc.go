@@ -1,6 +1,7 @@
 // Package controller keeps a node's reference datapath in line with the
 // cluster: client-go informers over namespaces, pods and network policies
-// feed a compile.Compiler, and the result goes to the datapath with the pods of
+// (and ClusterNetworkPolicies, with Options.PolicyAPI, where the cluster
+// serves them: ServesClusterPolicies) feed a compile.Compiler, and the result goes to the datapath with the pods of
 // this node attached. The same controller runs in-process for the local
 // cluster (fed by a fake clientset) and in the enforcer DaemonSet (fed by the
 // API server).
@@ -32,7 +33,10 @@
 // marker object could be seen before a pod written earlier. The writer
 // therefore stamps the same number N into one sentinel object of each kind
 // (WriteSyncMarker): the namespace netpolcheck-sync, and the pod and the
-// network policy netpolcheck-sync/marker, annotated netpolcheck.io/sync=N.
+// network policy netpolcheck-sync/marker, annotated netpolcheck.io/sync=N,
+// and with Options.PolicyAPI the ClusterNetworkPolicy netpolcheck-sync
+// (WriteClusterPolicySyncMarker), whose subject has no pods and which has
+// no rules.
 // A sync reads each kind's sentinel before listing that kind, so once it has
 // read N from all three, everything written before N is in its input. The
 // controller publishes the smallest of the three it compiled from as
