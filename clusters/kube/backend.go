@@ -71,7 +71,12 @@ func New(ctx context.Context, client kubernetes.Interface, exec Executor, opts O
 		}
 		b.caps.ClusterNetworkPolicy, b.caps.ClusterNetworkPolicyReason = served, reason
 		if served {
-			if b.caps.ClusterNetworkPolicyExperimental, err = acceptsExperimental(ctx, opts.PolicyAPI, b.runID); err != nil {
+			b.caps.ClusterNetworkPolicyExperimental, err = acceptsExperimental(ctx, opts.PolicyAPI, b.runID)
+			var forbidden errMayNotCreate
+			switch {
+			case errors.As(err, &forbidden):
+				b.caps.ClusterNetworkPolicy, b.caps.ClusterNetworkPolicyReason = false, forbidden.Error()
+			case err != nil:
 				return nil, fmt.Errorf("kube backend: %w", err)
 			}
 		}

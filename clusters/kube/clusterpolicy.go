@@ -59,10 +59,20 @@ func acceptsExperimental(ctx context.Context, policyAPI npaversioned.Interface, 
 	switch {
 	case apierrors.IsInvalid(err):
 		return false, nil
+	case apierrors.IsForbidden(err):
+		return false, errMayNotCreate{err}
 	case err != nil:
 		return false, fmt.Errorf("check the ClusterNetworkPolicy CRD's channel (dry run): %w", err)
 	}
 	return len(got.Spec.Egress) == 1 && len(got.Spec.Egress[0].To) == 1 && len(got.Spec.Egress[0].To[0].DomainNames) == 1, nil
+}
+
+// errMayNotCreate says the kubeconfig's user may not create cluster
+// policies: scenarios with them cannot run, the others can.
+type errMayNotCreate struct{ err error }
+
+func (e errMayNotCreate) Error() string {
+	return "the kubeconfig's user may not create ClusterNetworkPolicies: " + e.err.Error()
 }
 
 // clusterID is the ClusterLabel value of this map's cluster.

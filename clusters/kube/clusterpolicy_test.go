@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -151,6 +152,24 @@ func TestClusterPolicyExperimentalChannel(t *testing.T) {
 	}
 	if list, _ := opts.PolicyAPI.PolicyV1alpha2().ClusterNetworkPolicies().List(context.Background(), metav1.ListOptions{}); len(list.Items) != 0 {
 		t.Errorf("the dry run left %d cluster policies", len(list.Items))
+	}
+}
+
+// A user who may not create cluster policies gets the scenarios without
+// them, and the others skipped saying so.
+func TestClusterPolicyForbidden(t *testing.T) {
+	k := newFakeCluster(t)
+	servesCNP(k)
+	policyAPI := npafake.NewSimpleClientset()
+	policyAPI.PrependReactor("create", "clusternetworkpolicies", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "policy.networking.k8s.io", Resource: "clusternetworkpolicies"}, "x", errors.New("RBAC says no"))
+	})
+	opts := testOptions()
+	opts.PolicyAPI = policyAPI
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	caps := b.Capabilities()
+	if caps.ClusterNetworkPolicy || !strings.Contains(caps.ClusterNetworkPolicySkip(nil), "may not create ClusterNetworkPolicies") {
+		t.Errorf("capabilities %+v, skip %q", caps, caps.ClusterNetworkPolicySkip(nil))
 	}
 }
 
