@@ -19,10 +19,18 @@
 #      ConformanceReport must read with network-policy-api's own types
 #   4. the Ginkgo suite on it (E2E_GINKGO_FILTER): must pass
 #   5. kind down
-#   6. a cluster without enforcer (run --cluster kind --enforcer none, which
-#      makes and deletes it), the seed and ClusterNetworkPolicy scenarios
-#      (E2E_NONE_FOCUS): must fail on exactly the cells the oracle blocks
-#   7. nothing of ours is left: containers, docker network, NAT rules, state
+#   6. a cluster without enforcer (kind up --cni none), the seed and
+#      ClusterNetworkPolicy scenarios (E2E_NONE_FOCUS): must fail on exactly
+#      the cells the oracle blocks
+#   7. on that cluster, kube-network-policies built from its module without
+#      netpolcheck's kernel adaptation (kind deploy --knp-adaptation never):
+#      where the kernel lacks nftables' queue expression it programs nothing
+#      and fails open, and certify must fail exactly as without enforcer
+#   8. on that cluster, kube-network-policies as kind up --cni deploys it
+#      (adapted where the kernel needs it): certify of the whole library with
+#      the quick generated profile by pod IP, then of the whole library
+#      through Services (E2E_KNP_SERVICE_TAGS narrows it), must pass
+#   9. nothing of ours is left: containers, docker network, NAT rules, state
 # Reports go to E2E_OUT (out/e2e-kind). Every wait is bounded by timeout(1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +50,8 @@ none="$name-none"
 filter=${E2E_GINKGO_FILTER:-pitfall && !sctp}
 service_tags=${E2E_SERVICE_TAGS:-egress}
 none_focus=${E2E_NONE_FOCUS:-^(seed|cnp-)}
+knp_failopen_focus=${E2E_KNP_FAILOPEN_FOCUS:-^seed}
+knp_service_tags=${E2E_KNP_SERVICE_TAGS:-}
 node_image=()
 [ -n "${NODE_IMAGE:-}" ] && node_image=(--node-image "$NODE_IMAGE")
 npc="$bin/netpolcheck"
@@ -109,18 +119,47 @@ step "5. kind down $name"
 timeout 5m "$npc" kind down --name "$name"
 
 step "6. cluster $none without enforcer: run must fail on exactly the blocked cells"
+none_kubeconfig=$(timeout 15m "$npc" kind up --name "$none" --nodes 3 --cni none --retain "${node_image[@]}")
 code=0
 # Nothing blocks here, so every probe is answered: a long probe timeout costs
 # nothing and keeps a slow answer on a loaded machine from passing for a
 # block, while a short --converge keeps the expected-blocked cells, which stay
 # wrong, from being probed again for long.
-timeout 30m "$npc" run --cluster kind --name "$none" --nodes 3 --enforcer none --converge 5s --probe-timeout 3s --focus "$none_focus" "${node_image[@]}" \
+timeout 30m "$npc" run --cluster kind --name "$none" --converge 5s --probe-timeout 3s --focus "$none_focus" \
 	--report-dir "$out/none" >"$out/none.txt" || code=$?
-[ $code -eq 1 ] || fail "run --enforcer none exited $code, want 1 (expectations failed)"
+[ $code -eq 1 ] || fail "run --cni none exited $code, want 1 (expectations failed)"
 "$bin/compare-results" no-enforcer "$out/none/results.json"
 [ -d "$out/none/kind-logs" ] || fail "the failed run exported no logs into $out/none/kind-logs"
+none_probe=$(timeout 5m "$npc" kind load --name "$none" --images probe)
 
-step "7. nothing left"
+step "7. kube-network-policies without the kernel adaptation on $none: certify must catch it failing open"
+timeout 20m "$npc" kind deploy --name "$none" --cni kube-network-policies --knp-adaptation never 2>"$out/knp-unadapted.log" ||
+	fail "kind deploy --knp-adaptation never exited $? (log in $out/knp-unadapted.log)"
+if grep -q "enforces nothing (fail-open)" "$out/knp-unadapted.log"; then
+	code=0
+	timeout 20m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 5s --probe-timeout 3s \
+		--focus "$knp_failopen_focus" --report-dir "$out/knp-unadapted" >"$out/knp-unadapted.txt" || code=$?
+	[ $code -eq 1 ] || fail "certify of unadapted kube-network-policies exited $code, want 1: its fail-open state went unnoticed"
+	"$bin/compare-results" no-enforcer "$out/knp-unadapted/results.json"
+else
+	echo "e2e-kind: this kernel runs kube-network-policies unadapted: no fail-open state to catch" >&2
+fi
+
+step "8. kube-network-policies on $none: certify the library and the quick profile by pod IP, then the library through Services"
+timeout 20m "$npc" kind deploy --name "$none" --cni kube-network-policies 2>"$out/knp.log" ||
+	fail "kind deploy --cni kube-network-policies exited $? (log in $out/knp.log)"
+grep -E "adaptation|programmed" "$out/knp.log" >&2 || true
+timeout 40m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --profile quick \
+	--report-dir "$out/knp-pod" >"$out/knp-pod.txt" ||
+	fail "certify of kube-network-policies by pod IP exited $? (grids in $out/knp-pod.txt)"
+service_selection=()
+[ -n "$knp_service_tags" ] && service_selection=(--tags "$knp_service_tags")
+timeout 30m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --target service \
+	"${service_selection[@]}" --report-dir "$out/knp-service" >"$out/knp-service.txt" ||
+	fail "certify of kube-network-policies through Services exited $? (grids in $out/knp-service.txt)"
+timeout 5m "$npc" kind down --name "$none"
+
+step "9. nothing left"
 for c in "$name" "$none"; do
 	left=$(docker ps -aq --filter "label=io.x-k8s.kind.cluster=$c")
 	[ -z "$left" ] || fail "nodes of $c left: $left"
@@ -134,4 +173,4 @@ if [ -z "$(docker ps -aq --filter label=io.x-k8s.kind.cluster)" ]; then
 else
 	echo "e2e-kind: other kind clusters run here; docker network netpolcheck-kind may stay for them" >&2
 fi
-step "PASS: reports in $out (run, certify, ginkgo, none)"
+step "PASS: reports in $out (run, certify, ginkgo, none, knp-unadapted, knp-pod, knp-service)"

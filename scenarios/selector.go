@@ -85,9 +85,23 @@ func checkTags(entries []string, flag string) error {
 // hasTags says whether sc carries every tag of entry, tags joined by "+".
 func hasTags(sc *Scenario, entry string) bool {
 	for _, t := range strings.Split(entry, "+") {
-		if !slices.Contains(sc.Tags, t) {
+		if !slices.Contains(sc.Tags, t) && !slices.Contains(sc.OriginTags(), t) {
 			return false
 		}
 	}
 	return true
+}
+
+// OriginTags are the tags a scenario carries by where it comes from, so
+// that a family is selected as any tag is: source=upstream-e2e,
+// source=pitfall, source=<seed file> and, for a pitfall, seed=<seed file>.
+func (sc *Scenario) OriginTags() []string {
+	var tags []string
+	if sc.Source != "" {
+		tags = append(tags, "source="+sc.Source)
+	}
+	if sc.Seed != "" {
+		tags = append(tags, "seed="+sc.Seed)
+	}
+	return tags
 }

@@ -74,3 +74,36 @@ func TestSelectEmptyTag(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectByOrigin(t *testing.T) {
+	in := []*Scenario{
+		{Name: "deny-all-ingress", Source: "000-basics.md", Tags: []string{"ingress"}},
+		{Name: "upstream-deny", Source: SourceUpstreamE2E, Tags: []string{"ingress"}},
+		{Name: "pitfall-dns", Source: SourcePitfall, Seed: "dns.md", Tags: []string{"egress"}},
+		{Name: "no-origin", Tags: []string{"egress"}},
+	}
+	tests := []struct {
+		name string
+		sel  Selector
+		want []string
+	}{
+		{"a source", Selector{Tags: []string{"source=upstream-e2e"}}, []string{"upstream-deny"}},
+		{"a seed file as source", Selector{Tags: []string{"source=000-basics.md"}}, []string{"deny-all-ingress"}},
+		{"a pitfall's seed and a tag", Selector{Tags: []string{"seed=dns.md+egress"}}, []string{"pitfall-dns"}},
+		{"exclude sources", Selector{ExcludeTags: []string{"source=pitfall", "source=upstream-e2e"}}, []string{"deny-all-ingress", "no-origin"}},
+		{"no such source", Selector{Tags: []string{"source=nowhere"}}, []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := tc.sel.Select(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, s := range out {
+				got = append(got, s.Name)
+			}
+			equalJSON(t, "selected", got, tc.want)
+		})
+	}
+}

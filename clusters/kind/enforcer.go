@@ -63,15 +63,21 @@ func (c *Cluster) DeployEnforcer(ctx context.Context, image string, timeout time
 // cluster has none: a run on a cluster made earlier records from it which
 // enforcer it tested.
 func (c *Cluster) EnforcerImage(ctx context.Context) (string, error) {
-	ds, err := c.client.AppsV1().DaemonSets(manifests.Namespace).Get(ctx, manifests.Name, metav1.GetOptions{})
+	return c.daemonSetImage(ctx, referenceDaemonSet)
+}
+
+// daemonSetImage returns the image of an enforcer's DaemonSet, or "" when
+// the cluster has none.
+func (c *Cluster) daemonSetImage(ctx context.Context, d daemonSet) (string, error) {
+	ds, err := c.client.AppsV1().DaemonSets(d.namespace).Get(ctx, d.name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		return "", nil
 	case err != nil:
-		return "", fmt.Errorf("kind cluster %s: read enforcer: %w", c.name, err)
+		return "", fmt.Errorf("kind cluster %s: read DaemonSet %s: %w", c.name, d.name, err)
 	}
 	if len(ds.Spec.Template.Spec.Containers) == 0 {
-		return "", fmt.Errorf("kind cluster %s: enforcer DaemonSet has no container", c.name)
+		return "", fmt.Errorf("kind cluster %s: DaemonSet %s has no container", c.name, d.name)
 	}
 	return ds.Spec.Template.Spec.Containers[0].Image, nil
 }

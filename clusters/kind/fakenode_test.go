@@ -2,6 +2,7 @@ package kind
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync"
@@ -11,17 +12,21 @@ import (
 )
 
 // fakeNode is a kind node that records the commands run on it (with their
-// standard input after "<<< ") and answers with canned output.
+// standard input after "<<< ") and answers with canned output, or fails
+// with canned standard error.
 type fakeNode struct {
 	name   string
 	mu     sync.Mutex
 	ran    []string
 	stdout map[string]string
+	fail   map[string]string
 }
 
 var _ nodes.Node = (*fakeNode)(nil)
 
-func newFakeNode(name string) *fakeNode { return &fakeNode{name: name, stdout: map[string]string{}} }
+func newFakeNode(name string) *fakeNode {
+	return &fakeNode{name: name, stdout: map[string]string{}, fail: map[string]string{}}
+}
 
 func (n *fakeNode) String() string               { return n.name }
 func (n *fakeNode) Role() (string, error)        { return "worker", nil }
@@ -47,6 +52,7 @@ type fakeCmd struct {
 	line   string
 	stdin  io.Reader
 	stdout io.Writer
+	stderr io.Writer
 }
 
 func (c *fakeCmd) Run() error {
@@ -61,7 +67,14 @@ func (c *fakeCmd) Run() error {
 	c.node.mu.Lock()
 	c.node.ran = append(c.node.ran, line)
 	out := c.node.stdout[c.line]
+	complaint, fails := c.node.fail[c.line]
 	c.node.mu.Unlock()
+	if fails {
+		if c.stderr != nil {
+			io.WriteString(c.stderr, complaint)
+		}
+		return errors.New("exit status 1")
+	}
 	if c.stdout != nil {
 		_, err := io.WriteString(c.stdout, out)
 		return err
@@ -72,4 +85,4 @@ func (c *fakeCmd) Run() error {
 func (c *fakeCmd) SetEnv(...string) exec.Cmd      { return c }
 func (c *fakeCmd) SetStdin(r io.Reader) exec.Cmd  { c.stdin = r; return c }
 func (c *fakeCmd) SetStdout(w io.Writer) exec.Cmd { c.stdout = w; return c }
-func (c *fakeCmd) SetStderr(io.Writer) exec.Cmd   { return c }
+func (c *fakeCmd) SetStderr(w io.Writer) exec.Cmd { c.stderr = w; return c }

@@ -19,8 +19,13 @@ import (
 // rolloutPoll is how often the enforcer's rollout is read again.
 const rolloutPoll = time.Second
 
-// enforcerSelector selects the enforcer's pods.
-var enforcerSelector = "app.kubernetes.io/name=" + manifests.Name
+// daemonSet names an enforcer's DaemonSet and selects its pods.
+type daemonSet struct {
+	namespace, name, selector string
+}
+
+// referenceDaemonSet is the reference enforcer's.
+var referenceDaemonSet = daemonSet{manifests.Namespace, manifests.Name, manifests.PodSelector}
 
 // rolloutProgress says whether the DaemonSet runs an up-to-date Ready pod on
 // each of nodes nodes, and if not, how far it got, for the timeout error.
@@ -71,11 +76,17 @@ func hopeless(pods []corev1.Pod) []corev1.Pod {
 // waitEnforcer waits until the enforcer runs Ready on every node, failing
 // early when a pod cannot start.
 func waitEnforcer(ctx context.Context, client kubernetes.Interface, nodes int, timeout time.Duration) error {
+	return waitDaemonSet(ctx, client, referenceDaemonSet, nodes, timeout)
+}
+
+// waitDaemonSet waits until an enforcer's DaemonSet runs Ready on every
+// node, failing early when a pod cannot start.
+func waitDaemonSet(ctx context.Context, client kubernetes.Interface, d daemonSet, nodes int, timeout time.Duration) error {
 	progress := "the DaemonSet was not read yet"
 	var stuck []corev1.Pod
 	err := wait.PollUntilContextTimeout(ctx, rolloutPoll, timeout, true, func(ctx context.Context) (bool, error) {
 		stuck = nil
-		ds, err := client.AppsV1().DaemonSets(manifests.Namespace).Get(ctx, manifests.Name, metav1.GetOptions{})
+		ds, err := client.AppsV1().DaemonSets(d.namespace).Get(ctx, d.name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return false, fmt.Errorf("read enforcer DaemonSet: %w", err)
 		}
@@ -88,7 +99,7 @@ func waitEnforcer(ctx context.Context, client kubernetes.Interface, nodes int, t
 		if done, progress = rolloutProgress(ds, nodes); done {
 			return true, nil
 		}
-		pods, err := client.CoreV1().Pods(manifests.Namespace).List(ctx, metav1.ListOptions{LabelSelector: enforcerSelector})
+		pods, err := client.CoreV1().Pods(d.namespace).List(ctx, metav1.ListOptions{LabelSelector: d.selector})
 		if err != nil {
 			return false, nil
 		}
@@ -97,28 +108,28 @@ func waitEnforcer(ctx context.Context, client kubernetes.Interface, nodes int, t
 	})
 	switch {
 	case err == nil && len(stuck) > 0:
-		return describeEnforcer(ctx, client, fmt.Sprintf("cannot start (%s)", progress))
+		return describeEnforcer(ctx, client, d, fmt.Sprintf("cannot start (%s)", progress))
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
 		return fmt.Errorf("wait for enforcer: %w (%s)", ctx.Err(), progress)
 	case wait.Interrupted(err):
-		return describeEnforcer(ctx, client, fmt.Sprintf("not Ready after %s (%s)", timeout, progress))
+		return describeEnforcer(ctx, client, d, fmt.Sprintf("not Ready after %s (%s)", timeout, progress))
 	}
 	return fmt.Errorf("wait for enforcer: %w", err)
 }
 
 // describeEnforcer reads why the enforcer is not Ready. It has a context of
 // its own because the given one may have ended, often the reason it is called.
-func describeEnforcer(ctx context.Context, client kubernetes.Interface, what string) error {
+func describeEnforcer(ctx context.Context, client kubernetes.Interface, d daemonSet, what string) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	e := &enforcerNotReady{what: what}
-	pods, err := client.CoreV1().Pods(manifests.Namespace).List(dctx, metav1.ListOptions{LabelSelector: enforcerSelector})
+	pods, err := client.CoreV1().Pods(d.namespace).List(dctx, metav1.ListOptions{LabelSelector: d.selector})
 	if err != nil {
 		return errors.Join(e, fmt.Errorf("list enforcer pods: %w", err))
 	}
-	events, err := client.CoreV1().Events(manifests.Namespace).List(dctx, metav1.ListOptions{})
+	events, err := client.CoreV1().Events(d.namespace).List(dctx, metav1.ListOptions{})
 	if err != nil {
 		return errors.Join(e, fmt.Errorf("list events: %w", err))
 	}
@@ -130,7 +141,7 @@ func describeEnforcer(ctx context.Context, client kubernetes.Interface, what str
 	}
 	if len(pods.Items) == 0 {
 		// No pod at all: the DaemonSet's own events say why (FailedCreate).
-		e.pods = append(e.pods, "no pods; DaemonSet "+eventLine(eventsOf(events.Items, "DaemonSet", manifests.Name)))
+		e.pods = append(e.pods, "no pods; DaemonSet "+eventLine(eventsOf(events.Items, "DaemonSet", d.name)))
 	}
 	return e
 }

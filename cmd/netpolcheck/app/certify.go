@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/netpolcheck/netpolcheck/clusters/kube"
 	"io"
 	"os"
 	"os/signal"
@@ -96,6 +97,7 @@ See docs/certify.md.`,
 			}
 			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
 				res.Target = f.kube.target
+				printExecStats(s.Err, "certify", backend)
 				return f.writeConformanceReport(res)
 			})
 		},
@@ -161,4 +163,10 @@ func (f *certifyFlags) loadCertified(notes io.Writer) ([]*scenarios.Scenario, er
 		return nil, badInput("no scenario matches the selection (%d scenarios before --focus/--skip/--tags/--exclude-tags)", len(all))
 	}
 	return selected, nil
+}
+
+// printExecStats says how many execs the run made into probe pods, the cost
+// that dominates a run on a real cluster; run --cluster kind says the same.
+func printExecStats(w io.Writer, who string, b *kube.Backend) {
+	fmt.Fprintf(w, "%s: %d execs into probe pods, %d of them again after a stream ended early\n", who, b.ExecCalls(), b.ExecRetries())
 }

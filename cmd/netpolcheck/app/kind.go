@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os/signal"
 	"syscall"
 
@@ -28,7 +30,7 @@ The images are built from the source tree around the working directory, or
 wrapped from the static binaries of --images-from. See docs/kind.md.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newKindUpCommand(s), newKindDownCommand(s), newKindLoadCommand(s))
+	cmd.AddCommand(newKindUpCommand(s), newKindDownCommand(s), newKindLoadCommand(s), newKindDeployCommand(s))
 	return cmd
 }
 
@@ -40,17 +42,32 @@ type kindUpFlags struct {
 func newKindUpCommand(s streams) *cobra.Command {
 	f := &kindUpFlags{}
 	cmd := &cobra.Command{
-		Use:   "up [--name NAME] [--nodes 3] [--enforcer reference|none] [--node-image IMG] [--retain]",
+		Use:   "up [--name NAME] [--nodes 3] [--cni reference|none|kube-network-policies|bring-your-own] [--node-image IMG] [--retain]",
 		Short: "Create a kind cluster with the project's images and the reference enforcer, and print its kubeconfig path",
 		Long: `up creates the kind cluster --name: the offline node image (built when it is
 missing or stale, from the source tree), one control plane and --nodes - 1
 workers, the probe and enforcer images on every node, and the reference
 enforcer Ready on every node (readiness means its maps are loaded and its
-programs attached) unless --enforcer none. It prints the kubeconfig path on
-stdout; progress goes to stderr. A cluster of that name must not exist yet.`,
+programs attached), or the enforcer --cni names:
+
+  reference              this project's eBPF enforcer (the default)
+  none                   no enforcer: every probe is allowed
+  kube-network-policies  the enforcer Kubernetes' CI uses, built from its Go
+                         module, adapted to kernels without nftables' queue
+                         expression (docs/kind.md), its table checked on
+                         every node
+  bring-your-own         no enforcer and no ClusterNetworkPolicy CRD: install
+                         your CNI's policy agent, then certify
+
+It prints the kubeconfig path on stdout; progress goes to stderr. A cluster
+of that name must not exist yet.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkUpFlags(&f.kindFlags, f.enforcer); err != nil {
+			cni, err := f.cniOf(f.enforcer, cmd.Flags().Changed("enforcer"))
+			if err != nil {
+				return err
+			}
+			if err := checkUpFlags(&f.kindFlags, cni); err != nil {
 				return err
 			}
 			// Said before minutes of building: up never takes over a cluster.
@@ -62,17 +79,24 @@ stdout; progress goes to stderr. A cluster of that name must not exist yet.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			c, _, err := upCluster(ctx, s.Err, &f.kindFlags, f.enforcer, "")
+			c, _, err := upCluster(ctx, s.Err, &f.kindFlags, cni, "")
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "kind cluster %s is up with %d nodes and enforcer %s; netpolcheck kind down --name %s deletes it\n", c.Name(), len(c.Nodes()), f.enforcer, c.Name())
+			fmt.Fprintf(s.Err, "kind cluster %s is up with %d nodes and enforcer %s; netpolcheck kind down --name %s deletes it\n", c.Name(), len(c.Nodes()), cni, c.Name())
+			if cni == cniBringYourOwn {
+				fmt.Fprintf(s.Err, `next: install your CNI's policy agent (and its ClusterNetworkPolicy CRD if it implements it) with
+  kubectl --kubeconfig %[1]s apply -f YOUR-MANIFESTS
+and load its images, which the nodes cannot pull, with docker save | docker exec -i NODE ctr -n k8s.io images import -; then
+  netpolcheck certify --kubeconfig %[1]s
+`, c.Kubeconfig())
+			}
 			_, err = fmt.Fprintln(s.Out, c.Kubeconfig())
 			return err
 		},
 	}
 	f.bind(cmd.Flags(), "keep the nodes when creation fails, for debugging")
-	cmd.Flags().StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer: reference (this project's eBPF enforcer as a DaemonSet) or none")
+	cmd.Flags().StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer: reference (this project's eBPF enforcer as a DaemonSet) or none; --cni names more")
 	return cmd
 }
 
@@ -141,4 +165,71 @@ one a line; certify's default --probe-image is the probe image loaded here.`,
 	fl.StringSliceVar(&names, "images", []string{probeImageName, enforcerImageName}, "images to load: probe, enforcer")
 	fl.StringVar(&from, "images-from", "", "directory of prebuilt static probe and enforcer binaries; built from the source tree around the working directory when empty")
 	return cmd
+}
+
+func newKindDeployCommand(s streams) *cobra.Command {
+	f := &kindFlags{}
+	cmd := &cobra.Command{
+		Use:   "deploy --cni reference|kube-network-policies [--name NAME] [--knp-adaptation auto|always|never]",
+		Short: "Deploy an enforcer onto a kind cluster that runs none (or update the one it runs)",
+		Long: `deploy puts the enforcer --cni names onto the existing kind cluster --name, as
+kind up --cni would have: the reference enforcer, or kube-network-policies
+built from its Go module (adapted to the kernel as docs/kind.md says). The
+cluster must run no enforcer, or the same one, which is then updated: one
+enforcer's rules left under another's would make neither's verdicts its own.
+So one cluster can be certified without enforcer, then with one.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkUpFlags(f, f.cni); err != nil {
+				return err
+			}
+			if f.cni != cniReference && f.cni != cniKNP {
+				return badInput("--cni %s: deploy puts reference or %s onto a cluster", f.cni, cniKNP)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return deployOnto(ctx, s.Err, f)
+		},
+	}
+	fl := cmd.Flags()
+	f.flags = fl
+	fl.StringVar(&f.name, "name", defaultKindName, "name of the kind cluster")
+	fl.StringVar(&f.cni, "cni", "", "the enforcer: reference or kube-network-policies")
+	fl.StringVar(&f.knpAdapt, "knp-adaptation", knpAdaptAuto, "with --cni kube-network-policies: auto (adapt it where the kernel lacks nftables' queue expression), always, or never")
+	fl.StringVar(&f.imagesFrom, "images-from", "", "directory of a prebuilt static enforcer binary for --cni reference; built from the source tree when empty")
+	f.nodes = 1
+	f.npaChannel = kind.ChannelStandard
+	_ = cmd.MarkFlagRequired("cni")
+	return cmd
+}
+
+// deployOnto deploys the enforcer of f.cni onto the existing cluster f.name.
+func deployOnto(ctx context.Context, log io.Writer, f *kindFlags) error {
+	c, err := kind.NewProvider(kind.WithLog(log)).Get(ctx, f.name)
+	if err != nil {
+		return err
+	}
+	running, err := runningEnforcer(ctx, c)
+	if err != nil {
+		return err
+	}
+	if running != cniNone && running != f.cni {
+		return badInput("kind cluster %s runs enforcer %s: deploy puts one onto a cluster without one (netpolcheck kind down --name %s, then kind up --cni %s)", f.name, running, f.name, f.cni)
+	}
+	if f.cni == cniKNP {
+		return deployKNP(ctx, log, c, f.knpAdapt)
+	}
+	imgs, err := projectImages([]string{enforcerImageName}, imageTag())
+	if err != nil {
+		return err
+	}
+	built, err := buildImages(ctx, log, f.imagesFrom, imgs)
+	if err != nil {
+		return err
+	}
+	defer built.Close()
+	if err := c.LoadImages(ctx, built.archives...); err != nil {
+		return err
+	}
+	return c.DeployEnforcer(ctx, built.refs[enforcerImageName], kind.DefaultEnforcerTimeout)
 }

@@ -25,11 +25,16 @@ func TestKindFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "kind", "--kubeconfig", "/k"}, "--kubeconfig applies to --cluster kube; --cluster kind decides it"},
 		{[]string{"run", "--cluster", "kind", "--probe-image", "x/probe:1"}, "--probe-image applies to --cluster kube; --cluster kind decides it"},
 		{[]string{"run", "--cluster", "kind", "--external-host", "a=1.2.3.4"}, "--external-host applies to --cluster kube; --cluster kind decides it"},
-		{[]string{"run", "--cluster", "kind", "--enforcer", "maybe"}, `--enforcer "maybe": not one of reference, none`},
+		{[]string{"run", "--cluster", "kind", "--enforcer", "maybe"}, `--enforcer "maybe": not one of reference, none, kube-network-policies, bring-your-own`},
+		{[]string{"run", "--cluster", "kind", "--cni", "calico"}, `--cni "calico": not one of reference, none, kube-network-policies, bring-your-own`},
+		{[]string{"run", "--cluster", "kind", "--cni", "none", "--enforcer", "reference"}, "--enforcer reference and --cni none disagree"},
+		{[]string{"run", "--cluster", "local", "--cni", "none"}, "--cni applies to --cluster kind, not local"},
+		{[]string{"kind", "up", "--knp-adaptation", "never"}, "--knp-adaptation applies to --cni kube-network-policies, not reference"},
+		{[]string{"kind", "up", "--cni", "kube-network-policies", "--knp-adaptation", "sometimes"}, `--knp-adaptation "sometimes": not one of auto, always, never`},
 		{[]string{"run", "--cluster", "kind", "--nodes", "0"}, "--nodes 0: must be at least 1"},
 		{[]string{"run", "--cluster", "kind", "--sctp", "maybe"}, `--sctp "maybe": not one of off, on, auto`},
 		{[]string{"run", "--cluster", "nowhere"}, `--cluster "nowhere": not one of local, kube, kind`},
-		{[]string{"kind", "up", "--enforcer", "cilium"}, `--enforcer "cilium": not one of reference, none`},
+		{[]string{"kind", "up", "--enforcer", "cilium"}, `--enforcer "cilium": not one of reference, none, kube-network-policies, bring-your-own`},
 		{[]string{"kind", "up", "--nodes", "0"}, "--nodes 0: must be at least 1"},
 		{[]string{"kind", "load", "--images", "probe,dns"}, `--images: "dns" is not one of probe, enforcer`},
 		{[]string{"kind", "down", "extra"}, `unknown command "extra" for "netpolcheck kind down"`},
@@ -84,8 +89,10 @@ func TestImagesFor(t *testing.T) {
 	if got := strings.Join(imagesFor("reference"), ","); got != "probe,enforcer" {
 		t.Errorf("imagesFor(reference) = %s", got)
 	}
-	if got := strings.Join(imagesFor("none"), ","); got != "probe" {
-		t.Errorf("imagesFor(none) = %s", got)
+	for _, cni := range []string{"none", "kube-network-policies", "bring-your-own"} {
+		if got := strings.Join(imagesFor(cni), ","); got != "probe" {
+			t.Errorf("imagesFor(%s) = %s", cni, got)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/netpolcheck/netpolcheck/clusters/kind"
+	"github.com/netpolcheck/netpolcheck/clusters/kind/knp"
 	"github.com/netpolcheck/netpolcheck/clusters/kind/nodeimage"
 )
 
@@ -28,6 +29,8 @@ type kindFlags struct {
 	retain     bool
 	imagesFrom string
 	npaChannel string
+	cni        string
+	knpAdapt   string
 	// flags is the command's flag set, to tell flags given from defaults.
 	flags *pflag.FlagSet
 }
@@ -41,10 +44,36 @@ func (f *kindFlags) bind(fs *pflag.FlagSet, retainUsage string) {
 	fs.BoolVar(&f.retain, "retain", false, retainUsage)
 	fs.StringVar(&f.imagesFrom, "images-from", "", "directory of prebuilt static probe and enforcer binaries to make the images from (kind); built from the source tree around the working directory when empty")
 	fs.StringVar(&f.npaChannel, "npa-channel", kind.ChannelStandard, "network-policy-api channel of the ClusterNetworkPolicy CRD the cluster gets (kind): standard, or experimental for nodes and domainNames peers and named ports")
+	fs.StringVar(&f.cni, "cni", "", "policy enforcer of the kind cluster (kind): reference (this project's eBPF enforcer), none, kube-network-policies (built from its Go module "+knp.Version+"), or bring-your-own (none, for your CNI's agent); --enforcer's value when empty")
+	fs.StringVar(&f.knpAdapt, "knp-adaptation", knpAdaptAuto, "with --cni kube-network-policies (kind): auto (adapt it to kernels without nftables' queue expression, found by probing the kernel), always, or never (to see it fail open where the kernel needs the adaptation)")
 }
 
 // kindOnly are the flags that mean nothing to other clusters.
-var kindOnly = []string{"name", "nodes", "node-image", "retain", "images-from", "npa-channel"}
+var kindOnly = []string{"name", "nodes", "node-image", "retain", "images-from", "npa-channel", "cni", "knp-adaptation"}
+
+// The policy enforcers a kind cluster can have (--cni).
+const (
+	cniReference     = "reference"
+	cniNone          = "none"
+	cniKNP           = "kube-network-policies"
+	cniBringYourOwn  = "bring-your-own"
+	knpAdaptAuto     = "auto"
+	knpAdaptAlways   = "always"
+	knpAdaptNever    = "never"
+	knpDeployTimeout = 3 * time.Minute
+)
+
+// cniOf resolves --cni against --enforcer (enforcer, given or not), which
+// it extends: --enforcer reference|none is --cni reference|none.
+func (f *kindFlags) cniOf(enforcer string, enforcerGiven bool) (string, error) {
+	switch {
+	case f.cni == "":
+		return enforcer, checkEnforcer("--enforcer", enforcer)
+	case enforcerGiven && enforcer != f.cni:
+		return "", badInput("--enforcer %s and --cni %s disagree: give one of them", enforcer, f.cni)
+	}
+	return f.cni, checkEnforcer("--cni", f.cni)
+}
 
 // refuse rejects kind flags given for another cluster.
 func (f *kindFlags) refuse(cluster string) error {
@@ -57,16 +86,17 @@ func (f *kindFlags) refuse(cluster string) error {
 }
 
 // checkEnforcer accepts the enforcers a kind cluster can have.
-func checkEnforcer(enforcer string) error {
-	if enforcer != "reference" && enforcer != "none" {
-		return badInput("--enforcer %q: not one of reference, none", enforcer)
+func checkEnforcer(flag, cni string) error {
+	switch cni {
+	case cniReference, cniNone, cniKNP, cniBringYourOwn:
+		return nil
 	}
-	return nil
+	return badInput("%s %q: not one of %s, %s, %s, %s", flag, cni, cniReference, cniNone, cniKNP, cniBringYourOwn)
 }
 
-// imagesFor are the images a cluster with this enforcer needs.
+// imagesFor are the project images a cluster with this enforcer needs.
 func imagesFor(enforcer string) []string {
-	if enforcer == "reference" {
+	if enforcer == cniReference {
 		return []string{probeImageName, enforcerImageName}
 	}
 	return []string{probeImageName}
@@ -106,7 +136,7 @@ func upCluster(ctx context.Context, log io.Writer, f *kindFlags, enforcer, logDi
 	if err != nil {
 		return nil, "", err
 	}
-	if err := prepareCluster(ctx, c, built, enforcer, f.npaChannel); err != nil {
+	if err := prepareCluster(ctx, log, c, built, enforcer, f); err != nil {
 		return nil, "", errors.Join(err, abandon(c, log, logDir, f.retain))
 	}
 	return c, probe, nil
@@ -115,8 +145,16 @@ func upCluster(ctx context.Context, log io.Writer, f *kindFlags, enforcer, logDi
 // checkUpFlags rejects bad flags before anything asks docker, which may not
 // even run: a typo is exit 2, not a docker error.
 func checkUpFlags(f *kindFlags, enforcer string) error {
-	if err := checkEnforcer(enforcer); err != nil {
+	if err := checkEnforcer("--cni", enforcer); err != nil {
 		return err
+	}
+	switch f.knpAdapt {
+	case knpAdaptAuto, knpAdaptAlways, knpAdaptNever:
+	default:
+		return badInput("--knp-adaptation %q: not one of %s, %s, %s", f.knpAdapt, knpAdaptAuto, knpAdaptAlways, knpAdaptNever)
+	}
+	if f.flags.Changed("knp-adaptation") && enforcer != cniKNP {
+		return badInput("--knp-adaptation applies to --cni %s, not %s", cniKNP, enforcer)
 	}
 	if f.nodes < 1 {
 		return badInput("--nodes %d: must be at least 1", f.nodes)
@@ -127,20 +165,68 @@ func checkUpFlags(f *kindFlags, enforcer string) error {
 	return nil
 }
 
-// prepareCluster loads the images, installs the ClusterNetworkPolicy CRD
+// prepareCluster loads the images and deploys the enforcer. With the
+// reference enforcer or none it first installs the ClusterNetworkPolicy CRD
 // (before the enforcer, which watches it only if it is served when it
-// starts) and deploys the enforcer.
-func prepareCluster(ctx context.Context, c *kind.Cluster, built *builtImages, enforcer, npaChannel string) error {
+// starts). kube-network-policies gets no CRD: the pinned release does not
+// implement ClusterNetworkPolicy, and a served CRD would tell certify the
+// cluster does. Nor does bring-your-own: the CNI that implements it brings
+// its own.
+func prepareCluster(ctx context.Context, log io.Writer, c *kind.Cluster, built *builtImages, enforcer string, f *kindFlags) error {
 	if err := c.LoadImages(ctx, built.archives...); err != nil {
 		return err
 	}
-	if err := c.InstallClusterPolicyCRD(ctx, npaChannel); err != nil {
-		return err
+	if enforcer == cniReference || enforcer == cniNone {
+		if err := c.InstallClusterPolicyCRD(ctx, f.npaChannel); err != nil {
+			return err
+		}
 	}
-	if enforcer == "reference" {
+	switch enforcer {
+	case cniReference:
 		return c.DeployEnforcer(ctx, built.refs[enforcerImageName], kind.DefaultEnforcerTimeout)
+	case cniKNP:
+		return deployKNP(ctx, log, c, f.knpAdapt)
 	}
 	return nil
+}
+
+// deployKNP builds kube-network-policies from the source tree's wrapper
+// module, adapted when the kernel needs it (or as --knp-adaptation says),
+// loads it and deploys it.
+func deployKNP(ctx context.Context, log io.Writer, c *kind.Cluster, mode string) error {
+	root, err := sourceRoot()
+	if err != nil {
+		return err
+	}
+	hasQueue, err := c.KernelHasNFTQueue(ctx)
+	if err != nil {
+		return err
+	}
+	adapt := mode == knpAdaptAlways || (mode == knpAdaptAuto && !hasQueue)
+	switch {
+	case adapt && !hasQueue:
+		fmt.Fprintf(log, "kind cluster %s: this kernel has no nftables queue expression (CONFIG_NFT_QUEUE): kube-network-policies gets netpolcheck's adaptation, the xtables NFQUEUE target through nft_compat (docs/kind.md)\n", c.Name())
+	case adapt:
+		fmt.Fprintf(log, "kind cluster %s: kube-network-policies gets the xtables queue adaptation (--knp-adaptation always); this kernel would run it unadapted\n", c.Name())
+	case !hasQueue:
+		fmt.Fprintf(log, "kind cluster %s: this kernel has no nftables queue expression and --knp-adaptation never: kube-network-policies will program nothing and enforce nothing\n", c.Name())
+	}
+	dir, err := os.MkdirTemp("", "netpolcheck-knp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	fmt.Fprintf(log, "kind cluster %s: building kube-network-policies %s from its Go module (minutes the first time; cached after)\n", c.Name(), knp.Version)
+	img, err := knp.Build(ctx, log, filepath.Join(root, "hack", "kind", "modules"), dir, adapt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "kind cluster %s: built %s (%s)\n", c.Name(), img.Ref, time.Since(start).Round(time.Millisecond))
+	if err := c.LoadImages(ctx, img.Archive); err != nil {
+		return err
+	}
+	return c.DeployKubeNetworkPolicies(ctx, img, knpDeployTimeout, hasQueue || adapt)
 }
 
 // abandon handles a cluster that cannot be used: its logs first, then its

@@ -48,9 +48,14 @@ func (f *runFlags) kindBackend(ctx context.Context, log io.Writer) (clusters.Bac
 			return nil, "", badInput("--%s applies to --cluster kube; --cluster kind decides it", name)
 		}
 	}
-	if err := checkUpFlags(&f.kind, f.enforcer); err != nil {
+	cni, err := f.kind.cniOf(f.enforcer, f.kube.flags.Changed("enforcer"))
+	if err != nil {
 		return nil, "", err
 	}
+	if err := checkUpFlags(&f.kind, cni); err != nil {
+		return nil, "", err
+	}
+	f.enforcer = cni
 	if _, err := f.kube.options(f.concurrency); err != nil {
 		return nil, "", err
 	}
@@ -81,7 +86,7 @@ func (f *runFlags) kindBackend(ctx context.Context, log io.Writer) (clusters.Bac
 	f.finish = func(ctx context.Context, res *reports.Results) error {
 		failed := runner.ExitCode(res) != 0 || ctx.Err() != nil
 		ctx = context.WithoutCancel(ctx)
-		fmt.Fprintf(log, "kind cluster %s: %d execs into probe pods, %d of them again after a stream ended early\n", c.Name(), b.ExecCalls(), b.ExecRetries())
+		printExecStats(log, "kind cluster "+c.Name(), b)
 		switch {
 		case failed && !created:
 			// A cluster made earlier stays: only its logs are taken.
@@ -135,16 +140,12 @@ func (f *runFlags) reuseKind(ctx context.Context, log io.Writer) (*kind.Cluster,
 	if err != nil {
 		return nil, "", err
 	}
-	image, err := c.EnforcerImage(ctx)
+	running, err := runningEnforcer(ctx, c)
 	if err != nil {
 		return nil, "", err
 	}
-	running := "none"
-	if image != "" {
-		running = "reference"
-	}
-	if f.kube.flags.Changed("enforcer") && f.enforcer != running {
-		return nil, "", badInput("--enforcer %s: kind cluster %s runs enforcer %s", f.enforcer, f.kind.name, running)
+	if (f.kube.flags.Changed("enforcer") || f.kind.flags.Changed("cni")) && f.enforcer != running {
+		return nil, "", badInput("--cni %s: kind cluster %s runs enforcer %s", f.enforcer, f.kind.name, running)
 	}
 	f.enforcer = running
 	if err := c.LoadImages(ctx, built.archives...); err != nil {
@@ -152,6 +153,21 @@ func (f *runFlags) reuseKind(ctx context.Context, log io.Writer) (*kind.Cluster,
 	}
 	fmt.Fprintf(log, "kind cluster %s exists: running on it (enforcer %s) and keeping it\n", c.Name(), running)
 	return c, probe, nil
+}
+
+// runningEnforcer tells which enforcer a kind cluster runs: one of ours by
+// its DaemonSet, or none (which a bring-your-own cluster also reads as,
+// whatever its owner installed since).
+func runningEnforcer(ctx context.Context, c *kind.Cluster) (string, error) {
+	image, err := c.EnforcerImage(ctx)
+	if err != nil || image != "" {
+		return cniReference, err
+	}
+	image, err = c.KubeNetworkPoliciesImage(ctx)
+	if err != nil || image != "" {
+		return cniKNP, err
+	}
+	return cniNone, nil
 }
 
 // kindKube is the kube backend on the kind cluster.

@@ -1,0 +1,97 @@
+package kind
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/netpolcheck/netpolcheck/clusters/kind/knp"
+)
+
+// knpProgramTimeout bounds the wait, after its pods run, for
+// kube-network-policies to program its table on every node: it does so
+// within a second of starting.
+var knpProgramTimeout = time.Minute
+
+// KernelHasNFTQueue says whether the kernel the nodes share has nftables'
+// queue expression, which kube-network-policies needs unadapted. It asks
+// the first node's nf_tables with knp.ProbeScript, which changes nothing.
+func (c *Cluster) KernelHasNFTQueue(ctx context.Context) (bool, error) {
+	if len(c.nodes) == 0 {
+		return false, fmt.Errorf("kind cluster %s: no nodes", c.name)
+	}
+	n := c.nodes[0].node
+	var out bytes.Buffer
+	err := n.CommandContext(ctx, "nft", "-f", "-").SetStdin(strings.NewReader(knp.ProbeScript)).SetStdout(&out).SetStderr(&out).Run()
+	switch {
+	case err == nil:
+		return true, nil
+	case knp.QueueMissing(out.String()):
+		return false, nil
+	}
+	return false, fmt.Errorf("kind cluster %s: probe nftables' queue expression on %s: %w: %s", c.name, n, err, strings.TrimSpace(out.String()))
+}
+
+// DeployKubeNetworkPolicies creates the objects of the release's
+// install.yaml with img, waits, at most timeout, until its pods run on every
+// node, and then until each node has the enforcer's nftables table: its pods
+// are Ready even when programming failed, and then nothing is enforced.
+// With programmed false (a deliberate deployment of an unadapted build on a
+// kernel that cannot run it) a missing table is reported, not an error.
+func (c *Cluster) DeployKubeNetworkPolicies(ctx context.Context, img knp.Image, timeout time.Duration, programmed bool) error {
+	start := time.Now()
+	objs, err := knp.Objects(img.ModuleDir, img.Ref)
+	if err != nil {
+		return fmt.Errorf("kind cluster %s: deploy kube-network-policies: %w", c.name, err)
+	}
+	for _, obj := range objs {
+		if err := applyObject(ctx, c.client, obj); err != nil {
+			return fmt.Errorf("kind cluster %s: deploy kube-network-policies: %w", c.name, err)
+		}
+	}
+	ds := daemonSet{knp.Namespace, knp.Name, knp.PodSelector}
+	if err := waitDaemonSet(ctx, c.client, ds, len(c.nodes), timeout); err != nil {
+		return fmt.Errorf("kind cluster %s: %w", c.name, err)
+	}
+	missing, err := c.waitKNPTable(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("kind cluster %s: %w", c.name, err)
+	case len(missing) > 0 && programmed:
+		return fmt.Errorf("kind cluster %s: kube-network-policies %s runs but programmed no nftables table on %s within %s: it enforces nothing there (its log says why)", c.name, img.Ref, strings.Join(missing, ", "), knpProgramTimeout)
+	case len(missing) > 0:
+		fmt.Fprintf(c.opts.Log, "kind cluster %s: kube-network-policies %s runs but programmed nothing on %s: it enforces nothing (fail-open), as deployed on purpose\n", c.name, img.Ref, strings.Join(missing, ", "))
+		return nil
+	}
+	fmt.Fprintf(c.opts.Log, "kind cluster %s: kube-network-policies %s programmed on %d nodes (%s)\n", c.name, img.Ref, len(c.nodes), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// waitKNPTable waits until every node has the enforcer's table, and returns
+// the nodes that still lack it after knpProgramTimeout.
+func (c *Cluster) waitKNPTable(ctx context.Context) ([]string, error) {
+	var missing []string
+	err := wait.PollUntilContextTimeout(ctx, time.Second, knpProgramTimeout, true, func(ctx context.Context) (bool, error) {
+		missing = nil
+		for _, n := range c.nodes {
+			if err := n.node.CommandContext(ctx, "nft", "list", "table", "inet", knp.Table).SetStdout(&bytes.Buffer{}).Run(); err != nil {
+				missing = append(missing, n.node.String())
+			}
+		}
+		return len(missing) == 0, nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return missing, nil
+}
+
+// KubeNetworkPoliciesImage returns the image of the kube-network-policies
+// DaemonSet, or "" when the cluster has none.
+func (c *Cluster) KubeNetworkPoliciesImage(ctx context.Context) (string, error) {
+	return c.daemonSetImage(ctx, daemonSet{knp.Namespace, knp.Name, knp.PodSelector})
+}
