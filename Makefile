@@ -80,6 +80,13 @@ endif
 
 ## e2e-kind: netpolcheck end to end on kind (hack/e2e-kind.sh): a 3-node cluster with
 ## the reference enforcer, the whole library, certify, the Ginkgo suite, a cluster
-## without enforcer that must fail on exactly the blocked cells, then nothing left.
+## without enforcer that must fail on exactly the blocked cells, kube-network-policies
+## on it (unadapted: must be caught failing open; adapted: must pass), then nothing left.
 e2e-kind: kind-image build
 	NODE_IMAGE=$(NODE_IMAGE) hack/e2e-kind.sh $(BIN)
+
+## e2e-knp: certify kube-network-policies (built from its module) with the whole library and
+## the quick profile, by pod IP and through Services (hack/e2e-knp.sh; about 40 minutes, so not in CI).
+.PHONY: e2e-knp
+e2e-knp: kind-image build
+	NODE_IMAGE=$(NODE_IMAGE) hack/e2e-knp.sh $(BIN)

@@ -23,12 +23,26 @@ var (
 // their matrices are built only when a scenario is opened, which keeps large
 // runs fast; the first failing scenario is opened at load.
 func WriteHTML(w io.Writer, r *Results) error {
+	return writeHTML(w, r, nil)
+}
+
+// WriteComparisonHTML writes run b's page (see WriteHTML) opening with a
+// section that sets it beside another run: c, which Compare made with b
+// second.
+func WriteComparisonHTML(w io.Writer, b *Results, c *Comparison) error {
+	if c == nil {
+		return errors.New("write html report: no comparison")
+	}
+	return writeHTML(w, b, c)
+}
+
+func writeHTML(w io.Writer, r *Results, c *Comparison) error {
 	if r == nil {
 		return errors.New("write html report: no results")
 	}
 	// encoding/json escapes <, > and & as \u003c and so on, so no scenario
 	// name or policy can close the script element that carries the data.
-	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r), Dimensions: htmlDimensions(r), Timing: RunTiming(r)})
+	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r), Dimensions: htmlDimensions(r), Timing: RunTiming(r), Comparison: c})
 	if err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
@@ -73,6 +87,7 @@ type htmlData struct {
 	Features   []FeatureResult `json:"features,omitempty"`
 	Dimensions *DimensionTable `json:"dimensions,omitempty"`
 	Timing     *Timing         `json:"timing,omitempty"`
+	Comparison *Comparison     `json:"comparison,omitempty"`
 }
 
 func htmlFeatures(r *Results) []FeatureResult {

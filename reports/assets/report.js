@@ -72,12 +72,45 @@
         ["version", results.version], ["started", started], ["duration", secs(results.durationSeconds)]]),
       counts("scenarios", tally(scenarios)),
       counts("steps", tally(steps)),
+      comparisonSection(results.comparison),
       featureTable(results.features),
       dimensionTable(results.dimensions),
       timingSection(results.timing),
       el("p", { class: "legend" }, simulate
         ? "Matrices: . allowed, X blocked, U undefined, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
         : "Matrices: . allowed, X blocked, U undefined, E error, S skipped, ? no cell; comparison: . match, X mismatch (red). Click a cell for its explanation."));
+  }
+
+  // comparisonSection sets this run (b) beside another (a), showing only
+  // what differs; the Go reports compute the comparison.
+  function comparisonSection(c) {
+    if (!c) return null;
+    const side = (s) => [s.cluster && "cluster " + s.cluster, s.enforcer && "enforcer " + s.enforcer, s.target && "target " + s.target,
+      s.version && "version " + s.version].filter(Boolean).join(", ");
+    const status = (s) => s ? badge(s) : el("span", { class: "badge s-none" }, "not run");
+    const statusRows = (title, diffs) => diffs && diffs.length ? el("table", { class: "features" },
+      el("caption", null, title + " whose status differs"),
+      el("thead", null, el("tr", null, ["name", c.a.label, c.b.label].map((h) => el("th", null, h)))),
+      el("tbody", null, diffs.map((d) => el("tr", null, el("td", null, d.name), el("td", null, status(d.a)), el("td", null, status(d.b)))))) : null;
+    const seen = (s) => (s.observed || "-") + (s.blocked ? " (" + s.blocked + ")" : "") + ", " + s.verdict;
+    const cells = c.cells || [];
+    const asides = [c.loopbackDiffering && c.loopbackDiffering + " loopback cells observed differently (ignored, as upstream does)",
+      c.skippedInOne && c.skippedInOne + " cells skipped by one run only (not compared)"].filter(Boolean).join("; ");
+    return el("section", { id: "comparison" },
+      el("h2", null, "Compared with " + c.a.label),
+      el("dl", { class: "facts" }, [c.a, c.b].map((s) => [el("dt", null, s.label), el("dd", null, side(s))])),
+      el("p", { class: "counts" }, c.cellsCompared + " cells compared, " + c.cellsSame + " alike, " + cells.length + " differ" + (asides ? "; " + asides : "")),
+      statusRows("Scenarios", (c.scenarios || []).map((s) => ({ name: s.name, a: s.a, b: s.b }))),
+      cells.length ? el("table", { class: "features", id: "comparison-cells" },
+        el("caption", null, "Cells that differ"),
+        el("thead", null, el("tr", null, ["scenario / step", "cell", "expected", c.a.label, c.b.label].map((h) => el("th", null, h)))),
+        el("tbody", null, cells.map((d) => el("tr", null, el("td", null, d.scenario + " / " + d.step),
+          el("td", null, d.from + " -> " + d.to + " " + d.port + "/" + d.protocol), el("td", null, d.expected || "-"),
+          el("td", null, seen(d.a)), el("td", null, seen(d.b)))))) : null,
+      statusRows("Features", c.features),
+      statusRows("Dimension values", c.dimensions),
+      (c.scenarios || []).length || cells.length || (c.features || []).length || (c.dimensions || []).length ? null
+        : el("p", null, "The runs agree on every scenario, cell, feature and dimension value compared."));
   }
 
   // timingSection says where a run's time went, summed over scenarios, and

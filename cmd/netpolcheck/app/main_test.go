@@ -386,3 +386,28 @@ func TestSimulateClusterNetworkPolicyManifests(t *testing.T) {
 		t.Errorf("explain output:\n%s\nlacks %q", stdout, want)
 	}
 }
+
+func TestReportCompare(t *testing.T) {
+	egress, ingress := t.TempDir(), t.TempDir()
+	for dir, tag := range map[string]string{egress: "egress", ingress: "ingress"} {
+		if _, stderr, code := run(t, "simulate", "-q", "--tags", tag, "--report-dir", dir); code != ExitOK {
+			t.Fatalf("simulate --tags %s: exit %d: %s", tag, code, stderr)
+		}
+	}
+	a := filepath.Join(egress, "results.json")
+	stdout, stderr, code := run(t, "report", "compare", a, a)
+	if code != ExitOK || !strings.Contains(stdout, "the same: ") {
+		t.Errorf("a run against itself: exit %d, stdout %q, stderr %q; want 0 and the same", code, stdout, stderr)
+	}
+	html := filepath.Join(t.TempDir(), "compare.html")
+	stdout, _, code = run(t, "report", "compare", a, filepath.Join(ingress, "results.json"), "--html", html)
+	if code != ExitFailed || !strings.Contains(stdout, "scenarios whose status differs") || !strings.Contains(stdout, "not run") {
+		t.Errorf("different selections: exit %d, stdout %q; want 1 and the scenarios each ran alone", code, stdout)
+	}
+	if page, err := os.ReadFile(html); err != nil || !bytes.Contains(page, []byte(`"comparison":`)) {
+		t.Errorf("--html page: %v", err)
+	}
+	if _, stderr, code := run(t, "report", "compare", a, "no-such.json"); code != ExitBadInput || !strings.Contains(stderr, "no-such.json") {
+		t.Errorf("missing file: exit %d, %q; want 2 naming it", code, stderr)
+	}
+}

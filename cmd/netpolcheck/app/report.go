@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -38,5 +39,69 @@ func newReportCommand(s streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&f.out, "out", "", "directory to write results.json, junit.xml and report.html into")
 	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "show the grids of every step")
+	cmd.AddCommand(newReportCompareCommand(s))
 	return cmd
+}
+
+func newReportCompareCommand(s streams) *cobra.Command {
+	var html string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "compare A/results.json B/results.json [--html FILE] [--all]",
+		Short: "Set two runs side by side: the cells, scenarios, features and dimension values that differ",
+		Long: `compare sets two results side by side, for a CNI team comparing a pull request's
+run against main's, or one CNI against the reference enforcer. It prints what
+each run was, then only what differs: scenarios whose status differs, cells
+observed differently (or blocked differently: dropped or refused), and
+features and dimension values whose status differs. Loopback cells, which
+upstream ignores, and cells one run skipped are counted, not listed. With
+--html it also writes B's HTML report opening with the comparison. It exits
+0 when the runs agree and 1 when they differ.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var runs [2]*reports.Results
+			for i, path := range args {
+				r, err := reports.ReadResults(path)
+				if err != nil {
+					return &exitError{code: ExitBadInput, err: err}
+				}
+				runner.AddLegacyFeatures(r)
+				runs[i] = r
+			}
+			c := reports.Compare(runs[0], args[0], runs[1], args[1])
+			maxCells := 50
+			if all {
+				maxCells = 0
+			}
+			if err := reports.WriteComparison(s.Out, c, maxCells); err != nil {
+				return err
+			}
+			if html != "" {
+				if err := writeComparisonHTML(html, runs[1], c); err != nil {
+					return err
+				}
+				fmt.Fprintf(s.Err, "comparison written to %s\n", html)
+			}
+			if !c.Same() {
+				return failed
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&html, "html", "", "also write B's HTML report, opening with the comparison, to this file")
+	cmd.Flags().BoolVar(&all, "all", false, "list every differing cell, not the first 50")
+	return cmd
+}
+
+// writeComparisonHTML writes the comparison page to path.
+func writeComparisonHTML(path string, b *reports.Results, c *reports.Comparison) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return &exitError{code: ExitBadInput, err: fmt.Errorf("--html: %w", err)}
+	}
+	if err := reports.WriteComparisonHTML(f, b, c); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# make e2e-knp: certify kube-network-policies, the NetworkPolicy enforcer
+# Kubernetes' own CI uses, with the whole library on a kind cluster
+# (docs/kind.md, "Another enforcer"). More than CI's time allows here (make
+# e2e-kind certifies a part of it); its results are recorded in
+# docs/certify.md.
+#
+#   hack/e2e-knp.sh BINDIR
+#
+#   1. kind up --cni kube-network-policies (adapted where the kernel lacks
+#      nftables' queue expression)
+#   2. certify by pod IP: the whole library plus the quick generated profile
+#   3. certify through Services: the whole library
+#   4. kind down
+# Both certify runs must pass. Reports go to E2E_OUT (out/e2e-knp).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=$(realpath "${1:?usage: hack/e2e-knp.sh BINDIR}")
+out=${E2E_OUT:-out/e2e-knp}
+name=${E2E_CLUSTER:-npc-knp}
+npc="$bin/netpolcheck"
+node_image=()
+[ -n "${NODE_IMAGE:-}" ] && node_image=(--node-image "$NODE_IMAGE")
+
+step() { echo "=== e2e-knp: $* ($(date +%T))" >&2; }
+fail() { echo "e2e-knp: FAIL: $*" >&2; exit 1; }
+cleanup() {
+	local code=$?
+	if [ "${E2E_KEEP:-}" = 1 ] && [ $code -ne 0 ]; then
+		echo "e2e-knp: E2E_KEEP=1: cluster $name kept" >&2
+		return
+	fi
+	timeout 5m "$npc" kind down --name "$name" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+rm -rf "$out"
+mkdir -p "$out"
+timeout 5m "$npc" kind down --name "$name" >/dev/null
+
+step "1. cluster $name with kube-network-policies"
+kubeconfig=$(timeout 20m "$npc" kind up --name "$name" --nodes 3 --cni kube-network-policies --retain "${node_image[@]}" 2>"$out/up.log") ||
+	fail "kind up exited $? (log in $out/up.log)"
+grep -E "adaptation|programmed" "$out/up.log" >&2 || true
+probe=$(timeout 5m "$npc" kind load --name "$name" --images probe)
+
+step "2. certify by pod IP: the library and the quick profile"
+timeout 90m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile quick \
+	--report-dir "$out/pod" >"$out/pod.txt" || fail "certify by pod IP exited $? (grids in $out/pod.txt)"
+
+step "3. certify through Services: the library"
+timeout 60m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --target service \
+	--report-dir "$out/service" >"$out/service.txt" || fail "certify through Services exited $? (grids in $out/service.txt)"
+
+step "4. kind down $name"
+timeout 5m "$npc" kind down --name "$name"
+step "PASS: reports in $out (pod, service)"

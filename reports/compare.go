@@ -1,0 +1,238 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Comparison sets two runs side by side: for a CNI team, a pull request's
+// run against main's, or one CNI against the reference enforcer. It holds
+// only what differs; two runs that agree compare to an empty Comparison
+// (Same). Cells are matched by scenario, step (its position and name),
+// source, destination, port and protocol, so that two runs of one library
+// line up whatever cluster made them.
+type Comparison struct {
+	A RunSide `json:"a"`
+	B RunSide `json:"b"`
+	// Scenarios are the scenarios whose status differs, or that ran in one only.
+	Scenarios []ScenarioDiff `json:"scenarios,omitempty"`
+	// Cells are the cells whose observation (or how it was blocked) or
+	// verdict differs, loopback cells aside.
+	Cells []CellDiff `json:"cells,omitempty"`
+	// CellsCompared counts the cells both runs have; CellsSame those that agree.
+	CellsCompared int `json:"cellsCompared"`
+	CellsSame     int `json:"cellsSame"`
+	// LoopbackDiffering counts loopback cells observed differently: traffic
+	// from a pod to itself never meets an enforcer, and upstream ignores it.
+	LoopbackDiffering int `json:"loopbackDiffering,omitempty"`
+	// SkippedInOne counts cells one run skipped and the other did not (a
+	// cluster without external hosts, without SCTP): not differences of
+	// enforcement, but not compared either.
+	SkippedInOne int `json:"skippedInOne,omitempty"`
+	// Features and Dimensions are the features and the dimension values
+	// ("name=value") whose status differs.
+	Features   []StatusDiff `json:"features,omitempty"`
+	Dimensions []StatusDiff `json:"dimensions,omitempty"`
+}
+
+// RunSide says what one compared run was.
+type RunSide struct {
+	Label    string  `json:"label"`
+	Cluster  string  `json:"cluster,omitempty"`
+	Enforcer string  `json:"enforcer,omitempty"`
+	Target   string  `json:"target,omitempty"`
+	Version  string  `json:"version,omitempty"`
+	Duration Seconds `json:"durationSeconds"`
+	// Scenarios counts its scenarios by status.
+	Scenarios Tally `json:"scenarios"`
+}
+
+// ScenarioDiff is a scenario whose status differs; a status is empty on
+// the side that did not run it.
+type ScenarioDiff struct {
+	Name string `json:"name"`
+	A    Status `json:"a,omitempty"`
+	B    Status `json:"b,omitempty"`
+}
+
+// CellDiff is one cell the runs disagree on.
+type CellDiff struct {
+	Scenario string `json:"scenario"`
+	Step     string `json:"step"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Port     int32  `json:"port"`
+	Protocol string `json:"protocol"`
+	Expected string `json:"expected,omitempty"`
+	A        Seen   `json:"a"`
+	B        Seen   `json:"b"`
+}
+
+// Seen is one run's account of a cell.
+type Seen struct {
+	Observed string `json:"observed,omitempty"`
+	Blocked  string `json:"blocked,omitempty"`
+	Verdict  string `json:"verdict"`
+}
+
+// String is the observation as reports word it: "blocked (refused)".
+func (s Seen) String() string {
+	o := cmp.Or(s.Observed, "-")
+	if s.Blocked != "" {
+		o += " (" + s.Blocked + ")"
+	}
+	return o + ", " + s.Verdict
+}
+
+// StatusDiff is a feature or dimension value whose status differs.
+type StatusDiff struct {
+	Name string `json:"name"`
+	A    Status `json:"a,omitempty"`
+	B    Status `json:"b,omitempty"`
+}
+
+// Same says the runs agree on everything compared.
+func (c *Comparison) Same() bool {
+	return len(c.Scenarios) == 0 && len(c.Cells) == 0 && len(c.Features) == 0 && len(c.Dimensions) == 0
+}
+
+// Compare sets run a (labelled la) beside run b (lb).
+func Compare(a *Results, la string, b *Results, lb string) *Comparison {
+	c := &Comparison{A: sideOf(a, la), B: sideOf(b, lb)}
+	c.compareScenarios(a, b)
+	c.compareCells(a, b)
+	c.Features = diffStatuses(featureStatuses(a), featureStatuses(b))
+	c.Dimensions = diffStatuses(dimensionStatuses(a), dimensionStatuses(b))
+	return c
+}
+
+func sideOf(r *Results, label string) RunSide {
+	return RunSide{Label: label, Cluster: r.Cluster, Enforcer: r.Enforcer, Target: r.Target, Version: r.Version,
+		Duration: r.Duration, Scenarios: r.Summarize().Scenarios}
+}
+
+func (c *Comparison) compareScenarios(a, b *Results) {
+	statuses := map[string]*ScenarioDiff{}
+	var order []string
+	note := func(r *Results, set func(*ScenarioDiff, Status)) {
+		for _, s := range r.Scenarios {
+			d, ok := statuses[s.Name]
+			if !ok {
+				d = &ScenarioDiff{Name: s.Name}
+				statuses[s.Name] = d
+				order = append(order, s.Name)
+			}
+			set(d, s.Status)
+		}
+	}
+	note(a, func(d *ScenarioDiff, s Status) { d.A = s })
+	note(b, func(d *ScenarioDiff, s Status) { d.B = s })
+	for _, name := range order {
+		if d := statuses[name]; d.A != d.B {
+			c.Scenarios = append(c.Scenarios, *d)
+		}
+	}
+}
+
+// cellID names a cell across runs.
+type cellID struct {
+	scenario, step, from, to string
+	port                     int32
+	protocol                 string
+}
+
+// cellIndex indexes a run's cells; order keeps the run's own order.
+func cellIndex(r *Results) (map[cellID]Cell, []cellID) {
+	cells := map[cellID]Cell{}
+	var order []cellID
+	for _, s := range r.Scenarios {
+		for i, st := range s.Steps {
+			step := fmt.Sprintf("%d %s", i+1, st.Name)
+			for _, cell := range st.Cells {
+				id := cellID{s.Name, step, cell.From, cell.To, cell.Port, cell.Protocol}
+				if _, dup := cells[id]; !dup {
+					order = append(order, id)
+				}
+				cells[id] = cell
+			}
+		}
+	}
+	return cells, order
+}
+
+func (c *Comparison) compareCells(a, b *Results) {
+	bCells, _ := cellIndex(b)
+	aCells, order := cellIndex(a)
+	for _, id := range order {
+		x := aCells[id]
+		y, ok := bCells[id]
+		if !ok {
+			continue
+		}
+		c.CellsCompared++
+		sx, sy := seen(x), seen(y)
+		switch {
+		case sx == sy:
+			c.CellsSame++
+		case x.Verdict == string(Skipped) || y.Verdict == string(Skipped):
+			c.SkippedInOne++
+		case x.Loopback || y.Loopback:
+			c.LoopbackDiffering++
+		default:
+			c.Cells = append(c.Cells, CellDiff{Scenario: id.scenario, Step: id.step, From: id.from, To: id.to,
+				Port: id.port, Protocol: id.protocol, Expected: cmp.Or(x.Expected, y.Expected), A: sx, B: sy})
+		}
+	}
+}
+
+func seen(c Cell) Seen { return Seen{Observed: c.Observed, Blocked: c.Blocked, Verdict: c.Verdict} }
+
+// namedStatus is one feature's or dimension value's status, in report order.
+type namedStatus struct {
+	name   string
+	status Status
+}
+
+func featureStatuses(r *Results) []namedStatus {
+	var out []namedStatus
+	for _, f := range Features(r) {
+		out = append(out, namedStatus{f.Name, f.Status})
+	}
+	return out
+}
+
+func dimensionStatuses(r *Results) []namedStatus {
+	var out []namedStatus
+	if t := Dimensions(r); t != nil {
+		for _, d := range t.Dimensions {
+			for _, v := range d.Values {
+				out = append(out, namedStatus{d.Name + "=" + v.Value, v.Status})
+			}
+		}
+	}
+	return out
+}
+
+// diffStatuses lists the names whose status differs, a's order first; a
+// name one side lacks has an empty status there.
+func diffStatuses(a, b []namedStatus) []StatusDiff {
+	bs := map[string]Status{}
+	for _, s := range b {
+		bs[s.name] = s.status
+	}
+	var out []StatusDiff
+	seenNames := map[string]bool{}
+	for _, s := range a {
+		seenNames[s.name] = true
+		if bs[s.name] != s.status {
+			out = append(out, StatusDiff{Name: s.name, A: s.status, B: bs[s.name]})
+		}
+	}
+	for _, s := range b {
+		if !seenNames[s.name] {
+			out = append(out, StatusDiff{Name: s.name, B: s.status})
+		}
+	}
+	return slices.Clip(out)
+}

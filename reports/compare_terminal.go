@@ -1,0 +1,104 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteComparison prints a Comparison for a terminal: what each run was,
+// then only what differs, at most maxCells cells (0: every one).
+func WriteComparison(w io.Writer, c *Comparison, maxCells int) error {
+	tw := &printer{w: w}
+	for _, s := range []RunSide{c.A, c.B} {
+		tw.printf("%s: %s\n", s.Label, describeSide(s))
+	}
+	if c.Same() {
+		tw.printf("the same: %d cells compared, every one alike; no scenario, feature or dimension value differs", c.CellsCompared)
+		tw.printf("%s\n", comparisonAsides(c))
+		return tw.err
+	}
+	if len(c.Scenarios) > 0 {
+		tw.printf("\nscenarios whose status differs (%d):\n", len(c.Scenarios))
+		for _, d := range c.Scenarios {
+			tw.printf("  %-50s %s | %s\n", d.Name, statusOrNotRun(d.A), statusOrNotRun(d.B))
+		}
+	}
+	tw.printf("\ncells: %d compared, %d alike, %d differ%s\n", c.CellsCompared, c.CellsSame, len(c.Cells), comparisonAsides(c))
+	shown := c.Cells
+	if maxCells > 0 && len(shown) > maxCells {
+		shown = shown[:maxCells]
+	}
+	for _, d := range shown {
+		tw.printf("  %s / %s: %s -> %s %d/%s expected %s: %s | %s\n", d.Scenario, d.Step, d.From, d.To, d.Port, d.Protocol,
+			orDash(d.Expected), d.A, d.B)
+	}
+	if len(shown) < len(c.Cells) {
+		tw.printf("  ... and %d more (--all shows every one)\n", len(c.Cells)-len(shown))
+	}
+	for _, group := range []struct {
+		what  string
+		diffs []StatusDiff
+	}{{"features", c.Features}, {"dimension values", c.Dimensions}} {
+		if len(group.diffs) == 0 {
+			continue
+		}
+		tw.printf("\n%s whose status differs (%d):\n", group.what, len(group.diffs))
+		for _, d := range group.diffs {
+			tw.printf("  %-50s %s | %s\n", d.Name, statusOrNotRun(d.A), statusOrNotRun(d.B))
+		}
+	}
+	return tw.err
+}
+
+// describeSide is one run in a line.
+func describeSide(s RunSide) string {
+	var parts []string
+	for _, kv := range [][2]string{{"cluster", s.Cluster}, {"enforcer", s.Enforcer}, {"target", s.Target}, {"version", s.Version}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+" "+kv[1])
+		}
+	}
+	t := s.Scenarios
+	parts = append(parts, fmt.Sprintf("%d scenarios: %d passed, %d failed, %d errored, %d skipped, in %.0fs",
+		t.Total(), t.Passed, t.Failed, t.Errored, t.Skipped, float64(s.Duration)))
+	return strings.Join(parts, ", ")
+}
+
+// comparisonAsides are the cells compared but not counted as differences.
+func comparisonAsides(c *Comparison) string {
+	var s string
+	if c.LoopbackDiffering > 0 {
+		s += fmt.Sprintf("; %d loopback cells observed differently (ignored, as upstream does)", c.LoopbackDiffering)
+	}
+	if c.SkippedInOne > 0 {
+		s += fmt.Sprintf("; %d cells skipped by one run only (not compared)", c.SkippedInOne)
+	}
+	return s
+}
+
+func statusOrNotRun(s Status) string {
+	if s == "" {
+		return "not run"
+	}
+	return string(s)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// printer writes formatted text, keeping the first error.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
