@@ -34,6 +34,18 @@ type Comparison struct {
 	// ("name=value") whose status differs.
 	Features   []StatusDiff `json:"features,omitempty"`
 	Dimensions []StatusDiff `json:"dimensions,omitempty"`
+	// Behaviour are the observations (see Behaviour) whose values differ;
+	// measured figures are listed but do not make the runs differ.
+	Behaviour []BehaviourDiff `json:"behaviour,omitempty"`
+}
+
+// BehaviourDiff is one observation in both runs; a value is empty where
+// the run did not observe it.
+type BehaviourDiff struct {
+	Name     string `json:"name"`
+	A        string `json:"a,omitempty"`
+	B        string `json:"b,omitempty"`
+	Measured bool   `json:"measured,omitempty"`
 }
 
 // RunSide says what one compared run was.
@@ -94,7 +106,8 @@ type StatusDiff struct {
 
 // Same says the runs agree on everything compared.
 func (c *Comparison) Same() bool {
-	return len(c.Scenarios) == 0 && len(c.Cells) == 0 && len(c.Features) == 0 && len(c.Dimensions) == 0
+	return len(c.Scenarios) == 0 && len(c.Cells) == 0 && len(c.Features) == 0 && len(c.Dimensions) == 0 &&
+		!slices.ContainsFunc(c.Behaviour, func(d BehaviourDiff) bool { return !d.Measured })
 }
 
 // Compare sets run a (labelled la) beside run b (lb).
@@ -104,7 +117,28 @@ func Compare(a *Results, la string, b *Results, lb string) *Comparison {
 	c.compareCells(a, b)
 	c.Features = diffStatuses(featureStatuses(a), featureStatuses(b))
 	c.Dimensions = diffStatuses(dimensionStatuses(a), dimensionStatuses(b))
+	c.Behaviour = diffBehaviour(Behaviour(a), Behaviour(b))
 	return c
+}
+
+// diffBehaviour pairs the runs' observations by name and keeps those whose
+// values differ, and every measured one (figures are always worth seeing
+// side by side).
+func diffBehaviour(a, b []Observation) []BehaviourDiff {
+	var out []BehaviourDiff
+	index := map[string]int{}
+	for _, o := range a {
+		index[o.Name] = len(out)
+		out = append(out, BehaviourDiff{Name: o.Name, A: o.Value, Measured: o.Measured})
+	}
+	for _, o := range b {
+		if i, ok := index[o.Name]; ok {
+			out[i].B = o.Value
+			continue
+		}
+		out = append(out, BehaviourDiff{Name: o.Name, B: o.Value, Measured: o.Measured})
+	}
+	return slices.DeleteFunc(out, func(d BehaviourDiff) bool { return d.A == d.B && !d.Measured })
 }
 
 func sideOf(r *Results, label string) RunSide {

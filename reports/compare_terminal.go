@@ -14,8 +14,9 @@ func WriteComparison(w io.Writer, c *Comparison, maxCells int) error {
 		tw.printf("%s: %s\n", s.Label, describeSide(s))
 	}
 	if c.Same() {
-		tw.printf("the same: %d cells compared, every one alike; no scenario, feature or dimension value differs", c.CellsCompared)
+		tw.printf("the same: %d cells compared, every one alike; no scenario, feature, dimension value or behaviour differs", c.CellsCompared)
 		tw.printf("%s\n", comparisonAsides(c))
+		writeBehaviourDiffs(tw, c)
 		return tw.err
 	}
 	if len(c.Scenarios) > 0 {
@@ -48,7 +49,31 @@ func WriteComparison(w io.Writer, c *Comparison, maxCells int) error {
 			tw.printf("  %-50s %s | %s\n", d.Name, statusOrNotRun(d.A), statusOrNotRun(d.B))
 		}
 	}
+	writeBehaviourDiffs(tw, c)
 	return tw.err
+}
+
+// writeBehaviourDiffs lists the observations that differ, and the measured
+// ones side by side.
+func writeBehaviourDiffs(tw *printer, c *Comparison) {
+	if len(c.Behaviour) == 0 {
+		return
+	}
+	tw.printf("\nbehaviour (observed, not judged):\n")
+	for _, d := range c.Behaviour {
+		name := d.Name
+		if d.Measured {
+			name += " (measured)"
+		}
+		tw.printf("  %-40s %s | %s\n", name, orNotObserved(d.A), orNotObserved(d.B))
+	}
+}
+
+func orNotObserved(s string) string {
+	if s == "" {
+		return "not observed"
+	}
+	return s
 }
 
 // describeSide is one run in a line.

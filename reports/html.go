@@ -42,7 +42,7 @@ func writeHTML(w io.Writer, r *Results, c *Comparison) error {
 	}
 	// encoding/json escapes <, > and & as \u003c and so on, so no scenario
 	// name or policy can close the script element that carries the data.
-	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r), Dimensions: htmlDimensions(r), Timing: RunTiming(r), Comparison: c})
+	data, err := json.Marshal(htmlData{Results: r, Features: htmlFeatures(r), Dimensions: htmlDimensions(r), Timing: RunTiming(r), Behaviour: Behaviour(r), Comparison: c})
 	if err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
@@ -87,6 +87,7 @@ type htmlData struct {
 	Features   []FeatureResult `json:"features,omitempty"`
 	Dimensions *DimensionTable `json:"dimensions,omitempty"`
 	Timing     *Timing         `json:"timing,omitempty"`
+	Behaviour  []Observation   `json:"behaviour,omitempty"`
 	Comparison *Comparison     `json:"comparison,omitempty"`
 }
 

@@ -56,6 +56,9 @@ func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 			t.line("", "")
 			t.line("", "%s", line)
 		}
+		if obs := Behaviour(r); len(obs) > 0 {
+			t.behaviour(obs)
+		}
 		if tm := RunTiming(r); tm != nil {
 			t.timing(tm)
 		}
@@ -196,5 +199,15 @@ func (t *terminalReport) timing(tm *Timing) {
 		t.line("  ", "%s/%s: %s (apply %s, sync %s, probing %s in %s, between rounds %s)",
 			s.Scenario, s.Step, seconds(s.Seconds), seconds(p.Apply), seconds(p.Sync), seconds(p.Probe()),
 			plural(len(p.Rounds), "round", "rounds"), seconds(p.Backoff))
+	}
+}
+
+// behaviour lists what the run observed of the behaviours the API leaves
+// to each implementation: observations, not verdicts.
+func (t *terminalReport) behaviour(obs []Observation) {
+	t.line("", "")
+	t.line("", "Behaviour (left to each implementation; observed, not judged):")
+	for _, o := range obs {
+		t.line("  ", "%-28s %-30s %s", o.Name, o.Value, o.Detail)
 	}
 }

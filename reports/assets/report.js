@@ -75,6 +75,7 @@
       comparisonSection(results.comparison),
       featureTable(results.features),
       dimensionTable(results.dimensions),
+      behaviourTable(results.behaviour),
       timingSection(results.timing),
       el("p", { class: "legend" }, simulate
         ? "Matrices: . allowed, X blocked, U undefined, ? no cell; red: the hand-written expectation disagrees. Click a cell for its explanation."
@@ -109,8 +110,23 @@
           el("td", null, seen(d.a)), el("td", null, seen(d.b)))))) : null,
       statusRows("Features", c.features),
       statusRows("Dimension values", c.dimensions),
-      (c.scenarios || []).length || cells.length || (c.features || []).length || (c.dimensions || []).length ? null
+      (c.behaviour || []).length ? el("table", { class: "features", id: "comparison-behaviour" },
+        el("caption", null, "Behaviour that differs"),
+        el("thead", null, el("tr", null, ["behaviour", c.a.label, c.b.label].map((h) => el("th", null, h)))),
+        el("tbody", null, c.behaviour.map((d) => el("tr", null, el("td", null, d.name + (d.measured ? " (measured)" : "")),
+          el("td", null, d.a || "not observed"), el("td", null, d.b || "not observed"))))) : null,
+      (c.scenarios || []).length || cells.length || (c.features || []).length || (c.dimensions || []).length || (c.behaviour || []).some((d) => !d.measured) ? null
         : el("p", null, "The runs agree on every scenario, cell, feature and dimension value compared."));
+  }
+
+  // behaviourTable lists what the run observed of the behaviours the API
+  // leaves to each implementation; the Go reports compute it.
+  function behaviourTable(obs) {
+    if (!obs || !obs.length) return null;
+    return el("table", { class: "features", id: "behaviour" },
+      el("caption", null, "Behaviour left to each implementation: observed, not judged"),
+      el("thead", null, el("tr", null, ["behaviour", "observed", "from"].map((h) => el("th", null, h)))),
+      el("tbody", null, obs.map((o) => el("tr", null, el("td", null, o.name), el("td", null, o.value), el("td", null, o.detail)))));
   }
 
   // timingSection says where a run's time went, summed over scenarios, and
