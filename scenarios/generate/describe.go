@@ -46,8 +46,8 @@ func peerPhrase(c combo) string {
 		NamespaceRelabel: "namespaces labelled " + relabelKey + "=" + relabelValue + " (none yet)",
 	}[c.namespace]
 	block := map[string]string{
-		NamespaceSame:  "the /24 of namespace x",
-		NamespaceOther: "the /24 of namespace y",
+		NamespaceSame:  "the /24 of x/a",
+		NamespaceOther: "the /24 of y/a",
 		NamespaceAll:   "the /16 of the pod range (ext-in included)",
 	}[c.namespace]
 	except := map[string]string{
@@ -67,6 +67,10 @@ func peerPhrase(c combo) string {
 	case PeerIPBlock:
 		return "only addresses in " + block
 	case PeerIPBlockExcept:
+		// The block is taken around the excepted pod (exceptBlockCIDR).
+		if c.namespace == NamespaceSame || c.namespace == NamespaceOther {
+			block = "the /24 of " + except
+		}
 		return "only addresses in " + block + " but not " + except
 	}
 	return "everyone"

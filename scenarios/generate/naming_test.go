@@ -110,7 +110,7 @@ func TestDescription(t *testing.T) {
 		},
 		{
 			combo{DirectionEgress, TargetAll, PeerIPBlock, NamespaceOther, PortNumeric, ProtocolTCP, StepDelete},
-			"Egress from every pod of x admits only addresses in the /24 of namespace y on 80/TCP. Then the policy is deleted.",
+			"Egress from every pod of x admits only addresses in the /24 of y/a on 80/TCP. Then the policy is deleted.",
 		},
 		{
 			combo{DirectionIngress, TargetAll, PeerEmpty, NamespaceAll, PortEndPort, ProtocolUDP, StepUpdate},

@@ -99,7 +99,7 @@ func peers(c combo) []networkingv1.NetworkPolicyPeer {
 		return []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: blockCIDR(c.namespace)}}}
 	case PeerIPBlockExcept:
 		return []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{
-			CIDR: blockCIDR(c.namespace), Except: []string{blockExcept(c.namespace)},
+			CIDR: exceptBlockCIDR(c.namespace), Except: []string{blockExcept(c.namespace)},
 		}}}
 	}
 	return nil
@@ -131,6 +131,20 @@ func blockCIDR(namespace string) string {
 		return `{{ cidr "y/a" 24 }}`
 	}
 	return `{{ cidr "x/a" 16 }}`
+}
+
+// exceptBlockCIDR is the block an except carves from. The API server wants
+// the except strictly inside it, and on a real cluster two pods of one
+// namespace may sit in different nodes' /24s (kind gives each node one), so
+// a namespace's block is taken around the very pod the except names.
+func exceptBlockCIDR(namespace string) string {
+	switch namespace {
+	case NamespaceSame:
+		return `{{ cidr "x/b" 24 }}`
+	case NamespaceOther:
+		return `{{ cidr "y/b" 24 }}`
+	}
+	return blockCIDR(namespace)
 }
 
 // blockExcept carves one pod (b of the block's namespace) out of a namespace

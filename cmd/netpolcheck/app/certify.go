@@ -74,7 +74,7 @@ See docs/certify.md.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			backend, err := f.kube.backend(ctx, f.concurrency)
+			backend, err := f.kube.backend(ctx, f.concurrency, s.Err)
 			if err != nil {
 				return err
 			}

@@ -158,7 +158,7 @@ func (f *runFlags) kubeBackend(ctx context.Context) (clusters.Backend, string, e
 	if f.kube.flags.Changed("enforcer") {
 		return nil, "", badInput("--enforcer applies to the local and kind clusters; a kube cluster enforces with its own CNI")
 	}
-	b, err := f.kube.backend(ctx, f.concurrency)
+	b, err := f.kube.backend(ctx, f.concurrency, f.log)
 	if err != nil {
 		return nil, "", err
 	}
