@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/netpolcheck/netpolcheck/clusters/kind/knp"
@@ -46,6 +48,9 @@ func (c *Cluster) DeployKubeNetworkPolicies(ctx context.Context, img knp.Image, 
 	start := time.Now()
 	objs, err := knp.Objects(img.ModuleDir, img.Ref)
 	if err != nil {
+		return fmt.Errorf("kind cluster %s: deploy kube-network-policies: %w", c.name, err)
+	}
+	if err := c.removeOtherKNP(ctx, img.Ref, timeout); err != nil {
 		return fmt.Errorf("kind cluster %s: deploy kube-network-policies: %w", c.name, err)
 	}
 	for _, obj := range objs {
@@ -94,4 +99,37 @@ func (c *Cluster) waitKNPTable(ctx context.Context) ([]string, error) {
 // DaemonSet, or "" when the cluster has none.
 func (c *Cluster) KubeNetworkPoliciesImage(ctx context.Context) (string, error) {
 	return c.daemonSetImage(ctx, daemonSet{knp.Namespace, knp.Name, knp.PodSelector})
+}
+
+// removeOtherKNP takes down a kube-network-policies of another image
+// before ref replaces it. Its pods exit on SIGTERM without removing their
+// table, and a build that cannot program the kernel (the unadapted one here)
+// would leave the old table queueing to its own queue: the cluster would
+// enforce with the old rules and certify would judge the wrong build. So
+// the DaemonSet goes, its pods are waited out, and the table is deleted on
+// every node.
+func (c *Cluster) removeOtherKNP(ctx context.Context, ref string, timeout time.Duration) error {
+	running, err := c.KubeNetworkPoliciesImage(ctx)
+	if err != nil || running == "" || running == ref {
+		return err
+	}
+	fmt.Fprintf(c.opts.Log, "kind cluster %s: removing kube-network-policies %s and its nftables table before %s\n", c.name, running, ref)
+	if err := c.client.AppsV1().DaemonSets(knp.Namespace).Delete(ctx, knp.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete DaemonSet %s: %w", knp.Name, err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
+		pods, err := c.client.CoreV1().Pods(knp.Namespace).List(ctx, metav1.ListOptions{LabelSelector: knp.PodSelector})
+		return err == nil && len(pods.Items) == 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("wait for the pods of kube-network-policies %s to go: %w", running, err)
+	}
+	for _, n := range c.nodes {
+		var out bytes.Buffer
+		err := n.node.CommandContext(ctx, "nft", "delete", "table", "inet", knp.Table).SetStderr(&out).Run()
+		if err != nil && !strings.Contains(out.String(), "No such file or directory") { // no table there
+			return fmt.Errorf("delete nftables table %s on %s: %w: %s", knp.Table, n.node, err, strings.TrimSpace(out.String()))
+		}
+	}
+	return nil
 }

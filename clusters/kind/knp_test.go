@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,44 @@ func TestDeployKubeNetworkPoliciesChecksEveryNodeIsProgrammed(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "programmed nothing on npc-node1: it enforces nothing (fail-open)") {
 		t.Errorf("log %q does not say the cluster fails open", log.String())
+	}
+}
+
+func TestDeployKubeNetworkPoliciesRemovesAnotherBuildFirst(t *testing.T) {
+	ctx := context.Background()
+	release := knpRelease(t)
+	plain := knp.Image{Ref: knp.ImageRef(false), ModuleDir: release}
+	adapted := knp.Image{Ref: knp.ImageRef(true), ModuleDir: release, Adapted: true}
+	deleteTable := "nft delete table inet " + knp.Table
+
+	client := fake.NewClientset()
+	rolledOut(client, 2)
+	c := fakeCluster(client, 2, allCaps)
+	if err := c.DeployKubeNetworkPolicies(ctx, plain, time.Second, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeployKubeNetworkPolicies(ctx, plain, time.Second, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range c.nodes {
+		if slices.Contains(n.node.(*fakeNode).commands(), deleteTable) {
+			t.Errorf("%s: the table was deleted for a redeployment of the same build", n.node)
+		}
+	}
+	c.nodes[1].node.(*fakeNode).fail[deleteTable] = "Error: Could not process rule: No such file or directory"
+	if err := c.DeployKubeNetworkPolicies(ctx, adapted, time.Second, true); err != nil {
+		t.Fatalf("replacing the plain build: %v", err)
+	}
+	if !slices.Contains(c.nodes[0].node.(*fakeNode).commands(), deleteTable) {
+		t.Error("the plain build's table was left on the first node")
+	}
+	deletes := 0
+	for _, a := range client.Actions() {
+		if a.GetVerb() == "delete" && a.GetResource().Resource == "daemonsets" {
+			deletes++
+		}
+	}
+	if got, err := c.KubeNetworkPoliciesImage(ctx); deletes != 1 || err != nil || got != adapted.Ref {
+		t.Errorf("%d DaemonSet deletes, image %q (%v); want 1 and %s", deletes, got, err, adapted.Ref)
 	}
 }
