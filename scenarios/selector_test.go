@@ -12,11 +12,7 @@ func TestSelect(t *testing.T) {
 		{Name: "ipblock-except", Tags: []string{"egress", "ipblock"}},
 		{Name: "sctp-ports", Tags: []string{"sctp"}},
 	}
-	tests := []struct {
-		name string
-		sel  Selector
-		want []string
-	}{
+	tests := []selection{
 		{"everything", Selector{}, []string{"deny-all-ingress", "deny-all-egress", "ipblock-except", "sctp-ports"}},
 		{"focus", Selector{Focus: []string{"^deny", "sctp"}}, []string{"deny-all-ingress", "deny-all-egress", "sctp-ports"}},
 		{"skip", Selector{Skip: []string{"egress$"}}, []string{"deny-all-ingress", "ipblock-except", "sctp-ports"}},
@@ -30,19 +26,7 @@ func TestSelect(t *testing.T) {
 		{"a group no scenario completes", Selector{Tags: []string{"ingress+ipblock"}}, []string{}},
 		{"exclude a group", Selector{ExcludeTags: []string{"egress+basic"}}, []string{"deny-all-ingress", "ipblock-except", "sctp-ports"}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			out, err := tc.sel.Select(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := []string{}
-			for _, s := range out {
-				got = append(got, s.Name)
-			}
-			equalJSON(t, "selected", got, tc.want)
-		})
-	}
+	checkSelections(t, in, tests)
 }
 
 func TestSelectBadExpression(t *testing.T) {
@@ -82,17 +66,25 @@ func TestSelectByOrigin(t *testing.T) {
 		{Name: "pitfall-dns", Source: SourcePitfall, Seed: "dns.md", Tags: []string{"egress"}},
 		{Name: "no-origin", Tags: []string{"egress"}},
 	}
-	tests := []struct {
-		name string
-		sel  Selector
-		want []string
-	}{
+	tests := []selection{
 		{"a source", Selector{Tags: []string{"source=upstream-e2e"}}, []string{"upstream-deny"}},
 		{"a seed file as source", Selector{Tags: []string{"source=000-basics.md"}}, []string{"deny-all-ingress"}},
 		{"a pitfall's seed and a tag", Selector{Tags: []string{"seed=dns.md+egress"}}, []string{"pitfall-dns"}},
 		{"exclude sources", Selector{ExcludeTags: []string{"source=pitfall", "source=upstream-e2e"}}, []string{"deny-all-ingress", "no-origin"}},
 		{"no such source", Selector{Tags: []string{"source=nowhere"}}, []string{}},
 	}
+	checkSelections(t, in, tests)
+}
+
+// selection is one Select call and the names it must keep, in order.
+type selection struct {
+	name string
+	sel  Selector
+	want []string
+}
+
+func checkSelections(t *testing.T, in []*Scenario, tests []selection) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := tc.sel.Select(in)
