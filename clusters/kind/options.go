@@ -47,6 +47,8 @@ type Options struct {
 	ProbeImage string
 	// Log receives progress lines.
 	Log io.Writer
+	// BinariesCache is the node image cache, where Env finds the kind binary.
+	BinariesCache string
 }
 
 // Option changes one setting of a Provider.
@@ -81,6 +83,9 @@ func WithReadyTimeout(d time.Duration) Option { return func(o *Options) { o.Read
 // WithProbeImage makes external hosts run the given probe image.
 func WithProbeImage(ref string) Option { return func(o *Options) { o.ProbeImage = ref } }
 
+// WithBinariesCache names the node image cache Env looks for the kind binary in.
+func WithBinariesCache(dir string) Option { return func(o *Options) { o.BinariesCache = dir } }
+
 // WithLog sends progress lines to w.
 func WithLog(w io.Writer) Option { return func(o *Options) { o.Log = w } }
 
@@ -96,6 +101,7 @@ func newOptions(opts ...Option) Options {
 		ReadyTimeout:  DefaultReadyTimeout,
 		ProbeImage:    DefaultProbeImage,
 		Log:           io.Discard,
+		BinariesCache: nodeimage.DefaultCacheDir,
 	}
 	for _, opt := range opts {
 		opt(&o)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -30,7 +32,7 @@ The images are built from the source tree around the working directory, or
 wrapped from the static binaries of --images-from. See docs/kind.md.`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newKindUpCommand(s), newKindDownCommand(s), newKindLoadCommand(s), newKindDeployCommand(s))
+	cmd.AddCommand(newKindUpCommand(s), newKindDownCommand(s), newKindLoadCommand(s), newKindDeployCommand(s), newKindEnvCommand(s))
 	return cmd
 }
 
@@ -232,4 +234,47 @@ func deployOnto(ctx context.Context, log io.Writer, f *kindFlags) error {
 		return err
 	}
 	return c.DeployEnforcer(ctx, built.refs[enforcerImageName], kind.DefaultEnforcerTimeout)
+}
+
+func newKindEnvCommand(s streams) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "env [--name NAME]",
+		Short: "Print the shell environment that lets other tools (kubectl, kind, the upstream e2e suite) drive a kind cluster",
+		Long: `env prints, as shell export lines, what another tool needs to drive the kind
+cluster --name as netpolcheck does: KUBECONFIG, and PATH with the docker shim
+first on hosts that need it (kind drives the docker CLI, and --privileged
+fails there without the shim) and the kind and kubectl binaries the offline
+node image build made. So that
+
+  eval "$(netpolcheck kind env --name netpolcheck)"
+  kind get clusters; kubectl get nodes; e2e.test --provider kind ...
+
+work on this machine as they would on one with kind installed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts := []kind.Option{kind.WithLog(io.Discard)}
+			if cache := os.Getenv("NETPOLCHECK_KIND_CACHE"); cache != "" {
+				opts = append(opts, kind.WithBinariesCache(cache))
+			}
+			env, err := kind.NewProvider(opts...).Env(cmd.Context(), name)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(s.Out, envLines(env))
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", defaultKindName, "name of the kind cluster")
+	return cmd
+}
+
+// envLines writes env as export lines for a POSIX shell, single-quoted.
+func envLines(env kind.Env) string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	out := "export KUBECONFIG=" + quote(env.Kubeconfig) + "\n"
+	if len(env.Path) > 0 {
+		out += "export PATH=" + quote(strings.Join(env.Path, ":")) + `:"$PATH"` + "\n"
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
 )
 
@@ -268,5 +269,16 @@ func TestKindExternalHostsOnlyForNetpolcheckKindClusters(t *testing.T) {
 		if hosts := kindExternalHosts(ctx, &log, client, "netpolcheck/probe:test"); hosts != nil || log.Len() > 0 {
 			t.Errorf("external hosts %v (%q) for a cluster netpolcheck did not make", hosts, log.String())
 		}
+	}
+}
+
+func TestEnvLinesQuoteForAShell(t *testing.T) {
+	got := envLines(kind.Env{Kubeconfig: "/tmp/it's/kubeconfig", Path: []string{"/tmp/shim", "/var/cache/bin"}})
+	want := "export KUBECONFIG='/tmp/it'\\''s/kubeconfig'\nexport PATH='/tmp/shim:/var/cache/bin':\"$PATH\"\n"
+	if got != want {
+		t.Errorf("envLines =\n%s\nwant\n%s", got, want)
+	}
+	if got := envLines(kind.Env{Kubeconfig: "/k"}); got != "export KUBECONFIG='/k'\n" {
+		t.Errorf("without PATH dirs: %q", got)
 	}
 }
