@@ -97,6 +97,7 @@ See docs/certify.md.`,
 			}
 			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
 				res.Target = f.kube.target
+				res.Enforcer = f.kube.kindEnforcer
 				printExecStats(s.Err, "certify", backend)
 				return f.writeConformanceReport(res)
 			})

@@ -26,6 +26,9 @@ type kubeFlags struct {
 	sctp          string
 	externalHosts []string
 	readyTimeout  time.Duration
+	// kindEnforcer is the enforcer of a kind cluster netpolcheck made, found
+	// by backend; "" for any other cluster.
+	kindEnforcer string
 	// flags is the command's flag set, to tell flags given from defaults.
 	flags *pflag.FlagSet
 }
@@ -108,7 +111,16 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 		return nil, err
 	}
 	if len(opts.StaticHosts) == 0 {
-		opts.ExternalHosts = kindExternalHosts(ctx, log, client, opts.ProbeImage)
+		if c := netpolcheckKindCluster(ctx, client, opts.ProbeImage); c != nil {
+			opts.ExternalHosts = c.ExternalHosts()
+			// Results then name the enforcer certified, as run --cluster kind's do.
+			if f.kindEnforcer, err = runningEnforcer(ctx, c); err != nil {
+				return nil, err
+			}
+			if log != nil {
+				fmt.Fprintf(log, "kind cluster %s was made by netpolcheck (enforcer %s): its external hosts serve the external-host cells\n", c.Name(), f.kindEnforcer)
+			}
+		}
 	}
 	b, err := kube.New(ctx, client, exec, opts)
 	if err != nil {
@@ -134,13 +146,13 @@ func (f *kubeFlags) refuseKubeFlags(cluster string) error {
 	return nil
 }
 
-// kindExternalHosts finds out whether the cluster is a kind cluster that
-// netpolcheck made (kind up): its control plane node is named
+// netpolcheckKindCluster finds out whether the cluster is a kind cluster
+// that netpolcheck made (kind up): its control plane node is named
 // NAME-control-plane and docker has kind cluster NAME on netpolcheck's own
-// network. Then the cluster's external hosts are the kind backend's, as run
-// --cluster kind has them, and no external-host cell is skipped. Otherwise
-// (any other cluster, no docker) it returns nil and the cells are skipped.
-func kindExternalHosts(ctx context.Context, log io.Writer, client kubernetes.Interface, probeImage string) kube.ExternalHosts {
+// network. Then its external hosts are the kind backend's, as run --cluster
+// kind has them, and no external-host cell is skipped. Otherwise (any other
+// cluster, no docker) it returns nil and the cells are skipped.
+func netpolcheckKindCluster(ctx context.Context, client kubernetes.Interface, probeImage string) *kind.Cluster {
 	nodes, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "node-role.kubernetes.io/control-plane"})
 	if err != nil || len(nodes.Items) != 1 {
 		return nil
@@ -161,8 +173,5 @@ func kindExternalHosts(ctx context.Context, log io.Writer, client kubernetes.Int
 		// A kind cluster, but not on netpolcheck's network: not ours.
 		return nil
 	}
-	if log != nil {
-		fmt.Fprintf(log, "kind cluster %s was made by netpolcheck: its external hosts serve the external-host cells\n", name)
-	}
-	return c.ExternalHosts()
+	return c
 }
