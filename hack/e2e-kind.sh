@@ -53,7 +53,7 @@ none="$name-none"
 filter=${E2E_GINKGO_FILTER:-pitfall && !sctp}
 service_tags=${E2E_SERVICE_TAGS:-egress}
 none_focus=${E2E_NONE_FOCUS:-^(seed|cnp-)}
-knp_failopen_focus=${E2E_KNP_FAILOPEN_FOCUS:-^seed}
+knp_failopen_focus=${E2E_KNP_FAILOPEN_FOCUS:-^seed000}
 knp_pod_tags=${E2E_KNP_POD_TAGS:-source=upstream-e2e+egress,source=pitfall}
 knp_service_tags=${E2E_KNP_SERVICE_TAGS:-source=upstream-e2e+egress}
 node_image=()
