@@ -1,10 +1,10 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -81,7 +81,7 @@ func denyObservations(r *Results) []Observation {
 			}
 			for _, c := range st.Cells {
 				if c.Expected == "blocked" && c.Observed == "blocked" && !c.Loopback {
-					add(cmpOr(c.Protocol, "TCP"), c.Blocked, 1)
+					add(cmp.Or(c.Protocol, "TCP"), c.Blocked, 1)
 				}
 			}
 		}
@@ -203,11 +203,4 @@ func propagationObservation(r *Results) (Observation, bool) {
 	}
 	return Observation{Name: "propagation", Value: "p50 " + at(0.5) + ", p90 " + at(0.9) + ", max " + at(1),
 		Detail: fmt.Sprintf("from applying a step to its first matching probe round, over %d passing steps", len(converge)), Measured: true}, true
-}
-
-func cmpOr(s, fallback string) string {
-	if strings.TrimSpace(s) == "" {
-		return fallback
-	}
-	return s
 }

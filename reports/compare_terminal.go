@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -32,7 +33,7 @@ func WriteComparison(w io.Writer, c *Comparison, maxCells int) error {
 	}
 	for _, d := range shown {
 		tw.printf("  %s / %s: %s -> %s %d/%s expected %s: %s | %s\n", d.Scenario, d.Step, d.From, d.To, d.Port, d.Protocol,
-			orDash(d.Expected), d.A, d.B)
+			cmp.Or(d.Expected, "-"), d.A, d.B)
 	}
 	if len(shown) < len(c.Cells) {
 		tw.printf("  ... and %d more (--all shows every one)\n", len(c.Cells)-len(shown))
@@ -107,13 +108,6 @@ func statusOrNotRun(s Status) string {
 		return "not run"
 	}
 	return string(s)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // printer writes formatted text, keeping the first error.
