@@ -136,3 +136,37 @@ type Reproducer interface {
 type DropReporter interface {
 	Drops(job probes.Job) []string
 }
+
+// Holder is implemented by clusters that can keep a TCP connection open
+// while changes are applied, for the behaviour probe that asks what an
+// enforcer does to connections established before a policy denies them.
+type Holder interface {
+	// Hold connects for the job from its source pod and makes the first
+	// exchange, whose result it returns; the connection stays open, when
+	// that was allowed, and the session (for Dial) in any case, until the
+	// HeldConnection is closed. The error is for the cluster failing to
+	// start the session at all.
+	Hold(ctx context.Context, job probes.Job) (HeldConnection, probes.Result, error)
+}
+
+// HeldConnection is a connection a Holder keeps open.
+type HeldConnection interface {
+	// Exchange sends another request over the held connection.
+	Exchange(ctx context.Context) probes.Result
+	// Dial makes a new connection for the same job, from the same source,
+	// without the cost of starting another session.
+	Dial(ctx context.Context) probes.Result
+	// Close closes the connection and ends the session.
+	Close() error
+}
+
+// EnforcerRestarter is implemented by clusters that know their enforcer's
+// pods and may restart them, for the behaviour probe that asks whether
+// policies stay in force while the enforcer restarts.
+type EnforcerRestarter interface {
+	// RestartEnforcer deletes the enforcer's pods on the nodes running the
+	// given scenario pods ("ns/pod") and returns at once. The channel
+	// receives nil when replacements are Ready on each of those nodes, or why
+	// they are not; the caller bounds the wait with ctx.
+	RestartEnforcer(ctx context.Context, near []string) (<-chan error, error)
+}

@@ -29,6 +29,9 @@ func classify(parent, probe context.Context, t target, err error) (Outcome, stri
 			return Blocked, phase + ": refused: " + errno.Error(), Refused
 		case syscall.ECONNRESET:
 			return Blocked, phase + ": reset: " + errno.Error(), Refused
+		case syscall.EPIPE:
+			// Writing to a held connection after its reset came in.
+			return Blocked, phase + ": reset: " + errno.Error(), Refused
 		case syscall.ETIMEDOUT:
 			return Blocked, phase + ": timed out: " + errno.Error(), Dropped
 		case syscall.EHOSTUNREACH, syscall.ENETUNREACH:

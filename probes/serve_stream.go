@@ -67,13 +67,26 @@ func (s *Server) acceptLoop(l streamListener) {
 	}
 }
 
-// answerStream reads the request line and answers with the identity. A client
-// that sends no request gets no answer: the protocol is request first.
+// heldIdleTimeout bounds how long a server waits for the next request on a
+// connection that was answered already. Probes close after one answer; a
+// held connection (probe hold) sends more while a behaviour probe changes
+// policies and waits for them to take effect, which takes seconds.
+const heldIdleTimeout = 2 * time.Minute
+
+// answerStream answers each request line with the identity until the client
+// closes. A client that sends no request gets no answer: the protocol is
+// request first.
 func answerStream(conn streamConn, identity string) {
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(answerTimeout))
-	if _, err := readLine(conn); err != nil {
-		return
+	wait := answerTimeout
+	for {
+		_ = conn.SetDeadline(time.Now().Add(wait))
+		if _, err := readLine(conn); err != nil {
+			return
+		}
+		if _, err := conn.Write([]byte(identity + "\n")); err != nil {
+			return
+		}
+		wait = heldIdleTimeout
 	}
-	_, _ = conn.Write([]byte(identity + "\n"))
 }

@@ -33,7 +33,9 @@ type Observation struct {
 //     is silent; upstream ignores such cells);
 //   - through Services: whether verdicts matched the oracle's, which judges
 //     the backend pod after the Service's translation, or the VIP was judged;
-//   - propagation: from applying a step to the cluster enforcing it.
+//   - propagation: from applying a step to the cluster enforcing it;
+//
+// and after them the observations of the behaviour probes (r.Probed).
 //
 // Simulations observe nothing (nil).
 func Behaviour(r *Results) []Observation {
@@ -49,7 +51,7 @@ func Behaviour(r *Results) []Observation {
 	if o, ok := propagationObservation(r); ok {
 		out = append(out, o)
 	}
-	return out
+	return append(out, r.Probed...)
 }
 
 // denyObservations tally the expected-blocked cells observed blocked by

@@ -23,6 +23,11 @@ type Results struct {
 	Started   time.Time        `json:"started"`
 	Duration  Seconds          `json:"durationSeconds"`
 	Scenarios []ScenarioResult `json:"scenarios"`
+	// Probed are the observations of the behaviour probes, which measure
+	// with traffic of their own what the cells cannot show (established
+	// connections, the enforcer's restart); Behaviour adds them to those
+	// read from the cells.
+	Probed []Observation `json:"behaviourProbes,omitempty"`
 	// DimensionOrder is the canonical order of the dimensions of generated
 	// cases and of their values, so that the dimension table lists them the
 	// same way in every run; dimensions and values it lacks follow in the

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/netpolcheck/netpolcheck/clusters/kind/knp"
+	"github.com/netpolcheck/netpolcheck/clusters/kube"
 	"github.com/netpolcheck/netpolcheck/enforcer/manifests"
 )
 
@@ -123,4 +125,20 @@ func createOrUpdate[T metav1.Object](ctx context.Context, api objectAPI[T], obj 
 		return fmt.Errorf("update %s %s: %w", kind, obj.GetName(), err)
 	}
 	return nil
+}
+
+// EnforcerPods selects the pods of the enforcer the cluster runs, the
+// reference enforcer's or kube-network-policies', for the behaviour probe
+// that restarts them; nil when it runs none.
+func (c *Cluster) EnforcerPods(ctx context.Context) (*kube.PodSelection, error) {
+	for _, d := range []daemonSet{referenceDaemonSet, {knp.Namespace, knp.Name, knp.PodSelector}} {
+		image, err := c.daemonSetImage(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if image != "" {
+			return &kube.PodSelection{Namespace: d.namespace, Selector: d.selector}, nil
+		}
+	}
+	return nil, nil
 }

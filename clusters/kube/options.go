@@ -7,6 +7,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 	npaversioned "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
@@ -120,7 +122,36 @@ type Options struct {
 	// Converge is the backend's default convergence bound (see
 	// clusters.Defaults); DefaultConverge when zero.
 	Converge time.Duration
+	// EnforcerPods are the enforcer's pods, which the behaviour probe may
+	// delete to see what happens while they restart; nil leaves the
+	// enforcer alone (its restart is not measured).
+	EnforcerPods *PodSelection
 }
+
+// PodSelection names pods by namespace and label selector.
+type PodSelection struct {
+	Namespace string
+	// Selector is a label selector, as kubectl get -l takes it.
+	Selector string
+}
+
+// ParsePodSelection reads NAMESPACE/SELECTOR, e.g.
+// kube-system/k8s-app=kube-network-policies.
+func ParsePodSelection(s string) (PodSelection, error) {
+	ns, selector, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || selector == "" {
+		return PodSelection{}, fmt.Errorf("%q is not NAMESPACE/SELECTOR", s)
+	}
+	if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+		return PodSelection{}, fmt.Errorf("namespace %q: %s", ns, strings.Join(errs, "; "))
+	}
+	if _, err := labels.Parse(selector); err != nil {
+		return PodSelection{}, fmt.Errorf("selector %q: %w", selector, err)
+	}
+	return PodSelection{Namespace: ns, Selector: selector}, nil
+}
+
+func (p PodSelection) String() string { return p.Namespace + "/" + p.Selector }
 
 // DefaultConverge bounds a step's convergence on a real cluster: CNIs
 // program policies asynchronously, and a loaded node takes seconds.

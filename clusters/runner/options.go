@@ -39,6 +39,9 @@ type Options struct {
 	// rather than dropped, as the network-policy-api conformance suite
 	// does. NetworkPolicy's own blocks may still be refused.
 	DenyMustDrop bool
+	// Behaviour runs the behaviour probes (clusters/behaviour) after the
+	// scenarios, on a cluster of their own, into Results.Probed.
+	Behaviour bool
 }
 
 // CellDetail says which steps keep their cells in the results.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netpolcheck/netpolcheck/clusters/behaviour"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -52,10 +53,21 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 			fmt.Fprintf(opts.Progress, "error: %v\n", err)
 		}
 	}
+	if opts.Behaviour && opts.Backend != nil && ctx.Err() == nil {
+		// After the scenarios, so that deleting the enforcer's pods
+		// disturbs none of them.
+		res.Probed = behaviour.Measure(ctx, opts.Backend, behaviour.Options{
+			ProbeTimeout: opts.ProbeTimeout, Converge: opts.Converge, Restart: behaviourRestartBound, Progress: opts.Progress,
+		})
+	}
 	res.Duration = reports.Seconds(time.Since(res.Started).Seconds())
 	progress.summary(res)
 	return res
 }
+
+// behaviourRestartBound bounds waiting for the enforcer's pods to come back
+// in the behaviour probes; a DaemonSet replaces a pod in seconds.
+const behaviourRestartBound = 2 * time.Minute
 
 // ExitCode is the process exit code for results: 0 when every scenario passed
 // or was skipped, 1 when an expectation failed or a scenario errored.

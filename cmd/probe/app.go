@@ -21,6 +21,8 @@ commands:
   connect  --batch [--concurrency N] < jobs.json        run a batch of jobs, results as JSON
   connect  --to HOST --port N [--protocol TCP] [--expect ns/pod] [--from NAME] [--timeout 1s]
            run one job; exit 0 allowed, 1 blocked, 3 error
+  hold     --to HOST --port N [--expect ns/pod] [--from NAME] [--timeout 1s]
+           hold a TCP connection; stdin "exchange N" or "dial N", JSON lines out
   version  print the version
 
 exit status 2 means bad flags; 3 a failure or a probe error.
@@ -38,6 +40,8 @@ func run(ctx context.Context, args []string, s streams) error {
 		return runServe(ctx, rest, s)
 	case "connect":
 		return runConnect(ctx, rest, s)
+	case "hold":
+		return runHold(ctx, rest, s)
 	case "version":
 		return runVersion(rest, s)
 	case "help", "-h", "-help", "--help":

@@ -40,6 +40,7 @@ func TestUsageErrors(t *testing.T) {
 		{"batch with a job flag", []string{"connect", "--batch", "--to", "10.0.0.1"}, "probe: connect: --to describes one job; with --batch the jobs come on stdin\n"},
 		{"concurrency without batch", []string{"connect", "--to", "10.0.0.1", "--port", "80", "--concurrency", "4"}, "probe: connect: --concurrency needs --batch\n"},
 		{"zero concurrency", []string{"connect", "--batch", "--concurrency", "0"}, "probe: connect: --concurrency must be at least 1, not 0\n"},
+		{"hold without target", []string{"hold", "--port", "80"}, "probe: hold: give --to and a --port of 1-65535\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
