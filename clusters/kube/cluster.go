@@ -25,6 +25,9 @@ type Cluster struct {
 	namespaces map[string]types.UID // scenario namespace name → UID of the real one
 	pods       map[string]*livePod  // by scenario identity "ns/pod"
 	hosts      []scenarios.ExternalHost
+	// unplaced are the external hosts the provider cannot emulate, by name,
+	// with the reason their cells are skipped.
+	unplaced map[string]string
 	release    func() // frees the external host addresses; nil when none are held
 	torn       bool
 }

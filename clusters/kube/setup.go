@@ -75,6 +75,22 @@ func (c *Cluster) addExternalHosts(ctx context.Context, hosts []scenarios.Extern
 	if provider == nil || len(hosts) == 0 {
 		return nil
 	}
+	if placer, ok := provider.(ExternalPlacer); ok {
+		var placed []scenarios.ExternalHost
+		for _, h := range hosts {
+			if why := placer.Unplaceable(h); why != "" {
+				if c.unplaced == nil {
+					c.unplaced = map[string]string{}
+				}
+				c.unplaced[h.Name] = fmt.Sprintf("external host %s: %s: this cluster cannot emulate it", h.Name, why)
+				continue
+			}
+			placed = append(placed, h)
+		}
+		if hosts = placed; len(hosts) == 0 {
+			return nil
+		}
+	}
 	addrs := make([]string, len(hosts))
 	for i, h := range hosts {
 		addrs[i] = h.IP
