@@ -28,8 +28,8 @@ type Cluster struct {
 	// unplaced are the external hosts the provider cannot emulate, by name,
 	// with the reason their cells are skipped.
 	unplaced map[string]string
-	release    func() // frees the external host addresses; nil when none are held
-	torn       bool
+	release  func() // frees the external host addresses; nil when none are held
+	torn     bool
 }
 
 // livePod is a probe pod in the cluster.

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,7 @@ func (c *Cluster) addExternalHosts(ctx context.Context, hosts []scenarios.Extern
 		return err
 	}
 	c.release = release
+	hosts = hostsServing(hosts, c.sctp)
 	// Recorded before Add, so that Teardown removes what a failed Add started.
 	c.hosts = hosts
 	if err := provider.Add(ctx, hosts); err != nil {
@@ -192,4 +194,23 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// hostsServing gives each external host the ports the cluster can carry, as
+// servedPorts does for pods: without SCTP its SCTP ports are not served
+// (their cells are skipped), since a server on a kernel without SCTP cannot
+// start at all. A host left with none serves idlePort, so that it still runs
+// as a probe source.
+func hostsServing(hosts []scenarios.ExternalHost, sctp bool) []scenarios.ExternalHost {
+	out := make([]scenarios.ExternalHost, len(hosts))
+	for i, h := range hosts {
+		h.Ports = slices.DeleteFunc(slices.Clone(h.Ports), func(p scenarios.Port) bool {
+			return p.Protocol == scenarios.SCTP && !sctp
+		})
+		if len(h.Ports) == 0 {
+			h.Ports = []scenarios.Port{{Port: 65535, Protocol: scenarios.TCP}}
+		}
+		out[i] = h
+	}
+	return out
 }
