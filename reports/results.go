@@ -13,8 +13,9 @@ type Results struct {
 	Mode string `json:"mode"`
 	// Cluster names the backend for runs: local, kind, kube.
 	Cluster string `json:"cluster,omitempty"`
-	// Enforcer is the policy enforcer of a local or kind run: reference,
-	// none or kube-network-policies.
+	// Enforcer is the policy enforcer of a local or kind run (reference,
+	// none, kube-network-policies), or of a kind cluster netpolcheck made
+	// that certify or --cluster kube ran on.
 	Enforcer string `json:"enforcer,omitempty"`
 	// Target is what the probes dialled: "pod" (pod IPs) or "service" (each
 	// destination pod's ClusterIP). Empty in simulations.

@@ -110,6 +110,12 @@ func (c *Cluster) startExternal(ctx context.Context, name string, h externalHost
 	for i, p := range ports {
 		spec[i] = p.String()
 	}
+	// The name is this cluster's and this host's alone, so a container that
+	// has it already is a leftover of a run that was killed before its
+	// teardown: it would make every later run of the host fail.
+	if err := c.removeLeftover(ctx, h.container); err != nil {
+		return err
+	}
 	_, err := run.Docker(ctx, c.opts.Log, "run", "--detach", "--name", h.container,
 		"--network", c.opts.Network,
 		"--label", externalLabel+"="+c.name,
@@ -117,6 +123,22 @@ func (c *Cluster) startExternal(ctx context.Context, name string, h externalHost
 		"--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
 		c.opts.ProbeImage, "serve", "--identity", name, "--ports", strings.Join(spec, ","))
 	return err
+}
+
+// removeLeftover removes the container of that name if it carries this
+// cluster's external-host label, and refuses to touch one that does not.
+func (c *Cluster) removeLeftover(ctx context.Context, container string) error {
+	label, err := run.Docker(ctx, nil, "inspect", "--format", `{{index .Config.Labels "`+externalLabel+`"}}`, container)
+	if err != nil {
+		return nil // no such container: the usual case
+	}
+	if label != c.name {
+		return fmt.Errorf("container %s exists and is not an external host of kind cluster %s (label %q); remove it by hand", container, c.name, label)
+	}
+	if _, err := run.Docker(ctx, c.opts.Log, "rm", "--force", "--volumes", container); err != nil {
+		return fmt.Errorf("remove the leftover container %s: %w", container, err)
+	}
+	return nil
 }
 
 // wireExternal gives the container its address and routes, then points every

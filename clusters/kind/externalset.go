@@ -41,6 +41,15 @@ func (s *ExternalHostSet) Add(ctx context.Context, hosts []scenarios.ExternalHos
 	return nil
 }
 
+// Unplaceable says why a host's address cannot be emulated on this
+// cluster (inside its pod, service or node network), or "".
+func (s *ExternalHostSet) Unplaceable(h scenarios.ExternalHost) string {
+	if _, err := s.c.checkExternalAddress(h.IP); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
 // Remove stops the hosts; hosts that were not added are no error.
 func (s *ExternalHostSet) Remove(ctx context.Context, hosts []scenarios.ExternalHost) error {
 	var errs []error

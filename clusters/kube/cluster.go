@@ -25,8 +25,11 @@ type Cluster struct {
 	namespaces map[string]types.UID // scenario namespace name → UID of the real one
 	pods       map[string]*livePod  // by scenario identity "ns/pod"
 	hosts      []scenarios.ExternalHost
-	release    func() // frees the external host addresses; nil when none are held
-	torn       bool
+	// unplaced are the external hosts the provider cannot emulate, by name,
+	// with the reason their cells are skipped.
+	unplaced map[string]string
+	release  func() // frees the external host addresses; nil when none are held
+	torn     bool
 }
 
 // livePod is a probe pod in the cluster.

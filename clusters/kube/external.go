@@ -27,6 +27,14 @@ type ExternalHosts interface {
 	Remove(ctx context.Context, hosts []scenarios.ExternalHost) error
 }
 
+// ExternalPlacer is implemented by ExternalHosts that cannot emulate every
+// address (the kind backend refuses addresses inside the pod, service and
+// node networks): Unplaceable says why a host cannot be emulated, or "".
+// The cells of such a host are skipped with that reason; the scenario runs.
+type ExternalPlacer interface {
+	Unplaceable(h scenarios.ExternalHost) string
+}
+
 // ExternalProber is implemented by ExternalHosts that can also send probes
 // from their hosts, which cells from an external host to a pod need; without
 // it those cells are skipped.

@@ -85,6 +85,11 @@ func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result
 // Service's IP (by other pods), and a static external host answers with its
 // own name.
 func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
+	for _, end := range []string{j.From, j.To} {
+		if why, ok := c.unplaced[end]; ok {
+			return j, why
+		}
+	}
 	if _, isPod := c.pods[j.From]; !isPod {
 		if _, ok := c.b.opts.ExternalHosts.(ExternalProber); !ok {
 			return j, fmt.Sprintf("external host %s cannot send probes on this cluster", j.From)

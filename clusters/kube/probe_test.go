@@ -355,3 +355,38 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// placingHosts refuses to emulate the hosts in refused.
+type placingHosts struct {
+	recordingHosts
+	refused map[string]string
+}
+
+func (p *placingHosts) Unplaceable(h scenarios.ExternalHost) string { return p.refused[h.IP] }
+
+func TestProbeSkipsHostsTheProviderCannotPlace(t *testing.T) {
+	k := newFakeCluster(t)
+	hosts := &placingHosts{refused: map[string]string{"203.0.113.5": "203.0.113.5 is inside the pod subnet 203.0.113.0/24"}}
+	opts := testOptions()
+	opts.ExternalHosts = hosts
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	c, addrs := setUp(t, b, externalWorld())
+	if want := [][]string{{"outside@198.51.100.10"}}; !reflect.DeepEqual(hosts.added, want) {
+		t.Errorf("added %v, want only the placeable host %v", hosts.added, want)
+	}
+	jobs := jobsFor(addrs, [2]string{"x/a", "elsewhere"}, [2]string{"elsewhere", "x/a"}, [2]string{"outside", "x/a"})
+	results, err := c.Probe(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := "external host elsewhere: 203.0.113.5 is inside the pod subnet 203.0.113.0/24: this cluster cannot emulate it"
+	for i, want := range []probes.Result{
+		{Job: jobs[0], Outcome: probes.Skipped, Detail: why},
+		{Job: jobs[1], Outcome: probes.Skipped, Detail: why},
+		{Job: jobs[2], Outcome: probes.Blocked, Detail: "from outside"},
+	} {
+		if !reflect.DeepEqual(results[i], want) {
+			t.Errorf("result %d = %+v, want %+v", i, results[i], want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,22 @@ func (c *Cluster) addExternalHosts(ctx context.Context, hosts []scenarios.Extern
 	if provider == nil || len(hosts) == 0 {
 		return nil
 	}
+	if placer, ok := provider.(ExternalPlacer); ok {
+		var placed []scenarios.ExternalHost
+		for _, h := range hosts {
+			if why := placer.Unplaceable(h); why != "" {
+				if c.unplaced == nil {
+					c.unplaced = map[string]string{}
+				}
+				c.unplaced[h.Name] = fmt.Sprintf("external host %s: %s: this cluster cannot emulate it", h.Name, why)
+				continue
+			}
+			placed = append(placed, h)
+		}
+		if hosts = placed; len(hosts) == 0 {
+			return nil
+		}
+	}
 	addrs := make([]string, len(hosts))
 	for i, h := range hosts {
 		addrs[i] = h.IP
@@ -84,6 +101,7 @@ func (c *Cluster) addExternalHosts(ctx context.Context, hosts []scenarios.Extern
 		return err
 	}
 	c.release = release
+	hosts = hostsServing(hosts, c.sctp)
 	// Recorded before Add, so that Teardown removes what a failed Add started.
 	c.hosts = hosts
 	if err := provider.Add(ctx, hosts); err != nil {
@@ -176,4 +194,23 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// hostsServing gives each external host the ports the cluster can carry, as
+// servedPorts does for pods: without SCTP its SCTP ports are not served
+// (their cells are skipped), since a server on a kernel without SCTP cannot
+// start at all. A host left with none serves idlePort, so that it still runs
+// as a probe source.
+func hostsServing(hosts []scenarios.ExternalHost, sctp bool) []scenarios.ExternalHost {
+	out := make([]scenarios.ExternalHost, len(hosts))
+	for i, h := range hosts {
+		h.Ports = slices.DeleteFunc(slices.Clone(h.Ports), func(p scenarios.Port) bool {
+			return p.Protocol == scenarios.SCTP && !sctp
+		})
+		if len(h.Ports) == 0 {
+			h.Ports = []scenarios.Port{{Port: 65535, Protocol: scenarios.TCP}}
+		}
+		out[i] = h
+	}
+	return out
 }

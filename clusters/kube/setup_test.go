@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/netpolcheck/netpolcheck/scenarios"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
 )
@@ -139,5 +142,23 @@ func TestCapabilities(t *testing.T) {
 				t.Errorf("Name() = %q", b.Name())
 			}
 		})
+	}
+}
+
+func TestHostsServingLeavesSCTPToClustersThatCarryIt(t *testing.T) {
+	hosts := []scenarios.ExternalHost{
+		{Name: "mixed", IP: "198.51.100.10", Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}, {Port: 80, Protocol: scenarios.SCTP}}},
+		{Name: "sctp-only", IP: "198.51.100.11", Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.SCTP}}},
+	}
+	without := hostsServing(hosts, false)
+	if got := fmt.Sprint(without[0].Ports, without[1].Ports); got != "[80/TCP] [65535/TCP]" {
+		t.Errorf("without SCTP the hosts serve %s, want [80/TCP] [65535/TCP]", got)
+	}
+	with := hostsServing(hosts, true)
+	if got := fmt.Sprint(with[0].Ports, with[1].Ports); got != "[80/TCP 80/SCTP] [80/SCTP]" {
+		t.Errorf("with SCTP the hosts serve %s, want every port", got)
+	}
+	if len(hosts[0].Ports) != 2 {
+		t.Errorf("the scenario's hosts were changed: %v", hosts[0].Ports)
 	}
 }

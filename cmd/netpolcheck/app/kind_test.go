@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
 	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
 )
@@ -248,6 +252,22 @@ func archiveTags(t *testing.T, archive string) []string {
 			tags = append(tags, m.RepoTags...)
 		}
 		return tags
+	}
+}
+
+func TestNetpolcheckKindClusterOnlyForItsOwn(t *testing.T) {
+	ctx := context.Background()
+	node := func(name string) *corev1.Node {
+		return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"node-role.kubernetes.io/control-plane": ""}}}
+	}
+	for _, client := range []*fake.Clientset{
+		fake.NewClientset(),                                          // no control plane node to name a cluster
+		fake.NewClientset(node("master-1")),                          // not named as kind names nodes
+		fake.NewClientset(node("npc-no-such-cluster-control-plane")), // no such kind cluster in docker
+	} {
+		if c := netpolcheckKindCluster(ctx, client, "netpolcheck/probe:test"); c != nil {
+			t.Errorf("kind cluster %s found for a cluster netpolcheck did not make", c.Name())
+		}
 	}
 }
 

@@ -3,10 +3,17 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	osexec "os/exec"
+	"strings"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/spf13/pflag"
 
+	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
 )
 
@@ -19,6 +26,9 @@ type kubeFlags struct {
 	sctp          string
 	externalHosts []string
 	readyTimeout  time.Duration
+	// kindEnforcer is the enforcer of a kind cluster netpolcheck made, found
+	// by backend; "" for any other cluster.
+	kindEnforcer string
 	// flags is the command's flag set, to tell flags given from defaults.
 	flags *pflag.FlagSet
 }
@@ -84,7 +94,7 @@ func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
 }
 
 // backend connects to the cluster and makes the kube backend.
-func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int) (*kube.Backend, error) {
+func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Writer) (*kube.Backend, error) {
 	opts, err := f.options(probeConcurrency)
 	if err != nil {
 		return nil, err
@@ -99,6 +109,18 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int) (*kube.Ba
 	}
 	if opts.PolicyAPI, err = kube.ConnectPolicyAPI(cfg); err != nil {
 		return nil, err
+	}
+	if len(opts.StaticHosts) == 0 {
+		if c := netpolcheckKindCluster(ctx, client, opts.ProbeImage); c != nil {
+			opts.ExternalHosts = c.ExternalHosts()
+			// Results then name the enforcer certified, as run --cluster kind's do.
+			if f.kindEnforcer, err = runningEnforcer(ctx, c); err != nil {
+				return nil, err
+			}
+			if log != nil {
+				fmt.Fprintf(log, "kind cluster %s was made by netpolcheck (enforcer %s): its external hosts serve the external-host cells\n", c.Name(), f.kindEnforcer)
+			}
+		}
 	}
 	b, err := kube.New(ctx, client, exec, opts)
 	if err != nil {
@@ -122,4 +144,34 @@ func (f *kubeFlags) refuseKubeFlags(cluster string) error {
 		}
 	}
 	return nil
+}
+
+// netpolcheckKindCluster finds out whether the cluster is a kind cluster
+// that netpolcheck made (kind up): its control plane node is named
+// NAME-control-plane and docker has kind cluster NAME on netpolcheck's own
+// network. Then its external hosts are the kind backend's, as run --cluster
+// kind has them, and no external-host cell is skipped. Otherwise (any other
+// cluster, no docker) it returns nil and the cells are skipped.
+func netpolcheckKindCluster(ctx context.Context, client kubernetes.Interface, probeImage string) *kind.Cluster {
+	nodes, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: "node-role.kubernetes.io/control-plane"})
+	if err != nil || len(nodes.Items) != 1 {
+		return nil
+	}
+	name, ok := strings.CutSuffix(nodes.Items[0].Name, "-control-plane")
+	if !ok {
+		return nil
+	}
+	if _, err := osexec.LookPath("docker"); err != nil {
+		return nil
+	}
+	p := kind.NewProvider(kind.WithProbeImage(probeImage))
+	if exists, err := p.Exists(name); err != nil || !exists {
+		return nil
+	}
+	c, err := p.Get(ctx, name)
+	if err != nil {
+		// A kind cluster, but not on netpolcheck's network: not ours.
+		return nil
+	}
+	return c
 }

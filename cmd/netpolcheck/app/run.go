@@ -153,14 +153,16 @@ func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error
 }
 
 // kubeBackend is --cluster kube: the cluster of --kubeconfig, enforcing with
-// its own CNI, so --enforcer has no say and no enforcer is recorded.
+// its own CNI, so --enforcer has no say; an enforcer is recorded only for a
+// kind cluster netpolcheck made.
 func (f *runFlags) kubeBackend(ctx context.Context) (clusters.Backend, string, error) {
 	if f.kube.flags.Changed("enforcer") {
 		return nil, "", badInput("--enforcer applies to the local and kind clusters; a kube cluster enforces with its own CNI")
 	}
-	b, err := f.kube.backend(ctx, f.concurrency)
+	b, err := f.kube.backend(ctx, f.concurrency, f.log)
 	if err != nil {
 		return nil, "", err
 	}
-	return b, "", nil
+	// Empty unless netpolcheck made the cluster and knows its enforcer.
+	return b, f.kube.kindEnforcer, nil
 }
