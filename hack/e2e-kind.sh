@@ -101,11 +101,14 @@ step "3. certify on $name through Services (--tags $service_tags): the same verd
 timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --target service --tags "$service_tags" \
 	--report-dir "$out/certify" >"$out/certify.txt" ||
 	fail "certify exited $? (grids in $out/certify.txt)"
-# certify has no external hosts on a kind cluster: it skips those cells.
+# certify finds the cluster's external hosts; --external-skipped tolerates
+# the cells of hosts it cannot place.
 "$bin/compare-results" same --external-skipped --subset "$out/run/results.json" "$out/certify/results.json"
+# certify's behaviour probes (on by default) measure the reference enforcer.
+"$bin/compare-results" behaviour measured "$out/certify/results.json"
 
 step "3b. certify --profile cnp on $name: ClusterNetworkPolicy, with the upstream ConformanceReport"
-timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile cnp \
+timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile cnp --behaviour=false \
 	--implementation-organization netpolcheck --implementation-project "netpolcheck reference enforcer" \
 	--implementation-version "$("$npc" version 2>/dev/null || echo devel)" --report-dir "$out/certify-cnp" >"$out/certify-cnp.txt" ||
 	fail "certify --profile cnp exited $? (grids in $out/certify-cnp.txt)"
@@ -129,10 +132,11 @@ code=0
 # nothing and keeps a slow answer on a loaded machine from passing for a
 # block, while a short --converge keeps the expected-blocked cells, which stay
 # wrong, from being probed again for long.
-timeout 30m "$npc" run --cluster kind --name "$none" --converge 5s --probe-timeout 3s --focus "$none_focus" \
+timeout 30m "$npc" run --cluster kind --name "$none" --converge 5s --probe-timeout 3s --focus "$none_focus" --behaviour \
 	--report-dir "$out/none" >"$out/none.txt" || code=$?
 [ $code -eq 1 ] || fail "run --cni none exited $code, want 1 (expectations failed)"
 "$bin/compare-results" no-enforcer "$out/none/results.json"
+"$bin/compare-results" behaviour unmeasured "$out/none/results.json"
 [ -d "$out/none/kind-logs" ] || fail "the failed run exported no logs into $out/none/kind-logs"
 none_probe=$(timeout 5m "$npc" kind load --name "$none" --images probe)
 
@@ -141,7 +145,7 @@ timeout 20m "$npc" kind deploy --name "$none" --cni kube-network-policies --knp-
 	fail "kind deploy --knp-adaptation never exited $? (log in $out/knp-unadapted.log)"
 if grep -q "enforces nothing (fail-open)" "$out/knp-unadapted.log"; then
 	code=0
-	timeout 20m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 5s --probe-timeout 3s \
+	timeout 20m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 5s --probe-timeout 3s --behaviour=false \
 		--focus "$knp_failopen_focus" --report-dir "$out/knp-unadapted" >"$out/knp-unadapted.txt" || code=$?
 	[ $code -eq 1 ] || fail "certify of unadapted kube-network-policies exited $code, want 1: its fail-open state went unnoticed"
 	"$bin/compare-results" no-enforcer "$out/knp-unadapted/results.json"
@@ -156,8 +160,9 @@ grep -E "adaptation|programmed" "$out/knp.log" >&2 || true
 timeout 30m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --tags "$knp_pod_tags" \
 	--report-dir "$out/knp-pod" >"$out/knp-pod.txt" ||
 	fail "certify of kube-network-policies by pod IP exited $? (grids in $out/knp-pod.txt)"
+"$bin/compare-results" behaviour measured "$out/knp-pod/results.json"
 timeout 30m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --target service \
-	--tags "$knp_service_tags" --report-dir "$out/knp-service" >"$out/knp-service.txt" ||
+	--behaviour=false --tags "$knp_service_tags" --report-dir "$out/knp-service" >"$out/knp-service.txt" ||
 	fail "certify of kube-network-policies through Services exited $? (grids in $out/knp-service.txt)"
 timeout 5m "$npc" kind down --name "$none"
 

@@ -207,7 +207,11 @@ func (t *terminalReport) timing(tm *Timing) {
 func (t *terminalReport) behaviour(obs []Observation) {
 	t.line("", "")
 	t.line("", "Behaviour (left to each implementation; observed, not judged):")
+	name, value := 0, 0
 	for _, o := range obs {
-		t.line("  ", "%-28s %-30s %s", o.Name, o.Value, o.Detail)
+		name, value = max(name, len(o.Name)), max(value, len(o.Value))
+	}
+	for _, o := range obs {
+		t.line("  ", "%-*s  %-*s  %s", name, o.Name, value, o.Value, o.Detail)
 	}
 }

@@ -3,6 +3,7 @@ package behaviour
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -37,8 +38,11 @@ func (m *measurement) established(ctx context.Context) []reports.Observation {
 			return []reports.Observation{notMeasured(EstablishedIngress, why), notMeasured(EstablishedEgress, why)}
 		}
 	}
-	ingress.judge(ctx, m.opts.Converge)
-	egress.judge(ctx, m.opts.Converge)
+	// Side by side: without an enforcer each waits out the whole bound.
+	var wg sync.WaitGroup
+	wg.Go(func() { ingress.judge(ctx, m.opts.Converge) })
+	wg.Go(func() { egress.judge(ctx, m.opts.Converge) })
+	wg.Wait()
 	if ingress.obs == nil || ingress.obs.Value != NotMeasured {
 		m.denied = ingress.held // restart watches its dials; closed there
 	} else {

@@ -53,6 +53,8 @@ func (c *Cluster) AddExternalHost(ctx context.Context, name, ip string, ports []
 	}
 	h := externalHost{container: externalContainerName(c.name, name), ip: addr.String()}
 	if err := c.startExternal(ctx, name, h, ports); err != nil {
+		// docker run killed by ctx may still have made the container.
+		c.unwireExternal(context.WithoutCancel(ctx), h)
 		return fmt.Errorf("external host %s: %w", name, err)
 	}
 	if err := c.wireExternal(ctx, &h); err != nil {

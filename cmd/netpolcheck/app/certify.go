@@ -95,7 +95,7 @@ See docs/certify.md.`,
 				// Checked first: every scenario of the profile would be skipped.
 				return errors.Join(badInput("--profile cnp: %s", backend.Capabilities().ClusterNetworkPolicyReason), backend.Close(context.WithoutCancel(ctx)))
 			}
-			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
+			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress, f.kube.behaviour), &f.outputFlags, func(res *reports.Results) error {
 				res.Target = f.kube.target
 				res.Enforcer = f.kube.kindEnforcer
 				printExecStats(s.Err, "certify", backend)
@@ -110,7 +110,7 @@ See docs/certify.md.`,
 	fl.Lookup("report-dir").Usage = "write results.json, junit.xml and report.html into this directory (" + defaultCertifyDir + " unless given)"
 	f.timingFlags.bind(fl, "(default 20s: CNIs program policies asynchronously)", "(default 1s)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", probes.DefaultConcurrency, "probes in flight at once inside each probe pod")
-	f.kube.bind(fl)
+	f.kube.bind(fl, true)
 	fl.StringVar(&f.implementation.Organization, "implementation-organization", "", "ConformanceReport: the organization of the CNI certified")
 	fl.StringVar(&f.implementation.Project, "implementation-project", "", "ConformanceReport: the CNI's project name")
 	fl.StringVar(&f.implementation.URL, "implementation-url", "", "ConformanceReport: the CNI's project URL")

@@ -30,6 +30,7 @@ func TestKindFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "kind", "--kubeconfig", "/k"}, "--kubeconfig applies to --cluster kube; --cluster kind decides it"},
 		{[]string{"run", "--cluster", "kind", "--probe-image", "x/probe:1"}, "--probe-image applies to --cluster kube; --cluster kind decides it"},
 		{[]string{"run", "--cluster", "kind", "--external-host", "a=1.2.3.4"}, "--external-host applies to --cluster kube; --cluster kind decides it"},
+		{[]string{"run", "--cluster", "kind", "--enforcer-pods", "kube-system/app=x"}, "--enforcer-pods applies to --cluster kube; --cluster kind decides it"},
 		{[]string{"run", "--cluster", "kind", "--enforcer", "maybe"}, `--enforcer "maybe": not one of reference, none, kube-network-policies, bring-your-own`},
 		{[]string{"run", "--cluster", "kind", "--cni", "calico"}, `--cni "calico": not one of reference, none, kube-network-policies, bring-your-own`},
 		{[]string{"run", "--cluster", "kind", "--cni", "none", "--enforcer", "reference"}, "--enforcer reference and --cni none disagree"},

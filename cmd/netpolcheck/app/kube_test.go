@@ -25,6 +25,10 @@ func TestKubeFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "kube", "--sctp", "maybe"}, `--sctp "maybe": not one of off, on, auto`},
 		{[]string{"certify", "--external-host", "outside"}, `--external-host: external host "outside" is not NAME=IP`},
 		{[]string{"certify", "--ready-timeout", "0s"}, "--ready-timeout must be positive"},
+		{[]string{"certify", "--enforcer-pods", "kube-system"}, `--enforcer-pods: "kube-system" is not NAMESPACE/SELECTOR`},
+		{[]string{"certify", "--enforcer-pods", "kube-system/app in (x"}, `--enforcer-pods: selector "app in (x"`},
+		{[]string{"certify", "--enforcer-pods", "Kube_System/app=x"}, `--enforcer-pods: namespace "Kube_System"`},
+		{[]string{"run", "--cluster", "local", "--behaviour"}, "--behaviour applies to --cluster kube, not local"},
 		{[]string{"certify", "--tags", "no-such-tag"}, "no scenario matches the selection"},
 		{[]string{"certify", "--kubeconfig", "/nonexistent/kubeconfig"}, "load kubeconfig: stat /nonexistent/kubeconfig: no such file or directory"},
 		{[]string{"certify", "--profile", "huge"}, `--profile "huge": not one of quick, full, cnp`},
@@ -41,7 +45,7 @@ func TestKubeFlagsBadInputExitsTwo(t *testing.T) {
 func TestKubeFlagsOptions(t *testing.T) {
 	f := &kubeFlags{}
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-	f.bind(fs)
+	f.bind(fs, false)
 	err := fs.Parse([]string{
 		"--kubeconfig", "/k/config", "--context", "kind-npc", "--probe-image", "reg/probe:1",
 		"--target", "service", "--sctp", "auto", "--ready-timeout", "30s",
@@ -67,7 +71,7 @@ func TestKubeFlagsOptions(t *testing.T) {
 
 func TestKubeFlagsDefaults(t *testing.T) {
 	f := &kubeFlags{}
-	f.bind(pflag.NewFlagSet("test", pflag.ContinueOnError))
+	f.bind(pflag.NewFlagSet("test", pflag.ContinueOnError), false)
 	got, err := f.options(32)
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,10 @@ type kubeFlags struct {
 	sctp          string
 	externalHosts []string
 	readyTimeout  time.Duration
+	// behaviour runs the behaviour probes after the scenarios.
+	behaviour bool
+	// enforcerPods is --enforcer-pods, NAMESPACE/SELECTOR.
+	enforcerPods string
 	// kindEnforcer is the enforcer of a kind cluster netpolcheck made, found
 	// by backend; "" for any other cluster.
 	kindEnforcer string
@@ -33,7 +37,8 @@ type kubeFlags struct {
 	flags *pflag.FlagSet
 }
 
-func (f *kubeFlags) bind(fs *pflag.FlagSet) {
+// bind adds the flags; behaviour is --behaviour's default, on for certify.
+func (f *kubeFlags) bind(fs *pflag.FlagSet, behaviour bool) {
 	f.flags = fs
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file of the cluster (kube); $KUBECONFIG or ~/.kube/config when empty")
 	fs.StringVar(&f.context, "context", "", "kubeconfig context to use (kube); the current context when empty")
@@ -42,6 +47,8 @@ func (f *kubeFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.sctp, "sctp", string(kube.SCTPOff), "probe SCTP cells (kube): off (skip them), on, or auto (on if one SCTP probe between two pods works)")
 	fs.StringArrayVar(&f.externalHosts, "external-host", nil, "NAME=IP: a probe server (probe serve --identity NAME) pods reach at IP, standing in for scenario external hosts at that address (kube; repeatable)")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "how long probe pods may take to become ready (kube)")
+	fs.BoolVar(&f.behaviour, "behaviour", behaviour, "after the scenarios, measure what the API leaves to the CNI with probes of its own: established connections under a new deny, and (with the enforcer's pods known) a restart of the enforcer (kube, kind)")
+	fs.StringVar(&f.enforcerPods, "enforcer-pods", "", "NAMESPACE/SELECTOR of the enforcer's pods, e.g. kube-system/k8s-app=cilium: --behaviour deletes those on two nodes to see whether policies hold while they restart (kube; found on kind clusters netpolcheck made)")
 }
 
 // kubectlArgs repeat the flags that chose the cluster, for reproduce commands.
@@ -83,6 +90,13 @@ func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
 	if probeConcurrency < 1 {
 		return opts, badInput("--probe-concurrency %d: must be at least 1", probeConcurrency)
 	}
+	if f.enforcerPods != "" {
+		pods, err := kube.ParsePodSelection(f.enforcerPods)
+		if err != nil {
+			return opts, badInput("--enforcer-pods: %v", err)
+		}
+		opts.EnforcerPods = &pods
+	}
 	for _, h := range f.externalHosts {
 		host, err := kube.ParseStaticHost(h)
 		if err != nil {
@@ -117,6 +131,11 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 			if f.kindEnforcer, err = runningEnforcer(ctx, c); err != nil {
 				return nil, err
 			}
+			if opts.EnforcerPods == nil {
+				if opts.EnforcerPods, err = c.EnforcerPods(ctx); err != nil {
+					return nil, err
+				}
+			}
 			if log != nil {
 				fmt.Fprintf(log, "kind cluster %s was made by netpolcheck (enforcer %s): its external hosts serve the external-host cells\n", c.Name(), f.kindEnforcer)
 			}
@@ -130,7 +149,7 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 }
 
 // kubeOnly are the flags that mean nothing to other clusters.
-var kubeOnly = []string{"kubeconfig", "context", "probe-image", "target", "sctp", "external-host", "ready-timeout"}
+var kubeOnly = []string{"kubeconfig", "context", "probe-image", "target", "sctp", "external-host", "ready-timeout", "behaviour", "enforcer-pods"}
 
 // refuseKubeFlags rejects kube flags given for another cluster, rather than
 // silently ignore them; --target means something to every cluster.

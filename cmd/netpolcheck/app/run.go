@@ -82,7 +82,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 			if f.quiet {
 				progress = nil
 			}
-			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress), &f.outputFlags, func(res *reports.Results) error {
+			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress, f.kube.behaviour), &f.outputFlags, func(res *reports.Results) error {
 				res.Enforcer = enforcer
 				res.Target = f.kube.target
 				if f.finish != nil {
@@ -99,7 +99,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 	fl.StringVar(&f.enforcer, "enforcer", "reference", "policy enforcer for the local and kind clusters: reference (the eBPF enforcer of this project) or none (every probe is allowed)")
 	f.timingFlags.bind(fl, "(default: the cluster's, 10s locally, 60s on kind, 20s on kube)", "(default: the cluster's, 250ms locally, 1s on others)")
 	fl.IntVar(&f.concurrency, "probe-concurrency", local.DefaultConcurrency, "probes in flight at once per scenario")
-	f.kube.bind(fl)
+	f.kube.bind(fl, false)
 	f.kind.bind(fl, "keep the kind cluster after the run, also when it failed (kind)")
 	return cmd
 }

@@ -59,8 +59,8 @@ func (f *timingFlags) checkTiming(fs *pflag.FlagSet) error {
 	return nil
 }
 
-func (f *timingFlags) runnerOptions(progress io.Writer) runner.Options {
-	return runner.Options{Parallel: f.parallel, FreshClusters: f.fresh, Converge: f.converge, ProbeTimeout: f.probeTimeout, Progress: progress, DenyMustDrop: f.denyMustDrop}
+func (f *timingFlags) runnerOptions(progress io.Writer, behaviour bool) runner.Options {
+	return runner.Options{Parallel: f.parallel, FreshClusters: f.fresh, Converge: f.converge, ProbeTimeout: f.probeTimeout, Progress: progress, DenyMustDrop: f.denyMustDrop, Behaviour: behaviour}
 }
 
 // runAndReport is the end every real-packet command shares: run the

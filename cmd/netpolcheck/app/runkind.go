@@ -34,7 +34,7 @@ const kindConverge = 60 * time.Second
 
 // kindRefused are the kube flags that --cluster kind decides itself: the
 // cluster, the probe image it loads, and its own external hosts.
-var kindRefused = []string{"kubeconfig", "context", "probe-image", "external-host"}
+var kindRefused = []string{"kubeconfig", "context", "probe-image", "external-host", "enforcer-pods"}
 
 // kindBackend is --cluster kind: the kube backend on a kind cluster, with the
 // cluster's own external hosts in both directions. When the cluster --name
@@ -181,6 +181,9 @@ func (f *runFlags) kindKube(ctx context.Context, c *kind.Cluster, probe string) 
 	opts.ProbeImage = probe
 	opts.ExternalHosts = c.ExternalHosts()
 	opts.KubectlArgs = []string{"--kubeconfig", c.Kubeconfig()}
+	if opts.EnforcerPods, err = c.EnforcerPods(ctx); err != nil {
+		return nil, err
+	}
 	client, exec, err := kube.Connect(c.RESTConfig())
 	if err != nil {
 		return nil, fmt.Errorf("connect to kind cluster %s: %w", c.Name(), err)

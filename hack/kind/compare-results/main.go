@@ -20,6 +20,12 @@
 // passes when certify's ConformanceReport reads with the network-policy-api
 // module's own types (unknown fields refused), says success, and counts
 // exactly the ClusterNetworkPolicy scenarios of the results.
+//
+//	compare-results behaviour measured|unmeasured RESULTS.json
+//
+// passes when the run's behaviour probes all found something (measured: the
+// cluster has an enforcer whose pods are known) or, without an enforcer,
+// none could be measured.
 package main
 
 import (
@@ -41,7 +47,7 @@ func main() {
 }
 
 // errUsage is a command line compare-results cannot read.
-var errUsage = errors.New("usage: compare-results same [--external-skipped] [--subset] RUN.json OTHER.json | no-enforcer RESULTS.json | conformance-report REPORT.yaml RESULTS.json")
+var errUsage = errors.New("usage: compare-results same [--external-skipped] [--subset] RUN.json OTHER.json | no-enforcer RESULTS.json | conformance-report REPORT.yaml RESULTS.json | behaviour measured|unmeasured RESULTS.json")
 
 // maxShown bounds the differences printed.
 const maxShown = 20
@@ -98,6 +104,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		summary, problems = checkConformanceReport(raw, r)
+	case "behaviour":
+		if len(args) != 3 || (args[1] != "measured" && args[1] != "unmeasured") {
+			return errUsage
+		}
+		r, err := load(args[2])
+		if err != nil {
+			return err
+		}
+		summary, problems = checkBehaviour(args[1], r)
 	default:
 		return errUsage
 	}
