@@ -170,3 +170,13 @@ type EnforcerRestarter interface {
 	// they are not; the caller bounds the wait with ctx.
 	RestartEnforcer(ctx context.Context, near []string) (<-chan error, error)
 }
+
+// HostProber is implemented by clusters that can send probes from a node's
+// host network, as the kubelet's own traffic and host-network pods do, for
+// the behaviour probe that asks whether policies isolate pods from them.
+type HostProber interface {
+	// ProbeFromHost runs the jobs from the host network of the node that
+	// runs the probe pod near ("ns/pod"), or with sameNode false of another
+	// node. The error says why no host-network source could be made.
+	ProbeFromHost(ctx context.Context, jobs []probes.Job, near string, sameNode bool) ([]probes.Result, error)
+}

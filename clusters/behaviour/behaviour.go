@@ -33,6 +33,8 @@ const (
 	EstablishedIngress = "established connection, ingress deny"
 	EstablishedEgress  = "established connection, egress deny"
 	EnforcerRestart    = "enforcer restart"
+	HostSameNode       = "node to isolated pod"
+	HostOtherNode      = "other node's host network to isolated pod"
 )
 
 // Values of the observations.
@@ -86,6 +88,8 @@ func Measure(ctx context.Context, backend clusters.Backend, opts Options) []repo
 		return []reports.Observation{
 			{Name: EstablishedIngress, Value: NotMeasured, Detail: why},
 			{Name: EstablishedEgress, Value: NotMeasured, Detail: why},
+			{Name: HostSameNode, Value: NotMeasured, Detail: why},
+			{Name: HostOtherNode, Value: NotMeasured, Detail: why},
 			{Name: EnforcerRestart, Value: NotMeasured, Detail: why},
 		}
 	}
@@ -108,6 +112,8 @@ func Measure(ctx context.Context, backend clusters.Backend, opts Options) []repo
 	}
 	m := &measurement{opts: opts, cluster: c, holder: holder, addrs: addrs}
 	out := m.established(ctx)
+	out = append(out, m.hostTraffic(ctx)...)
+	// Last: it disturbs the enforcer.
 	out = append(out, m.restart(ctx))
 	for _, o := range out {
 		fmt.Fprintf(opts.Progress, "behaviour: %s: %s (%s)\n", o.Name, o.Value, o.Detail)

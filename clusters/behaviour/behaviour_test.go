@@ -20,6 +20,7 @@ type fakeEnforcer struct {
 	cutsOld    bool // and for established ones
 	failsOpen  bool // while restarting, everything is allowed
 	noRestarts bool // the cluster cannot restart its enforcer
+	blocksHost bool // isolation holds against the host network too
 }
 
 type fakeBackend struct{ enf fakeEnforcer }
@@ -98,6 +99,17 @@ func (c *fakeCluster) RestartEnforcer(context.Context, []string) (<-chan error, 
 	return done, nil
 }
 
+func (c *fakeCluster) ProbeFromHost(_ context.Context, jobs []probes.Job, near string, sameNode bool) ([]probes.Result, error) {
+	out := make([]probes.Result, len(jobs))
+	for i, j := range jobs {
+		out[i] = probes.Result{Job: j, Outcome: probes.Allowed}
+		if c.enf.blocksHost && c.denied[strings.TrimPrefix(j.To, namespace+"/")+" ingress"] {
+			out[i] = probes.Result{Job: j, Outcome: probes.Blocked, Blocked: probes.Refused}
+		}
+	}
+	return out, nil
+}
+
 type fakeHeld struct {
 	c   *fakeCluster
 	job probes.Job
@@ -130,13 +142,13 @@ func TestMeasureTellsEnforcersApart(t *testing.T) {
 		want map[string]string
 	}{
 		{"conntrack keeps old connections, closed on restart", fakeEnforcer{enforces: true},
-			map[string]string{EstablishedIngress: Kept, EstablishedEgress: Kept, EnforcerRestart: StayedClosed}},
-		{"strict, fail-open on restart", fakeEnforcer{enforces: true, cutsOld: true, failsOpen: true},
-			map[string]string{EstablishedIngress: Cut, EstablishedEgress: Cut, EnforcerRestart: FailOpen}},
+			map[string]string{EstablishedIngress: Kept, EstablishedEgress: Kept, EnforcerRestart: StayedClosed, HostSameNode: "allowed", HostOtherNode: "allowed"}},
+		{"strict, fail-open on restart, isolates from hosts", fakeEnforcer{enforces: true, cutsOld: true, failsOpen: true, blocksHost: true},
+			map[string]string{EstablishedIngress: Cut, EstablishedEgress: Cut, EnforcerRestart: FailOpen, HostSameNode: "blocked", HostOtherNode: "blocked"}},
 		{"no enforcer", fakeEnforcer{},
-			map[string]string{EstablishedIngress: NotMeasured, EstablishedEgress: NotMeasured, EnforcerRestart: NotMeasured}},
+			map[string]string{EstablishedIngress: NotMeasured, EstablishedEgress: NotMeasured, EnforcerRestart: NotMeasured, HostSameNode: NotMeasured}},
 		{"enforcer that cannot be restarted", fakeEnforcer{enforces: true, noRestarts: true},
-			map[string]string{EstablishedIngress: Kept, EstablishedEgress: Kept, EnforcerRestart: NotMeasured}},
+			map[string]string{EstablishedIngress: Kept, EstablishedEgress: Kept, EnforcerRestart: NotMeasured, HostSameNode: NotMeasured}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,8 +170,8 @@ func TestMeasureTellsEnforcersApart(t *testing.T) {
 
 func TestMeasureWithoutHolderSaysWhy(t *testing.T) {
 	obs := Measure(context.Background(), &noHoldBackend{}, Options{})
-	if len(obs) != 3 {
-		t.Fatalf("%d observations, want 3", len(obs))
+	if len(obs) != 5 {
+		t.Fatalf("%d observations, want 5", len(obs))
 	}
 	for _, o := range obs {
 		if o.Value != NotMeasured || !strings.Contains(o.Detail, "cannot hold") {
@@ -187,5 +199,16 @@ func TestRestartObservationCountsTheWindow(t *testing.T) {
 	}
 	if o := restartObservation(dials[3:], time.Second); o.Value != NotMeasured {
 		t.Errorf("errors only: %s, want not measured", o.Value)
+	}
+}
+
+func TestHostObservationNeedsTheControl(t *testing.T) {
+	allowed := probes.Result{Outcome: probes.Allowed}
+	dropped := probes.Result{Outcome: probes.Blocked, Blocked: probes.Dropped}
+	if o := hostObservation("x", dropped, allowed); o.Value != "blocked" || !strings.Contains(o.Detail, "dropped") {
+		t.Errorf("isolated dropped, control allowed: %s (%s)", o.Value, o.Detail)
+	}
+	if o := hostObservation("x", dropped, dropped); o.Value != NotMeasured {
+		t.Errorf("control blocked too: %s, want not measured", o.Value)
 	}
 }

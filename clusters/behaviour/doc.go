@@ -3,6 +3,8 @@
 // run's cells cannot show:
 //   - what happens to a connection established before a policy denies it,
 //     for an ingress and for an egress deny;
+//   - whether a pod isolated for ingress still answers the host network of
+//     its own node (the kubelet's) and of another node (host-network pods);
 //   - whether a denied connection gets through while the enforcer's pods
 //     restart (fail-open), and for how long.
 //

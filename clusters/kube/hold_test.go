@@ -168,3 +168,39 @@ func TestRestartEnforcerNeedsToKnowThePods(t *testing.T) {
 		t.Errorf("ParsePodSelection = %v, %v", p, err)
 	}
 }
+
+func TestProbeFromHostRunsInAHostNetworkPodOnTheChosenNode(t *testing.T) {
+	node := func(name string) *corev1.Node { return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}} }
+	k := newFakeCluster(t, node("node-1"), node("node-2"))
+	k.podState = func(p *corev1.Pod) {
+		if p.Spec.NodeName == "" {
+			p.Spec.NodeName = "node-1"
+		}
+	}
+	exec := &fakeExec{}
+	c, addrs := setUp(t, newTestBackend(t, k, exec, testOptions()), xyWorld())
+	job := probes.Job{From: "host", To: "y/b", Host: addrs["y/b"], Port: 80, Protocol: "TCP", Expect: "y/b"}
+	for _, tt := range []struct {
+		same bool
+		pod  string
+		node string
+	}{{true, "host-same-node", "node-1"}, {false, "host-other-node", "node-2"}} {
+		results, err := c.ProbeFromHost(context.Background(), []probes.Job{job}, "y/b", tt.same)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(results) != 1 || results[0].Outcome != probes.Allowed {
+			t.Errorf("results %+v", results)
+		}
+		p, err := k.client.CoreV1().Pods(c.RealNamespace("y")).Get(context.Background(), tt.pod, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Spec.HostNetwork || p.Spec.NodeName != tt.node || len(p.Spec.SecurityContext.Sysctls) != 0 || !slices.Equal(p.Spec.Containers[0].Command, []string{probeBinary, "wait"}) {
+			t.Errorf("host pod %s: hostNetwork %v on %q, sysctls %v, command %v", tt.pod, p.Spec.HostNetwork, p.Spec.NodeName, p.Spec.SecurityContext.Sysctls, p.Spec.Containers[0].Command)
+		}
+	}
+	if calls := exec.sortedCalls(); len(calls) < 2 || calls[len(calls)-1].Pod != "host-other-node" && calls[len(calls)-2].Pod != "host-other-node" {
+		t.Errorf("execs %+v, want one into each host pod", calls)
+	}
+}

@@ -23,6 +23,7 @@ commands:
            run one job; exit 0 allowed, 1 blocked, 3 error
   hold     --to HOST --port N [--expect ns/pod] [--from NAME] [--timeout 1s]
            hold a TCP connection; stdin "exchange N" or "dial N", JSON lines out
+  wait     do nothing until SIGTERM (a pod that is only exec'd into)
   version  print the version
 
 exit status 2 means bad flags; 3 a failure or a probe error.
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, s streams) error {
 		return runConnect(ctx, rest, s)
 	case "hold":
 		return runHold(ctx, rest, s)
+	case "wait":
+		return runWait(ctx, rest, s)
 	case "version":
 		return runVersion(rest, s)
 	case "help", "-h", "-help", "--help":

@@ -79,3 +79,15 @@ func runHold(ctx context.Context, args []string, s streams) error {
 	}
 	return nil
 }
+
+// runWait does nothing until SIGTERM: the main process of a pod that only
+// exists to be exec'd into, such as a host-network pod, which must not
+// bind a port on its node.
+func runWait(ctx context.Context, args []string, s streams) error {
+	fs := newFlagSet("wait", s)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
+}

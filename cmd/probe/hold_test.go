@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/probes"
 )
@@ -44,5 +45,23 @@ func TestHoldRefusesUnknownCommands(t *testing.T) {
 	code, _, stderr := runCommand(t, context.Background(), "ping\n", "hold", "--to", "127.0.0.1", "--port", "9", "--timeout", "200ms")
 	if code != exitUsage || !strings.Contains(stderr, `command "ping"`) {
 		t.Errorf("hold with stdin ping = %d, %q; want exit %d naming the command", code, stderr, exitUsage)
+	}
+}
+
+func TestWaitEndsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		code, _, _ := runCommand(t, ctx, "", "wait")
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		t.Fatalf("wait returned %d before its context ended", code)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("wait exited %d, want 0", code)
 	}
 }

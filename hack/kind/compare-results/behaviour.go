@@ -9,7 +9,7 @@ import (
 )
 
 // probedNames are the observations every run with --behaviour records.
-var probedNames = []string{behaviour.EstablishedIngress, behaviour.EstablishedEgress, behaviour.EnforcerRestart}
+var probedNames = []string{behaviour.EstablishedIngress, behaviour.EstablishedEgress, behaviour.HostSameNode, behaviour.HostOtherNode, behaviour.EnforcerRestart}
 
 // checkBehaviour checks a run's behaviour probes: with an enforcer
 // (measured), each observation has a finding; without one (unmeasured), the

@@ -243,17 +243,19 @@ func TestCheckBehaviour(t *testing.T) {
 	measured := &reports.Results{Probed: []reports.Observation{
 		{Name: "established connection, ingress deny", Value: "kept"},
 		{Name: "established connection, egress deny", Value: "cut"},
+		{Name: "node to isolated pod", Value: "allowed"},
+		{Name: "other node's host network to isolated pod", Value: "blocked"},
 		{Name: "enforcer restart", Value: "stayed closed"},
 	}}
 	if _, problems := checkBehaviour("measured", measured); len(problems) != 0 {
 		t.Errorf("measured run: %v", problems)
 	}
-	if _, problems := checkBehaviour("unmeasured", measured); len(problems) != 3 {
-		t.Errorf("measured run taken for one without enforcer: %d problems, want 3", len(problems))
+	if _, problems := checkBehaviour("unmeasured", measured); len(problems) != 5 {
+		t.Errorf("measured run taken for one without enforcer: %d problems, want 5", len(problems))
 	}
 	partial := &reports.Results{Probed: measured.Probed[:1]}
 	partial.Probed = append(partial.Probed, reports.Observation{Name: "enforcer restart", Value: "not measured", Detail: "no pods"})
-	if _, problems := checkBehaviour("measured", partial); len(problems) != 2 {
-		t.Errorf("a missing and an unmeasured observation: %v, want 2 problems", problems)
+	if _, problems := checkBehaviour("measured", partial); len(problems) != 4 {
+		t.Errorf("three missing and an unmeasured observation: %v, want 4 problems", problems)
 	}
 }
