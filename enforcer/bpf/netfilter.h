@@ -18,8 +18,11 @@ struct nf_hook_state {
 	struct net_device *out;
 } __attribute__((preserve_access_index));
 
+struct sock;
+
 struct sk_buff {
 	unsigned int len;
+	struct sock *sk;
 } __attribute__((preserve_access_index));
 
 struct bpf_nf_ctx {

@@ -139,10 +139,17 @@ int egress_policy(struct bpf_nf_ctx *ctx)
 	return enforce(ctx, in ? in->ifindex : 0, DIRECTION_EGRESS);
 }
 
-/* ingress_policy judges what a pod receives, where it leaves the node. */
+/* ingress_policy judges what a pod receives, where it leaves the node.
+ * The node's own traffic to its pods passes: "traffic to and from the node
+ * where a Pod is running is always allowed" (the NetworkPolicy concept
+ * documentation), which the kubelet's HTTP and TCP probes rely on. A packet
+ * the node sent carries the local socket that sent it; a forwarded one,
+ * from a pod, another node or an external host, carries none. */
 SEC("netfilter")
 int ingress_policy(struct bpf_nf_ctx *ctx)
 {
+	if (ctx->skb->sk)
+		return NF_ACCEPT;
 	const struct net_device *out = ctx->state->out;
 	return enforce(ctx, out ? out->ifindex : 0, DIRECTION_INGRESS);
 }
