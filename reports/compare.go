@@ -270,3 +270,32 @@ func diffStatuses(a, b []namedStatus) []StatusDiff {
 	}
 	return slices.Clip(out)
 }
+
+// Common narrows two runs to what both have: the scenarios both ran (by
+// name) and the behaviour probes both made, so that a run of a selection
+// compares with a run of the whole library, or a run without behaviour
+// probes with one with them. The results given are not changed.
+func Common(a, b *Results) (*Results, *Results) {
+	in := func(r *Results) map[string]bool {
+		names := map[string]bool{}
+		for _, s := range r.Scenarios {
+			names[s.Name] = true
+		}
+		return names
+	}
+	probed := func(r *Results) map[string]bool {
+		names := map[string]bool{}
+		for _, o := range r.Probed {
+			names[o.Name] = true
+		}
+		return names
+	}
+	narrow := func(r *Results, scenarios, observations map[string]bool) *Results {
+		out := *r
+		out.Scenarios = slices.DeleteFunc(slices.Clone(r.Scenarios), func(s ScenarioResult) bool { return !scenarios[s.Name] })
+		out.Probed = slices.DeleteFunc(slices.Clone(r.Probed), func(o Observation) bool { return !observations[o.Name] })
+		return &out
+	}
+	sa, sb, pa, pb := in(a), in(b), probed(a), probed(b)
+	return narrow(a, sb, pb), narrow(b, sa, pa)
+}

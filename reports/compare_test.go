@@ -149,3 +149,23 @@ func TestIntegrationComparisonHTMLInChromium(t *testing.T) {
 		})
 	}
 }
+
+func TestCommonComparesWhatBothRunsHave(t *testing.T) {
+	whole := &Results{Mode: modeRun, Scenarios: []ScenarioResult{{Name: "s1", Status: Pass}, {Name: "s2", Status: Fail}}}
+	part := &Results{Mode: modeRun, Scenarios: []ScenarioResult{{Name: "s1", Status: Pass}},
+		Probed: []Observation{{Name: "enforcer restart", Value: "stayed closed"}}}
+	if Compare(whole, "a", part, "b").Same() {
+		t.Fatal("a whole run and a selection compared the same without Common")
+	}
+	a, b := Common(whole, part)
+	if c := Compare(a, "a", b, "b"); !c.Same() {
+		t.Errorf("narrowed to what both have, the runs differ: %+v", c)
+	}
+	if len(whole.Scenarios) != 2 || len(part.Probed) != 1 {
+		t.Error("Common changed the results it was given")
+	}
+	part.Scenarios[0].Status = Fail
+	if a, b := Common(whole, part); Compare(a, "a", b, "b").Same() {
+		t.Error("a common scenario whose status differs went unnoticed")
+	}
+}

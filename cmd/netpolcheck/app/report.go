@@ -45,9 +45,9 @@ func newReportCommand(s streams) *cobra.Command {
 
 func newReportCompareCommand(s streams) *cobra.Command {
 	var html string
-	var all bool
+	var all, common bool
 	cmd := &cobra.Command{
-		Use:   "compare A/results.json B/results.json [--html FILE] [--all]",
+		Use:   "compare A/results.json B/results.json [--html FILE] [--all] [--common]",
 		Short: "Set two runs side by side: the cells, scenarios, features and dimension values that differ",
 		Long: `compare sets two results side by side, for a CNI team comparing a pull request's
 run against main's, or one CNI against the reference enforcer. It prints what
@@ -55,6 +55,8 @@ each run was, then only what differs: scenarios whose status differs, cells
 observed differently (or blocked differently: dropped or refused), and
 features and dimension values whose status differs. Loopback cells, which
 upstream ignores, and cells one run skipped are counted, not listed. With
+--common only the scenarios both ran and the behaviour probes both made are
+compared (a pull request's --focus run against main's whole library). With
 --html it also writes B's HTML report opening with the comparison. It exits
 0 when the runs agree and 1 when they differ.`,
 		Args: cobra.ExactArgs(2),
@@ -67,6 +69,9 @@ upstream ignores, and cells one run skipped are counted, not listed. With
 				}
 				runner.AddLegacyFeatures(r)
 				runs[i] = r
+			}
+			if common {
+				runs[0], runs[1] = reports.Common(runs[0], runs[1])
 			}
 			c := reports.Compare(runs[0], args[0], runs[1], args[1])
 			maxCells := 50
@@ -90,6 +95,7 @@ upstream ignores, and cells one run skipped are counted, not listed. With
 	}
 	cmd.Flags().StringVar(&html, "html", "", "also write B's HTML report, opening with the comparison, to this file")
 	cmd.Flags().BoolVar(&all, "all", false, "list every differing cell, not the first 50")
+	cmd.Flags().BoolVar(&common, "common", false, "compare only the scenarios both runs have, and the behaviour probes both made")
 	return cmd
 }
 
