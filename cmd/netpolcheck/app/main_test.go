@@ -404,6 +404,9 @@ func TestReportCompare(t *testing.T) {
 	if code != ExitFailed || !strings.Contains(stdout, "scenarios whose status differs") || !strings.Contains(stdout, "not run") {
 		t.Errorf("different selections: exit %d, stdout %q; want 1 and the scenarios each ran alone", code, stdout)
 	}
+	if stdout, _, code := run(t, "report", "compare", "--common", a, filepath.Join(ingress, "results.json")); code != ExitOK {
+		t.Errorf("different selections with --common: exit %d, stdout %q; want 0, the scenarios both ran agreeing", code, stdout)
+	}
 	if page, err := os.ReadFile(html); err != nil || !bytes.Contains(page, []byte(`"comparison":`)) {
 		t.Errorf("--html page: %v", err)
 	}
