@@ -26,6 +26,9 @@ type Comparison struct {
 	// LoopbackDiffering counts loopback cells observed differently: traffic
 	// from a pod to itself never meets an enforcer, and upstream ignores it.
 	LoopbackDiffering int `json:"loopbackDiffering,omitempty"`
+	// StepsWithoutCells counts the steps of scenarios both ran that kept
+	// no cells in one of the runs (--cells failing): theirs are not compared.
+	StepsWithoutCells int `json:"stepsWithoutCells,omitempty"`
 	// SkippedInOne counts cells one run skipped and the other did not (a
 	// cluster without external hosts, without SCTP): not differences of
 	// enforcement, but not compared either.
@@ -196,17 +199,30 @@ func cellIndex(r *Results) (map[cellID]Cell, []cellID) {
 }
 
 func (c *Comparison) compareCells(a, b *Results) {
-	bCells, _ := cellIndex(b)
+	bCells, bOrder := cellIndex(b)
 	aCells, order := cellIndex(a)
+	inBoth := scenariosInBoth(a, b)
+	diff := func(id cellID, expected string, sx, sy Seen) {
+		c.Cells = append(c.Cells, CellDiff{Scenario: id.scenario, Step: id.step, From: id.from, To: id.to,
+			Port: id.port, Protocol: id.protocol, Expected: expected, A: sx, B: sy})
+	}
 	for _, id := range order {
 		x := aCells[id]
 		y, ok := bCells[id]
 		if !ok {
+			// A scenario both ran that lacks the cell in B changed its
+			// model or steps: that is a difference, not a gap.
+			if inBoth[id.scenario] && !c.omitted(b, id) {
+				diff(id, x.Expected, seen(x), absent)
+			}
 			continue
 		}
 		c.CellsCompared++
 		sx, sy := seen(x), seen(y)
 		switch {
+		case x.Expected != y.Expected:
+			// The oracles of the two versions disagree.
+			diff(id, x.Expected+" | "+y.Expected, sx, sy)
 		case sx == sy:
 			c.CellsSame++
 		case x.Verdict == string(Skipped) || y.Verdict == string(Skipped):
@@ -214,10 +230,66 @@ func (c *Comparison) compareCells(a, b *Results) {
 		case x.Loopback || y.Loopback:
 			c.LoopbackDiffering++
 		default:
-			c.Cells = append(c.Cells, CellDiff{Scenario: id.scenario, Step: id.step, From: id.from, To: id.to,
-				Port: id.port, Protocol: id.protocol, Expected: cmp.Or(x.Expected, y.Expected), A: sx, B: sy})
+			diff(id, cmp.Or(x.Expected, y.Expected), sx, sy)
 		}
 	}
+	for _, id := range bOrder {
+		if _, ok := aCells[id]; !ok && inBoth[id.scenario] && !c.omitted(a, id) {
+			diff(id, bCells[id].Expected, absent, seen(bCells[id]))
+		}
+	}
+	c.StepsWithoutCells = stepsWithoutCells(a, inBoth) + stepsWithoutCells(b, inBoth)
+}
+
+// absent stands for a cell a run does not have.
+var absent = Seen{Verdict: "not in this run"}
+
+// scenariosInBoth names the scenarios both runs have.
+func scenariosInBoth(a, b *Results) map[string]bool {
+	inA := map[string]bool{}
+	for _, s := range a.Scenarios {
+		inA[s.Name] = true
+	}
+	both := map[string]bool{}
+	for _, s := range b.Scenarios {
+		if inA[s.Name] {
+			both[s.Name] = true
+		}
+	}
+	return both
+}
+
+// omitted says whether r kept no cells for the step of id (--cells
+// failing, or a step that did not run), so its absence says nothing.
+func (c *Comparison) omitted(r *Results, id cellID) bool {
+	for _, s := range r.Scenarios {
+		if s.Name != id.scenario {
+			continue
+		}
+		for i, st := range s.Steps {
+			if fmt.Sprintf("%d %s", i+1, st.Name) == id.step {
+				return st.CellsOmitted || len(st.Cells) == 0
+			}
+		}
+		return true // the step did not run
+	}
+	return true
+}
+
+// stepsWithoutCells counts the steps of scenarios both ran that kept none.
+func stepsWithoutCells(r *Results, inBoth map[string]bool) int {
+	n := 0
+	for _, s := range r.Scenarios {
+		if !inBoth[s.Name] {
+			continue
+		}
+		for _, st := range s.Steps {
+			if st.CellsOmitted {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func seen(c Cell) Seen { return Seen{Observed: c.Observed, Blocked: c.Blocked, Verdict: c.Verdict} }

@@ -97,6 +97,9 @@ func comparisonAsides(c *Comparison) string {
 	if c.LoopbackDiffering > 0 {
 		s += fmt.Sprintf("; %d loopback cells observed differently (ignored, as upstream does)", c.LoopbackDiffering)
 	}
+	if c.StepsWithoutCells > 0 {
+		s += fmt.Sprintf("; %d steps kept no cells in one run (--cells; not compared)", c.StepsWithoutCells)
+	}
 	if c.SkippedInOne > 0 {
 		s += fmt.Sprintf("; %d cells skipped by one run only (not compared)", c.SkippedInOne)
 	}

@@ -169,3 +169,33 @@ func TestCommonComparesWhatBothRunsHave(t *testing.T) {
 		t.Error("a common scenario whose status differs went unnoticed")
 	}
 }
+
+func TestCompareCellsOnlyInOneRunAndChangedExpectations(t *testing.T) {
+	cell := func(to, expected, observed string) Cell {
+		verdict := "pass"
+		if expected != observed {
+			verdict = "fail"
+		}
+		return Cell{From: "x/a", To: to, Port: 80, Protocol: "TCP", Expected: expected, Observed: observed, Verdict: verdict}
+	}
+	run := func(cells ...Cell) *Results {
+		return &Results{Mode: modeRun, Scenarios: []ScenarioResult{{Name: "s", Status: Pass, Steps: []StepResult{{Name: "deny", Status: Pass, Cells: cells}}}}}
+	}
+	a := run(cell("x/b", "blocked", "blocked"), cell("x/c", "allowed", "allowed"))
+	b := run(cell("x/b", "allowed", "allowed"), cell("x/d", "allowed", "allowed"))
+	c := Compare(a, "a", b, "b")
+	if c.Same() || len(c.Cells) != 3 {
+		t.Fatalf("want 3 differing cells (an expectation changed, one cell in each run only), got %+v", c.Cells)
+	}
+	if got := c.Cells[0].Expected; got != "blocked | allowed" {
+		t.Errorf("changed expectation shown as %q", got)
+	}
+	if c.Cells[1].B != absent || c.Cells[2].A != absent {
+		t.Errorf("cells in one run only: %+v", c.Cells[1:])
+	}
+	omitted := run()
+	omitted.Scenarios[0].Steps[0].CellsOmitted = true
+	if c := Compare(a, "a", omitted, "b"); !c.Same() || c.StepsWithoutCells != 1 {
+		t.Errorf("a step that kept no cells: same %v, %d steps without cells; want same and 1", c.Same(), c.StepsWithoutCells)
+	}
+}

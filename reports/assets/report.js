@@ -96,6 +96,7 @@
     const seen = (s) => (s.observed || "-") + (s.blocked ? " (" + s.blocked + ")" : "") + ", " + s.verdict;
     const cells = c.cells || [];
     const asides = [c.loopbackDiffering && c.loopbackDiffering + " loopback cells observed differently (ignored, as upstream does)",
+      c.stepsWithoutCells && c.stepsWithoutCells + " steps kept no cells in one run (--cells; not compared)",
       c.skippedInOne && c.skippedInOne + " cells skipped by one run only (not compared)"].filter(Boolean).join("; ");
     return el("section", { id: "comparison" },
       el("h2", null, "Compared with " + c.a.label),
