@@ -21,6 +21,7 @@ type fakeEnforcer struct {
 	failsOpen  bool // while restarting, everything is allowed
 	noRestarts bool // the cluster cannot restart its enforcer
 	blocksHost bool // isolation holds against the host network too
+	slowStart  int  // connections refused before the first one gets through
 }
 
 type fakeBackend struct{ enf fakeEnforcer }
@@ -81,6 +82,13 @@ func (c *fakeCluster) blocks(job probes.Job, established bool) bool {
 
 func (c *fakeCluster) Hold(_ context.Context, job probes.Job) (clusters.HeldConnection, probes.Result, error) {
 	h := &fakeHeld{c: c, job: job}
+	c.mu.Lock()
+	refuse := c.enf.slowStart > 0
+	c.enf.slowStart--
+	c.mu.Unlock()
+	if refuse {
+		return h, probes.Result{Job: job, Outcome: probes.Blocked, Blocked: probes.Refused}, nil
+	}
 	return h, h.result(false), nil
 }
 
@@ -145,6 +153,8 @@ func TestMeasureTellsEnforcersApart(t *testing.T) {
 			map[string]string{EstablishedIngress: Kept, EstablishedEgress: Kept, EnforcerRestart: StayedClosed, HostSameNode: "allowed", HostOtherNode: "allowed"}},
 		{"strict, fail-open on restart, isolates from hosts", fakeEnforcer{enforces: true, cutsOld: true, failsOpen: true, blocksHost: true},
 			map[string]string{EstablishedIngress: Cut, EstablishedEgress: Cut, EnforcerRestart: FailOpen, HostSameNode: "blocked", HostOtherNode: "blocked"}},
+		{"endpoints that take a moment", fakeEnforcer{enforces: true, slowStart: 2},
+			map[string]string{EstablishedIngress: Kept, EstablishedEgress: Kept, EnforcerRestart: StayedClosed}},
 		{"no enforcer", fakeEnforcer{},
 			map[string]string{EstablishedIngress: NotMeasured, EstablishedEgress: NotMeasured, EnforcerRestart: NotMeasured, HostSameNode: NotMeasured}},
 		{"enforcer that cannot be restarted", fakeEnforcer{enforces: true, noRestarts: true},

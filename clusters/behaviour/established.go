@@ -22,20 +22,23 @@ var settle = 2 * time.Second
 
 // established opens a→b and c→d, denies b's ingress and c's egress, waits
 // until new connections are blocked, and then exchanges over the old ones.
+// Each side is measured on its own: one that cannot open its connection
+// does not keep the other from being measured.
 func (m *measurement) established(ctx context.Context) []reports.Observation {
 	ingress := m.session(ctx, EstablishedIngress, "a", "b")
 	egress := m.session(ctx, EstablishedEgress, "c", "d")
 	defer egress.close()
-	for _, s := range []*session{ingress, egress} {
-		if s.obs != nil {
-			return []reports.Observation{ingress.observation(), egress.observation()}
+	for _, d := range []struct {
+		s         *session
+		pod       string
+		direction networkingv1.PolicyType
+	}{{ingress, "b", networkingv1.PolicyTypeIngress}, {egress, "c", networkingv1.PolicyTypeEgress}} {
+		if d.s.obs != nil {
+			continue
 		}
-	}
-	for _, p := range []*networkingv1.NetworkPolicy{denyAll("b", networkingv1.PolicyTypeIngress), denyAll("c", networkingv1.PolicyTypeEgress)} {
+		p := denyAll(d.pod, d.direction)
 		if _, err := m.cluster.Apply(ctx, scenarios.Change{Kind: scenarios.ApplyPolicy, Policy: p}); err != nil {
-			ingress.close()
-			why := "apply " + p.Name + ": " + err.Error()
-			return []reports.Observation{notMeasured(EstablishedIngress, why), notMeasured(EstablishedEgress, why)}
+			d.s.fail("apply " + p.Name + ": " + err.Error())
 		}
 	}
 	// Side by side: without an enforcer each waits out the whole bound.
@@ -43,8 +46,8 @@ func (m *measurement) established(ctx context.Context) []reports.Observation {
 	wg.Go(func() { ingress.judge(ctx, m.opts.Converge) })
 	wg.Go(func() { egress.judge(ctx, m.opts.Converge) })
 	wg.Wait()
-	if ingress.obs == nil || ingress.obs.Value != NotMeasured {
-		m.denied = ingress.held // restart watches its dials; closed there
+	if ingress.held != nil && ingress.obs != nil && ingress.obs.Value != NotMeasured {
+		m.denied = ingress.held // restart watches its dials and closes it
 	} else {
 		ingress.close()
 	}
@@ -58,19 +61,28 @@ type session struct {
 	obs  *reports.Observation
 }
 
+// session opens the connection, trying again within the convergence bound:
+// a Service's endpoints, or the network of a new pod, may take a moment.
 func (m *measurement) session(ctx context.Context, name, from, to string) *session {
 	s := &session{name: name}
-	held, first, err := m.holder.Hold(ctx, m.opts.job(from, to, m.addrs))
-	switch {
-	case err != nil:
-		s.fail(err.Error())
-	case first.Outcome != probes.Allowed:
+	deadline := time.Now().Add(m.opts.Converge)
+	for {
+		held, first, err := m.holder.Hold(ctx, m.opts.job(from, to, m.addrs))
+		switch {
+		case err != nil:
+			s.fail(err.Error())
+			return s
+		case first.Outcome == probes.Allowed:
+			s.held = held
+			return s
+		}
 		_ = held.Close()
-		s.fail(fmt.Sprintf("with no policy in force, %s→%s was %s: %s", from, to, first.Outcome, first.Detail))
-	default:
-		s.held = held
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			s.fail(fmt.Sprintf("with no policy in force, %s→%s was %s for %s: %s", from, to, first.Outcome, m.opts.Converge, first.Detail))
+			return s
+		}
+		sleep(ctx, 250*time.Millisecond)
 	}
-	return s
 }
 
 func (s *session) fail(why string) {
