@@ -25,6 +25,7 @@ func TestKubeFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "kube", "--sctp", "maybe"}, `--sctp "maybe": not one of off, on, auto`},
 		{[]string{"certify", "--external-host", "outside"}, `--external-host: external host "outside" is not NAME=IP`},
 		{[]string{"certify", "--ready-timeout", "0s"}, "--ready-timeout must be positive"},
+		{[]string{"certify", "--external-host", "none", "--external-host", "lab=198.51.100.10"}, "--external-host none means no external hosts; it cannot go with others"},
 		{[]string{"certify", "--enforcer-pods", "kube-system"}, `--enforcer-pods: "kube-system" is not NAMESPACE/SELECTOR`},
 		{[]string{"certify", "--enforcer-pods", "kube-system/app in (x"}, `--enforcer-pods: selector "app in (x"`},
 		{[]string{"certify", "--enforcer-pods", "Kube_System/app=x"}, `--enforcer-pods: namespace "Kube_System"`},
@@ -112,5 +113,18 @@ func TestCertifyRunsTheLibraryPlusTheProfile(t *testing.T) {
 		if got[0].Name != builtin[0].Name {
 			t.Errorf("profile %q: first scenario %s, want the library's %s", tt.profile, got[0].Name, builtin[0].Name)
 		}
+	}
+}
+
+func TestKubeFlagsExternalHostNone(t *testing.T) {
+	f := &kubeFlags{}
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	f.bind(fs, true)
+	if err := fs.Parse([]string{"--external-host", "none"}); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := f.options(1)
+	if err != nil || len(opts.StaticHosts) != 0 || !f.noExternalHosts() {
+		t.Errorf("--external-host none: %v, %v, none=%v; want no hosts and none", opts.StaticHosts, err, f.noExternalHosts())
 	}
 }

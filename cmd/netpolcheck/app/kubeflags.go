@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	osexec "os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,10 +46,17 @@ func (f *kubeFlags) bind(fs *pflag.FlagSet, behaviour bool) {
 	fs.StringVar(&f.probeImage, "probe-image", kube.ProbeImage(version()), "image of the probe pods (kube)")
 	fs.StringVar(&f.target, "target", string(kube.TargetPod), "what probes dial: pod (pod IPs) or service (a ClusterIP Service per pod; on the local cluster translated in its node namespace)")
 	fs.StringVar(&f.sctp, "sctp", string(kube.SCTPOff), "probe SCTP cells (kube): off (skip them), on, or auto (on if one SCTP probe between two pods works)")
-	fs.StringArrayVar(&f.externalHosts, "external-host", nil, "NAME=IP: a probe server (probe serve --identity NAME) pods reach at IP, standing in for scenario external hosts at that address (kube; repeatable)")
+	fs.StringArrayVar(&f.externalHosts, "external-host", nil, "NAME=IP: a probe server (probe serve --identity NAME) pods reach at IP, standing in for scenario external hosts at that address (kube; repeatable); none: no external hosts at all, not even a kind cluster's own (their cells are skipped)")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "how long probe pods may take to become ready (kube)")
 	fs.BoolVar(&f.behaviour, "behaviour", behaviour, "after the scenarios, measure what the API leaves to the CNI with probes of its own: established connections under a new deny, and (with the enforcer's pods known) a restart of the enforcer (kube, kind)")
 	fs.StringVar(&f.enforcerPods, "enforcer-pods", "", "NAMESPACE/SELECTOR of the enforcer's pods, e.g. kube-system/k8s-app=cilium: --behaviour deletes those on two nodes to see whether policies hold while they restart (kube; found on kind clusters netpolcheck made)")
+}
+
+// noExternalHosts is --external-host none: a kind cluster's hosts are not
+// used either. Scenarios sharing a host address run one at a time on kind, so
+// this trades those cells for time (the kind e2e's ClusterNetworkPolicy step).
+func (f *kubeFlags) noExternalHosts() bool {
+	return slices.Contains(f.externalHosts, "none")
 }
 
 // kubectlArgs repeat the flags that chose the cluster, for reproduce commands.
@@ -97,6 +105,12 @@ func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
 		}
 		opts.EnforcerPods = &pods
 	}
+	if f.noExternalHosts() {
+		if len(f.externalHosts) > 1 {
+			return opts, badInput("--external-host none means no external hosts; it cannot go with others")
+		}
+		return opts, nil
+	}
 	for _, h := range f.externalHosts {
 		host, err := kube.ParseStaticHost(h)
 		if err != nil {
@@ -126,7 +140,12 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 	}
 	if len(opts.StaticHosts) == 0 {
 		if c := netpolcheckKindCluster(ctx, client, opts.ProbeImage); c != nil {
-			opts.ExternalHosts = c.ExternalHosts()
+			hosts := "its external hosts serve the external-host cells"
+			if f.noExternalHosts() {
+				hosts = "its external hosts are not used (--external-host none)"
+			} else {
+				opts.ExternalHosts = c.ExternalHosts()
+			}
 			// Results then name the enforcer certified, as run --cluster kind's do.
 			if f.kindEnforcer, err = runningEnforcer(ctx, c); err != nil {
 				return nil, err
@@ -137,7 +156,7 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 				}
 			}
 			if log != nil {
-				fmt.Fprintf(log, "kind cluster %s was made by netpolcheck (enforcer %s): its external hosts serve the external-host cells\n", c.Name(), f.kindEnforcer)
+				fmt.Fprintf(log, "kind cluster %s was made by netpolcheck (enforcer %s): %s\n", c.Name(), f.kindEnforcer, hosts)
 			}
 		}
 	}
