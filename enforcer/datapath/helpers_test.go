@@ -222,3 +222,11 @@ func sctp(src, dst netip.Addr, sport, dport uint16) testpacket.Flow {
 func icmp(src, dst netip.Addr) testpacket.Flow {
 	return testpacket.Flow{Src: src, Dst: dst, Protocol: testpacket.ICMP}
 }
+
+// runningPod is a running pod of namespace x labelled app=name, at ip.
+func runningPod(name string, ip netip.Addr) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: name, Labels: map[string]string{"app": name}},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip.String()},
+	}
+}

@@ -31,15 +31,9 @@ func TestIntegrationNodeReachesItsIsolatedPods(t *testing.T) {
 			t.Fatalf("Attach: %v", err)
 		}
 	}
-	pod := func(name string, ip netip.Addr) *corev1.Pod {
-		return &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: name, Labels: map[string]string{"app": name}},
-			Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip.String()},
-		}
-	}
 	applyPolicies(t, d, compile.Input{
 		Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: "x"}}},
-		Pods:       []*corev1.Pod{pod("a", a.ip), pod("b", b.ip)},
+		Pods:       []*corev1.Pod{runningPod("a", a.ip), runningPod("b", b.ip)},
 		Local:      map[string]int{"x/a": a.ifindex, "x/b": b.ifindex},
 		Policies:   []*networkingv1.NetworkPolicy{policy("x", "deny-b", "b", types(networkingv1.PolicyTypeIngress))},
 	})

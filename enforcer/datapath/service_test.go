@@ -62,18 +62,12 @@ table ip services {
 			t.Fatalf("Attach: %v", err)
 		}
 	}
-	pod := func(name string, ip netip.Addr) *corev1.Pod {
-		return &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: name, Labels: map[string]string{"app": name}},
-			Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip.String()},
-		}
-	}
 	// a may reach b on 8080 and nothing else, and accepts no connection:
 	// the answers it gets pass only as replies to its approved egress.
 	// b accepts a on 8080; c accepts everyone.
 	in := compile.Input{
 		Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: "x"}}},
-		Pods:       []*corev1.Pod{pod("a", a.ip), pod("b", b.ip), pod("c", c.ip)},
+		Pods:       []*corev1.Pod{runningPod("a", a.ip), runningPod("b", b.ip), runningPod("c", c.ip)},
 		Local:      map[string]int{"x/a": a.ifindex, "x/b": b.ifindex, "x/c": c.ifindex},
 		Policies: []*networkingv1.NetworkPolicy{
 			policy("x", "a", "a", types(networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress),
