@@ -48,7 +48,8 @@ func (c *Cluster) Hold(ctx context.Context, job probes.Job) (clusters.HeldConnec
 	results, stdout := io.Pipe()
 	s := &heldSession{job: job, wait: timeout + execSlack, commands: commands, cancel: cancel,
 		pending: map[int]chan probes.Result{}, ended: make(chan struct{})}
-	s.pending[0] = make(chan probes.Result, 1)
+	first := make(chan probes.Result, 1)
+	s.pending[0] = first
 	c.b.execCalls.Add(1)
 	go func() {
 		var stderr limitedBuffer
@@ -67,7 +68,7 @@ func (c *Cluster) Hold(ctx context.Context, job probes.Job) (clusters.HeldConnec
 	}()
 	go s.read(results)
 
-	return s, s.await(ctx, 0), nil
+	return s, s.await(ctx, first), nil
 }
 
 // cmpTimeout is the job's timeout, or the probe's default.
@@ -143,18 +144,19 @@ func (s *heldSession) send(ctx context.Context, verb string) probes.Result {
 	}
 	s.next++
 	seq := s.next
-	s.pending[seq] = make(chan probes.Result, 1)
+	ch := make(chan probes.Result, 1)
+	s.pending[seq] = ch
 	s.mu.Unlock()
 	if _, err := fmt.Fprintf(s.commands, "%s %d\n", verb, seq); err != nil {
 		return probes.Result{Job: s.job, Outcome: probes.Error, Detail: "hold: send " + verb + ": " + err.Error()}
 	}
-	return s.await(ctx, seq)
+	return s.await(ctx, ch)
 }
 
-func (s *heldSession) await(ctx context.Context, seq int) probes.Result {
-	s.mu.Lock()
-	ch := s.pending[seq]
-	s.mu.Unlock()
+// await waits for the result read into ch. The caller keeps ch from when it
+// registered the command: read takes it out of pending as soon as the
+// answer comes, which may be before await runs.
+func (s *heldSession) await(ctx context.Context, ch chan probes.Result) probes.Result {
 	timer := time.NewTimer(s.wait)
 	defer timer.Stop()
 	select {
