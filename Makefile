@@ -20,11 +20,10 @@ deps:
 build:
 	go build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-## run: the main job: the built-in library with real packets on the local cluster, by pod IP
-## (reports in $(REPORT_DIR)) and through ClusterIP Services (reports in $(REPORT_DIR)/service).
+## run: the main job: the built-in library with real packets on the local cluster, each cell
+## by pod IP and through the destination's ClusterIP Service (reports in $(REPORT_DIR)).
 run: deps build
 	$(BIN)/netpolcheck run --cluster local --report-dir $(REPORT_DIR)
-	$(BIN)/netpolcheck run --cluster local --target service --report-dir $(REPORT_DIR)/service
 
 ## simulate: the built-in library through the truth oracle only, no cluster.
 simulate: build

@@ -85,6 +85,18 @@ type Capabilities struct {
 	// the experimental channel's fields (nodes and domainNames peers, named
 	// ports); a scenario using them is skipped on a cluster that does not.
 	ClusterNetworkPolicyExperimental bool `json:"clusterNetworkPolicyExperimental,omitempty"`
+	// Targets are the ways the clusters dial a destination pod (its IP, its
+	// Service): the runner probes every pod-to-pod cell once per target.
+	// Empty means by pod IP alone.
+	Targets []probes.Target `json:"targets,omitempty"`
+}
+
+// ProbeTargets are the targets the runner probes pod-to-pod cells through.
+func (c Capabilities) ProbeTargets() []probes.Target {
+	if len(c.Targets) == 0 {
+		return []probes.Target{probes.TargetPod}
+	}
+	return c.Targets
 }
 
 // NoClusterNetworkPolicy is the skip reason of a scenario with

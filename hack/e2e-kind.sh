@@ -9,30 +9,31 @@
 #      e2e-framework), on a cluster of their own, npc-suite, made and deleted
 #   1. a 3-node cluster with the reference enforcer and the ClusterNetworkPolicy
 #      CRD (kind up --retain), made once
-#   2. the whole built-in library on it (run --cluster kind), ClusterNetworkPolicy
-#      scenarios included: must pass
-#   3. certify through Services (--target service) on the same cluster, the
-#      egress scenarios (E2E_SERVICE_TAGS): the same verdicts cell by cell as
-#      by pod IP, so the enforcer judges translated traffic
+#   2. the whole built-in library on it by pod IP (run --cluster kind --target
+#      pod), ClusterNetworkPolicy scenarios included: must pass
+#   3. certify on the same cluster with its default targets, each cell by pod
+#      IP and through its Service, the egress scenarios (E2E_SERVICE_TAGS):
+#      every cell, both ways, the same verdicts as step 2's by pod IP, so the
+#      enforcer judges translated traffic
 #   3b. certify --profile cnp on the same cluster: the ClusterNetworkPolicy
 #      library and generated cases must pass, and the upstream-format
 #      ConformanceReport must read with network-policy-api's own types
 #   4. the Ginkgo suite on it (E2E_GINKGO_FILTER): must pass
 #   5. kind down
 #   6. a cluster without enforcer (kind up --cni none), the seed and
-#      ClusterNetworkPolicy scenarios (E2E_NONE_FOCUS): must fail on exactly
-#      the cells the oracle blocks
+#      ClusterNetworkPolicy scenarios (E2E_NONE_FOCUS), by pod IP and through
+#      Services: must fail on exactly the cells the oracle blocks
 #   7. on that cluster, kube-network-policies built from its module without
 #      netpolcheck's kernel adaptation (kind deploy --knp-adaptation never):
 #      where the kernel lacks nftables' queue expression it programs nothing
 #      and fails open, and certify must fail exactly as without enforcer
 #   8. on that cluster, kube-network-policies as kind up --cni deploys it
-#      (adapted where the kernel needs it): certify by pod IP of the upstream
-#      e2e family's egress cases and the pitfalls (E2E_KNP_POD_TAGS), then
-#      through Services of the upstream egress cases (E2E_KNP_SERVICE_TAGS),
-#      must pass. The upstream family alone takes 11 minutes here by pod IP,
-#      the whole library with the quick profile both ways about 40: that is
-#      make e2e-knp (hack/e2e-knp.sh), more than CI has
+#      (adapted where the kernel needs it): certify of the upstream e2e
+#      family's egress cases and the pitfalls (E2E_KNP_TAGS), each cell by
+#      pod IP and through its Service, must pass. The upstream family alone
+#      takes 11 minutes here by pod IP, the whole library with the quick
+#      profile both ways about 40: that is make e2e-knp (hack/e2e-knp.sh),
+#      more than CI has
 #   9. nothing of ours is left: containers, docker network, NAT rules, state
 # Reports go to E2E_OUT (out/e2e-kind). Every wait is bounded by timeout(1).
 set -euo pipefail
@@ -54,8 +55,7 @@ filter=${E2E_GINKGO_FILTER:-pitfall && !sctp}
 service_tags=${E2E_SERVICE_TAGS:-egress}
 none_focus=${E2E_NONE_FOCUS:-^(seed|cnp-)}
 knp_failopen_focus=${E2E_KNP_FAILOPEN_FOCUS:-^seed000}
-knp_pod_tags=${E2E_KNP_POD_TAGS:-source=upstream-e2e+egress,source=pitfall}
-knp_service_tags=${E2E_KNP_SERVICE_TAGS:-source=upstream-e2e+egress}
+knp_tags=${E2E_KNP_TAGS:-source=upstream-e2e+egress,source=pitfall}
 node_image=()
 [ -n "${NODE_IMAGE:-}" ] && node_image=(--node-image "$NODE_IMAGE")
 npc="$bin/netpolcheck"
@@ -92,17 +92,18 @@ kubeconfig=$(timeout 15m "$npc" kind up --name "$name" --nodes 3 --retain "${nod
 probe=$(timeout 5m "$npc" kind load --name "$name" --images probe)
 echo "kubeconfig $kubeconfig, probe image $probe" >&2
 
-step "2. the built-in library: run --cluster kind on $name"
-timeout 45m "$npc" run --cluster kind --name "$name" --report-dir "$out/run" >"$out/run.txt" ||
+step "2. the built-in library by pod IP: run --cluster kind --target pod on $name"
+timeout 45m "$npc" run --cluster kind --name "$name" --target pod --report-dir "$out/run" >"$out/run.txt" ||
 	fail "run exited $? (grids in $out/run.txt, logs in $out/run/kind-logs)"
 for f in results.json junit.xml report.html; do [ -s "$out/run/$f" ] || fail "run wrote no $f"; done
 
-step "3. certify on $name through Services (--tags $service_tags): the same verdicts as by pod IP"
-timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --target service --tags "$service_tags" \
+step "3. certify on $name by pod IP and through Services (--tags $service_tags): the same verdicts as step 2's by pod IP"
+timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --tags "$service_tags" \
 	--report-dir "$out/certify" >"$out/certify.txt" ||
 	fail "certify exited $? (grids in $out/certify.txt)"
 # certify finds the cluster's external hosts; --external-skipped tolerates
-# the cells of hosts it cannot place.
+# the cells of hosts it cannot place. Each Service cell must match its cell
+# by pod IP in step 2.
 "$bin/compare-results" same --external-skipped --subset "$out/run/results.json" "$out/certify/results.json"
 # certify's behaviour probes (on by default) measure the reference enforcer.
 "$bin/compare-results" behaviour measured "$out/certify/results.json"
@@ -111,7 +112,7 @@ step "3b. certify --profile cnp on $name: ClusterNetworkPolicy, with the upstrea
 # --external-host none: the generated cases share their hosts' addresses,
 # which on kind makes them run one at a time (half an hour instead of five
 # minutes); step 2 covers the hosts' cells of the ClusterNetworkPolicy library.
-timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile cnp --behaviour=false --external-host none \
+timeout 30m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile cnp --behaviour=false --external-host none --target pod \
 	--implementation-organization netpolcheck --implementation-project "netpolcheck reference enforcer" \
 	--implementation-version "$("$npc" version 2>/dev/null || echo devel)" --report-dir "$out/certify-cnp" >"$out/certify-cnp.txt" ||
 	fail "certify --profile cnp exited $? (grids in $out/certify-cnp.txt)"
@@ -156,17 +157,14 @@ else
 	echo "e2e-kind: this kernel runs kube-network-policies unadapted: no fail-open state to catch" >&2
 fi
 
-step "8. kube-network-policies on $none: certify by pod IP ($knp_pod_tags), then through Services ($knp_service_tags)"
+step "8. kube-network-policies on $none: certify by pod IP and through Services ($knp_tags)"
 timeout 20m "$npc" kind deploy --name "$none" --cni kube-network-policies 2>"$out/knp.log" ||
 	fail "kind deploy --cni kube-network-policies exited $? (log in $out/knp.log)"
 grep -E "adaptation|programmed" "$out/knp.log" >&2 || true
-timeout 30m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --tags "$knp_pod_tags" \
-	--report-dir "$out/knp-pod" >"$out/knp-pod.txt" ||
-	fail "certify of kube-network-policies by pod IP exited $? (grids in $out/knp-pod.txt)"
-"$bin/compare-results" behaviour measured "$out/knp-pod/results.json"
-timeout 30m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --target service \
-	--behaviour=false --tags "$knp_service_tags" --report-dir "$out/knp-service" >"$out/knp-service.txt" ||
-	fail "certify of kube-network-policies through Services exited $? (grids in $out/knp-service.txt)"
+timeout 40m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --tags "$knp_tags" \
+	--report-dir "$out/knp" >"$out/knp.txt" ||
+	fail "certify of kube-network-policies exited $? (grids in $out/knp.txt)"
+"$bin/compare-results" behaviour measured "$out/knp/results.json"
 timeout 5m "$npc" kind down --name "$none"
 
 step "9. nothing left"
@@ -183,4 +181,4 @@ if [ -z "$(docker ps -aq --filter label=io.x-k8s.kind.cluster)" ]; then
 else
 	echo "e2e-kind: other kind clusters run here; docker network netpolcheck-kind may stay for them" >&2
 fi
-step "PASS: reports in $out (run, certify, ginkgo, none, knp-unadapted, knp-pod, knp-service)"
+step "PASS: reports in $out (run, certify, certify-cnp, ginkgo, none, knp-unadapted, knp)"

@@ -1,6 +1,9 @@
 package probes
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Outcome is what a probe observed. It is an enum, not a bool: a probe that
 // could not run is an Error, never Blocked.
@@ -31,6 +34,44 @@ type Job struct {
 	Expect string `json:"expect,omitempty"`
 	// Timeout bounds the attempt; zero means DefaultTimeout.
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// Target says how a pod destination is dialled; empty means TargetPod.
+	// The runner names it, the backend turns it into Host.
+	Target Target `json:"target,omitempty"`
+}
+
+// Target is how a probe reaches a destination pod. Applications reach pods
+// through Services far more often than by pod IP, and an enforcer that
+// judges a packet before its Service address is translated gets exactly
+// that traffic wrong, so a run can probe every pod-to-pod cell both ways.
+type Target string
+
+// The targets.
+const (
+	// TargetPod dials the pod's own IP.
+	TargetPod Target = "pod"
+	// TargetService dials the ClusterIP of a Service selecting the pod alone.
+	TargetService Target = "service"
+)
+
+// Targets are the targets in the order reports show them.
+var Targets = []Target{TargetPod, TargetService}
+
+// OrPod returns t, or TargetPod when t is empty.
+func (t Target) OrPod() Target {
+	if t == "" {
+		return TargetPod
+	}
+	return t
+}
+
+// ParseTarget reads a target's name.
+func ParseTarget(s string) (Target, error) {
+	for _, t := range Targets {
+		if string(t) == s {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("%q: not one of pod, service", s)
 }
 
 // DefaultTimeout bounds a probe whose Job has no Timeout.

@@ -83,7 +83,11 @@ func denyObservations(r *Results) []Observation {
 			}
 			for _, c := range st.Cells {
 				if c.Expected == "blocked" && c.Observed == "blocked" && !c.Loopback {
-					add(cmp.Or(c.Protocol, "TCP"), c.Blocked, 1)
+					name := cmp.Or(c.Protocol, "TCP")
+					if r.CellTarget(c) == TargetService {
+						name += " through Services"
+					}
+					add(name, c.Blocked, 1)
 				}
 			}
 		}
@@ -113,53 +117,62 @@ func denyObservations(r *Results) []Observation {
 }
 
 // hairpinObservations tally loopback cells the oracle blocks (the pod is
-// isolated and no rule admits itself) by what the network did.
+// isolated and no rule admits itself) by what the network did, per target.
 func hairpinObservations(r *Results) []Observation {
-	var allowed, blocked int
+	type tally struct{ allowed, blocked int }
+	byTarget := map[string]*tally{}
 	for _, sc := range r.Scenarios {
 		for _, st := range sc.Steps {
 			for _, c := range st.Cells {
 				if !c.Loopback || c.Expected != "blocked" {
 					continue
 				}
+				t := byTarget[r.CellTarget(c)]
+				if t == nil {
+					t = &tally{}
+					byTarget[r.CellTarget(c)] = t
+				}
 				switch c.Observed {
 				case "allowed":
-					allowed++
+					t.allowed++
 				case "blocked":
-					blocked++
+					t.blocked++
 				}
 			}
 		}
 	}
-	if allowed+blocked == 0 {
-		return nil
+	var out []Observation
+	for _, target := range []string{TargetPod, TargetService} {
+		t := byTarget[target]
+		if t == nil || t.allowed+t.blocked == 0 {
+			continue
+		}
+		how := "by pod IP"
+		if target == TargetService {
+			how = "through its own Service"
+		}
+		value := "mixed"
+		switch {
+		case t.blocked == 0:
+			value = "allowed"
+		case t.allowed == 0:
+			value = "blocked"
+		}
+		out = append(out, Observation{Name: "hairpin " + how, Value: value,
+			Detail: fmt.Sprintf("a pod isolated against itself reached itself in %d of %d cells", t.allowed, t.allowed+t.blocked)})
 	}
-	how := "by pod IP"
-	if r.Target == "service" {
-		how = "through its own Service"
-	}
-	value := "mixed"
-	switch {
-	case blocked == 0:
-		value = "allowed"
-	case allowed == 0:
-		value = "blocked"
-	}
-	return []Observation{{Name: "hairpin " + how, Value: value,
-		Detail: fmt.Sprintf("a pod isolated against itself reached itself in %d of %d cells", allowed, allowed+blocked)}}
+	return out
 }
 
-// serviceObservation reads a run through Services: the oracle judges the
-// backend pod, so cells that match it were judged after translation.
+// serviceObservation reads the cells probed through Services: the oracle
+// judges the backend pod, so cells that match it were judged after
+// translation.
 func serviceObservation(r *Results) (Observation, bool) {
-	if r.Target != "service" {
-		return Observation{}, false
-	}
 	var matched, differed int
 	for _, sc := range r.Scenarios {
 		for _, st := range sc.Steps {
 			for _, c := range st.Cells {
-				if c.Loopback {
+				if c.Loopback || r.CellTarget(c) != TargetService {
 					continue
 				}
 				switch c.Verdict {

@@ -9,11 +9,15 @@ import (
 // that a failure reads the same in a terminal and in a CI page.
 
 // cellName names a cell the way a reader looks it up in the grid:
-// "x/a -> x/b 80/TCP", with the port's name and a loopback mark when they apply.
+// "x/a -> x/b 80/TCP", with the port's name, the target other than the pod
+// IP and a loopback mark when they apply.
 func cellName(c Cell) string {
 	name := c.From + " -> " + c.To + " " + portKey(c)
 	if c.PortName != "" {
 		name += " (" + c.PortName + ")"
+	}
+	if c.Target != "" {
+		name += " via " + c.Target
 	}
 	if c.Loopback {
 		name += " [loopback]"

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Comparison sets two runs side by side: for a CNI team, a pull request's
@@ -33,6 +34,9 @@ type Comparison struct {
 	// cluster without external hosts, without SCTP): not differences of
 	// enforcement, but not compared either.
 	SkippedInOne int `json:"skippedInOne,omitempty"`
+	// OtherTarget counts cells dialled in a way (by pod IP, through a
+	// Service) that the other run never used: not compared.
+	OtherTarget int `json:"otherTarget,omitempty"`
 	// Features and Dimensions are the features and the dimension values
 	// ("name=value") whose status differs.
 	Features   []StatusDiff `json:"features,omitempty"`
@@ -79,6 +83,8 @@ type CellDiff struct {
 	To       string `json:"to"`
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
+	// Target is "service" for a cell dialled through a Service.
+	Target   string `json:"target,omitempty"`
 	Expected string `json:"expected,omitempty"`
 	A        Seen   `json:"a"`
 	B        Seen   `json:"b"`
@@ -177,17 +183,23 @@ type cellID struct {
 	scenario, step, from, to string
 	port                     int32
 	protocol                 string
+	target                   string // Results.CellTarget
 }
 
-// cellIndex indexes a run's cells; order keeps the run's own order.
-func cellIndex(r *Results) (map[cellID]Cell, []cellID) {
+// cellIndex indexes a run's cells; order keeps the run's own order, and
+// targets are the targets the run dialled through.
+func cellIndex(r *Results) (map[cellID]Cell, []cellID, map[string]bool) {
 	cells := map[cellID]Cell{}
+	targets := map[string]bool{}
+	for _, t := range strings.Split(cmp.Or(r.Target, TargetPod), ",") {
+		targets[t] = true
+	}
 	var order []cellID
 	for _, s := range r.Scenarios {
 		for i, st := range s.Steps {
 			step := fmt.Sprintf("%d %s", i+1, st.Name)
 			for _, cell := range st.Cells {
-				id := cellID{s.Name, step, cell.From, cell.To, cell.Port, cell.Protocol}
+				id := cellID{s.Name, step, cell.From, cell.To, cell.Port, cell.Protocol, r.CellTarget(cell)}
 				if _, dup := cells[id]; !dup {
 					order = append(order, id)
 				}
@@ -195,19 +207,27 @@ func cellIndex(r *Results) (map[cellID]Cell, []cellID) {
 			}
 		}
 	}
-	return cells, order
+	return cells, order, targets
 }
 
 func (c *Comparison) compareCells(a, b *Results) {
-	bCells, bOrder := cellIndex(b)
-	aCells, order := cellIndex(a)
+	bCells, bOrder, bTargets := cellIndex(b)
+	aCells, order, aTargets := cellIndex(a)
 	inBoth := scenariosInBoth(a, b)
 	diff := func(id cellID, expected string, sx, sy Seen) {
+		target := id.target
+		if target == TargetPod {
+			target = ""
+		}
 		c.Cells = append(c.Cells, CellDiff{Scenario: id.scenario, Step: id.step, From: id.from, To: id.to,
-			Port: id.port, Protocol: id.protocol, Expected: expected, A: sx, B: sy})
+			Port: id.port, Protocol: id.protocol, Target: target, Expected: expected, A: sx, B: sy})
 	}
 	for _, id := range order {
 		x := aCells[id]
+		if !bTargets[id.target] {
+			c.OtherTarget++
+			continue
+		}
 		y, ok := bCells[id]
 		if !ok {
 			// A scenario both ran that lacks the cell in B changed its
@@ -234,6 +254,10 @@ func (c *Comparison) compareCells(a, b *Results) {
 		}
 	}
 	for _, id := range bOrder {
+		if !aTargets[id.target] {
+			c.OtherTarget++
+			continue
+		}
 		if _, ok := aCells[id]; !ok && inBoth[id.scenario] && !c.omitted(a, id) {
 			diff(id, bCells[id].Expected, absent, seen(bCells[id]))
 		}

@@ -32,7 +32,7 @@ func WriteComparison(w io.Writer, c *Comparison, maxCells int) error {
 		shown = shown[:maxCells]
 	}
 	for _, d := range shown {
-		tw.printf("  %s / %s: %s -> %s %d/%s expected %s: %s | %s\n", d.Scenario, d.Step, d.From, d.To, d.Port, d.Protocol,
+		tw.printf("  %s / %s: %s -> %s %d/%s%s expected %s: %s | %s\n", d.Scenario, d.Step, d.From, d.To, d.Port, d.Protocol, via(d.Target),
 			cmp.Or(d.Expected, "-"), d.A, d.B)
 	}
 	if len(shown) < len(c.Cells) {
@@ -103,6 +103,9 @@ func comparisonAsides(c *Comparison) string {
 	if c.SkippedInOne > 0 {
 		s += fmt.Sprintf("; %d cells skipped by one run only (not compared)", c.SkippedInOne)
 	}
+	if c.OtherTarget > 0 {
+		s += fmt.Sprintf("; %d cells dialled through a target the other run did not use (not compared)", c.OtherTarget)
+	}
 	return s
 }
 
@@ -123,4 +126,12 @@ func (p *printer) printf(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format, args...)
 	}
+}
+
+// via names a target other than the pod IP: " via service".
+func via(target string) string {
+	if target == "" {
+		return ""
+	}
+	return " via " + target
 }

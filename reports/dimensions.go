@@ -57,6 +57,13 @@ func (s Suspect) TagsFlag() string { return "--tags " + strings.Join(s.Values, "
 // skipped tested the SCTP rule not at all, even if its TCP cells passed.
 const protocolDimension = "protocol"
 
+// TargetDimension is the dimension of how destination pods were dialled
+// (by pod IP, through a Service), added to every case of a run that used
+// more than one target. Its values are judged by their own cells, like
+// protocol's, and a case that went wrong only through Services did not go
+// wrong by pod IP.
+const TargetDimension = "target"
+
 // minSuspectCases is how many cases must share values before they are named
 // suspects: with one case, every pair of its values would be.
 const minSuspectCases = 2
@@ -134,8 +141,11 @@ func (g *dimensionGrouping) addCase(sc *ScenarioResult) {
 		}
 		v := g.value(name, value, tag)
 		status := sc.Status
-		if name == protocolDimension {
+		switch name {
+		case protocolDimension:
 			status = protocolCaseStatus(sc, strings.ToUpper(value))
+		case TargetDimension:
+			status = targetCaseStatus(sc, value)
 		}
 		v.cases.add(status)
 		switch status {
@@ -144,6 +154,11 @@ func (g *dimensionGrouping) addCase(sc *ScenarioResult) {
 			v.skipReasons = appendNew(v.skipReasons, caseSkipReasons(sc)...)
 		default:
 			v.failed = append(v.failed, sc.Name)
+		}
+		if sc.Status != Pass && sc.Status != Skipped && (status == Pass || status == Skipped) {
+			// The case went wrong, but not with this value: it must not
+			// make the value a suspect.
+			continue
 		}
 		ids = append(ids, v.id)
 	}
@@ -250,6 +265,60 @@ func protocolCaseStatus(sc *ScenarioResult, protocol string) Status {
 		return Skipped
 	}
 	return Pass
+}
+
+// targetCaseStatus is how a case went for one target: by its cells of that
+// target. A step that went wrong with no wrong cell (a change the cluster
+// refused) went wrong for every target.
+func targetCaseStatus(sc *ScenarioResult, target string) Status {
+	if sc.Status == Skipped {
+		return Skipped
+	}
+	status, tested := Pass, len(sc.Steps) == 0
+	for i := range sc.Steps {
+		st := &sc.Steps[i]
+		if len(st.Cells) == 0 {
+			tested = true
+			if st.Status == Fail || st.Status == Error {
+				status = worseStatus(status, st.Status)
+			}
+			continue
+		}
+		wrongCells := false
+		for _, c := range st.Cells {
+			switch c.Verdict {
+			case string(Fail), string(Error):
+				wrongCells = true
+			}
+			if cmp.Or(c.Target, TargetPod) != target {
+				continue
+			}
+			switch c.Verdict {
+			case string(Skipped):
+			case string(Fail), string(Error):
+				status = worseStatus(status, Status(c.Verdict))
+				tested = true
+			default:
+				tested = true
+			}
+		}
+		if !wrongCells && (st.Status == Fail || st.Status == Error) {
+			status = worseStatus(status, st.Status)
+		}
+	}
+	if status == Pass && !tested {
+		return Skipped
+	}
+	return status
+}
+
+// worseStatus is the worse of a and b: fail over error over pass.
+func worseStatus(a, b Status) Status {
+	rank := map[Status]int{Pass: 0, Error: 1, Fail: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }
 
 // suspects finds the values, then the pairs of values of two dimensions

@@ -35,7 +35,8 @@ func portKey(c Cell) string {
 }
 
 // stepGrids lays a step's cells out, one grid per port in the step's port
-// order. Ports, sources and destinations the step does not list come after the
+// order, and per target within a port: by pod IP, then through Services.
+// Ports, sources and destinations the step does not list come after the
 // listed ones, sorted, so that output never depends on map order. When two
 // cells name the same pair, the first one wins.
 func stepGrids(s StepResult) []grid {
@@ -46,18 +47,27 @@ func stepGrids(s StepResult) []grid {
 	}
 	var grids []grid
 	for _, port := range ordered(s.Ports, byPort, comparePorts) {
-		g := grid{port: port, cells: map[[2]string]Cell{}}
-		froms, tos := map[string]bool{}, map[string]bool{}
+		byTarget := map[string][]Cell{}
 		for _, c := range byPort[port] {
-			key := [2]string{c.From, c.To}
-			if _, dup := g.cells[key]; !dup {
-				g.cells[key] = c
-			}
-			froms[c.From], tos[c.To] = true, true
+			byTarget[c.Target] = append(byTarget[c.Target], c)
 		}
-		g.froms = ordered(s.Endpoints, froms, strings.Compare)
-		g.tos = ordered(s.Endpoints, tos, strings.Compare)
-		grids = append(grids, g)
+		for _, target := range ordered([]string{"", TargetService}, byTarget, strings.Compare) {
+			g := grid{port: port, cells: map[[2]string]Cell{}}
+			if target != "" {
+				g.port += " via " + target
+			}
+			froms, tos := map[string]bool{}, map[string]bool{}
+			for _, c := range byTarget[target] {
+				key := [2]string{c.From, c.To}
+				if _, dup := g.cells[key]; !dup {
+					g.cells[key] = c
+				}
+				froms[c.From], tos[c.To] = true, true
+			}
+			g.froms = ordered(s.Endpoints, froms, strings.Compare)
+			g.tos = ordered(s.Endpoints, tos, strings.Compare)
+			grids = append(grids, g)
+		}
 	}
 	return grids
 }

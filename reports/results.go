@@ -17,8 +17,10 @@ type Results struct {
 	// none, kube-network-policies), or of a kind cluster netpolcheck made
 	// that certify or --cluster kube ran on.
 	Enforcer string `json:"enforcer,omitempty"`
-	// Target is what the probes dialled: "pod" (pod IPs) or "service" (each
-	// destination pod's ClusterIP). Empty in simulations.
+	// Target is how the probes dialled destination pods: "pod" (pod IPs),
+	// "service" (each destination pod's ClusterIP), or both, comma-separated
+	// ("pod,service"), each cell then saying which (Cell.Target). Empty in
+	// simulations.
 	Target    string           `json:"target,omitempty"`
 	Version   string           `json:"version,omitempty"`
 	Started   time.Time        `json:"started"`
@@ -218,6 +220,9 @@ type Cell struct {
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
 	PortName string `json:"portName,omitempty"`
+	// Target is how the destination pod was dialled: "service" through its
+	// ClusterIP Service; empty by pod IP, and for every simulated cell.
+	Target   string `json:"target,omitempty"`
 	Verdict  string `json:"verdict"`
 	Expected string `json:"expected,omitempty"`
 	Observed string `json:"observed,omitempty"`
@@ -239,6 +244,24 @@ type Cell struct {
 	Reproduce string `json:"reproduce,omitempty"`
 	// Drops are the enforcer's denied-flow log entries seen for this cell.
 	Drops []string `json:"drops,omitempty"`
+}
+
+// The targets as cells and results name them.
+const (
+	TargetPod     = "pod"
+	TargetService = "service"
+)
+
+// CellTarget is how c's destination was dialled: its own Target, else the
+// run's, when the run had only one (results written before cells named it).
+func (r *Results) CellTarget(c Cell) string {
+	if c.Target != "" {
+		return c.Target
+	}
+	if r.Target == TargetService {
+		return TargetService
+	}
+	return TargetPod
 }
 
 // HandWrittenMismatch is a cell where the scenario file's expectation and the oracle disagree.

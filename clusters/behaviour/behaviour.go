@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -26,6 +27,11 @@ type Options struct {
 	Restart time.Duration
 	// Progress gets a line per measurement; nil discards them.
 	Progress io.Writer
+	// Target is how pods dial each other for the established connections:
+	// by default through Services when the backend has them, the way
+	// applications connect, else by pod IP. Host traffic always dials the
+	// pod IP, as kubelet's probes do.
+	Target probes.Target
 }
 
 // Observation names, as reports and report compare show them.
@@ -75,7 +81,7 @@ func denyAll(pod string, direction networkingv1.PolicyType) *networkingv1.Networ
 
 func (o Options) job(from, to string, addrs clusters.Addresses) probes.Job {
 	return probes.Job{From: namespace + "/" + from, To: namespace + "/" + to, Host: addrs[namespace+"/"+to],
-		Port: port.Port, Protocol: string(port.Protocol), Expect: namespace + "/" + to, Timeout: o.ProbeTimeout}
+		Port: port.Port, Protocol: string(port.Protocol), Expect: namespace + "/" + to, Timeout: o.ProbeTimeout, Target: o.Target}
 }
 
 // Measure runs the measurements on one cluster of backend and returns their
@@ -83,6 +89,12 @@ func (o Options) job(from, to string, addrs clusters.Addresses) probes.Job {
 func Measure(ctx context.Context, backend clusters.Backend, opts Options) []reports.Observation {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
+	}
+	if opts.Target == "" {
+		opts.Target = probes.TargetPod
+		if slices.Contains(backend.Capabilities().ProbeTargets(), probes.TargetService) {
+			opts.Target = probes.TargetService
+		}
 	}
 	notMeasured := func(why string) []reports.Observation {
 		return []reports.Observation{

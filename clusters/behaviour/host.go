@@ -25,7 +25,9 @@ func (m *measurement) hostTraffic(ctx context.Context) []reports.Observation {
 	case m.denied == nil:
 		return all("the ingress deny was not measured, so no pod is known to be isolated")
 	}
-	isolated, control := m.opts.job("a", "b", m.addrs), m.opts.job("a", "d", m.addrs)
+	byPodIP := m.opts
+	byPodIP.Target = probes.TargetPod
+	isolated, control := byPodIP.job("a", "b", m.addrs), byPodIP.job("a", "d", m.addrs)
 	var out []reports.Observation
 	for i, sameNode := range []bool{true, false} {
 		results, err := prober.ProbeFromHost(ctx, []probes.Job{isolated, control}, namespace+"/b", sameNode)

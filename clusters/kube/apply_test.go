@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
@@ -69,7 +70,7 @@ func TestApplyPolicies(t *testing.T) {
 func TestRelabelPodKeepsServiceLabel(t *testing.T) {
 	k := newFakeCluster(t)
 	opts := testOptions()
-	opts.Target = TargetService
+	opts.Targets = []probes.Target{probes.TargetPod, probes.TargetService}
 	b := newTestBackend(t, k, &fakeExec{}, opts)
 	c, _ := setUp(t, b, xyWorld())
 	pod := xyWorld().Pods[0]
@@ -196,7 +197,7 @@ func TestApplyRefusesMalformedChanges(t *testing.T) {
 func TestServiceTargetWaitsForEndpoints(t *testing.T) {
 	k := newFakeCluster(t)
 	opts := testOptions()
-	opts.Target = TargetService
+	opts.Targets = []probes.Target{probes.TargetPod, probes.TargetService}
 	b := newTestBackend(t, k, &fakeExec{}, opts)
 	c, addrs := setUp(t, b, xyWorld())
 	if addrs["x/a"] != "10.244.0.10" {

@@ -119,7 +119,7 @@ func claimRunID(ctx context.Context, client kubernetes.Interface, run string) (s
 // staticCapabilities are what the options alone decide.
 func staticCapabilities(opts Options) clusters.Capabilities {
 	caps := clusters.Capabilities{SCTP: opts.SCTP == SCTPOn, ExternalHosts: true, ExternalHostsExclusive: true,
-		ClusterNetworkPolicyReason: noPolicyAPI}
+		ClusterNetworkPolicyReason: noPolicyAPI, Targets: opts.Targets}
 	if opts.SCTP == SCTPOff {
 		caps.SCTPReason = "not requested (--sctp)"
 	}

@@ -2,11 +2,13 @@ package kube
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
@@ -38,7 +40,7 @@ type livePod struct {
 	namespace string // real namespace
 	name      string
 	ip        string
-	service   string // Service name, with TargetService
+	service   string // Service name, with probes.TargetService
 	serviceIP string
 }
 
@@ -57,7 +59,7 @@ func newCluster(b *Backend, scenario string, n int, sctp bool) *Cluster {
 			image:      b.opts.ProbeImage,
 			pullPolicy: b.opts.PullPolicy,
 			sctp:       sctp,
-			service:    b.opts.Target == TargetService,
+			service:    slices.Contains(b.opts.Targets, probes.TargetService),
 		},
 		namespaces: map[string]types.UID{},
 		pods:       map[string]*livePod{},

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netpolcheck/netpolcheck/clusters/runner"
+	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -58,9 +60,9 @@ func realCluster(t *testing.T, opts Options) *Backend {
 // cluster: the namespaceSelector on kubernetes.io/metadata.name must select
 // the real namespace, and the CNI must enforce it.
 func TestIntegrationKubeRunsAScenario(t *testing.T) {
-	for _, target := range []Target{TargetPod, TargetService} {
-		t.Run(string(target), func(t *testing.T) {
-			b := realCluster(t, Options{Target: target})
+	for _, targets := range [][]probes.Target{{probes.TargetPod}, {probes.TargetPod, probes.TargetService}} {
+		t.Run(fmt.Sprint(targets), func(t *testing.T) {
+			b := realCluster(t, Options{Targets: targets})
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			res := runner.Run(ctx, []*scenarios.Scenario{smallScenario(t)}, runner.Options{Backend: b, Converge: 30 * time.Second})

@@ -3,6 +3,7 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,15 +42,6 @@ func ProbeImage(version string) string {
 	return ImageRepository + ":" + tag
 }
 
-// Target says what probes dial.
-type Target string
-
-// The targets: pod IPs, or one ClusterIP Service per pod.
-const (
-	TargetPod     Target = "pod"
-	TargetService Target = "service"
-)
-
 // SCTPMode says whether SCTP cells are probed. SCTP support depends on the
 // nodes' kernels and on the CNI, and a pod serving SCTP on a node without it
 // fails to start, so it is off unless asked for.
@@ -87,8 +79,11 @@ type Options struct {
 	// PullPolicy of the probe image; IfNotPresent when empty, so that an
 	// image loaded into the nodes (kind load) is used as it is.
 	PullPolicy corev1.PullPolicy
-	// Target is what probes dial; TargetPod when empty.
-	Target Target
+	// Targets are how probes dial a destination pod, each pod-to-pod cell
+	// once per target; by pod IP alone when empty. With
+	// probes.TargetService every probe pod gets a ClusterIP Service of its
+	// own, as the upstream suite makes.
+	Targets []probes.Target
 	// SCTP says whether SCTP cells are probed; SCTPOff when empty.
 	SCTP SCTPMode
 	// ExternalHosts emulates the scenarios' external hosts (the kind backend
@@ -168,12 +163,16 @@ func (o Options) withDefaults() (Options, error) {
 	if o.PullPolicy == "" {
 		o.PullPolicy = corev1.PullIfNotPresent
 	}
-	switch o.Target {
-	case "":
-		o.Target = TargetPod
-	case TargetPod, TargetService:
-	default:
-		return o, fmt.Errorf("target %q is not one of pod, service", o.Target)
+	if len(o.Targets) == 0 {
+		o.Targets = []probes.Target{probes.TargetPod}
+	}
+	for i, t := range o.Targets {
+		if _, err := probes.ParseTarget(string(t)); err != nil {
+			return o, fmt.Errorf("target %w", err)
+		}
+		if slices.Contains(o.Targets[:i], t) {
+			return o, fmt.Errorf("target %q given twice", t)
+		}
 	}
 	switch o.SCTP {
 	case "":

@@ -19,7 +19,7 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	want := Options{
 		Name: "kube", ProbeImage: "img", PullPolicy: corev1.PullIfNotPresent,
-		Target: TargetPod, SCTP: SCTPOff,
+		Targets: []probes.Target{probes.TargetPod}, SCTP: SCTPOff,
 		ReadyTimeout: 2 * time.Minute, DeleteTimeout: 2 * time.Minute, Heartbeat: 30 * time.Second,
 		ExecConcurrency: 8, ProbeConcurrency: probes.DefaultConcurrency, Converge: 20 * time.Second,
 	}
@@ -41,7 +41,8 @@ func TestOptionsErrors(t *testing.T) {
 		err  string
 	}{
 		{"no image", Options{}, "no probe image given"},
-		{"target", Options{ProbeImage: "i", Target: "node"}, `target "node" is not one of pod, service`},
+		{"target", Options{ProbeImage: "i", Targets: []probes.Target{"node"}}, `target "node": not one of pod, service`},
+		{"target twice", Options{ProbeImage: "i", Targets: []probes.Target{probes.TargetService, probes.TargetService}}, `target "service" given twice`},
 		{"sctp", Options{ProbeImage: "i", SCTP: "maybe"}, `SCTP mode "maybe" is not one of off, on, auto`},
 		{"run ID", Options{ProbeImage: "i", RunID: "Run"}, `run ID "Run" may hold only lower-case letters and digits`},
 		{"negative timeout", Options{ProbeImage: "i", ReadyTimeout: -time.Second}, "ready timeout -1s is negative"},

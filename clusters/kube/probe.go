@@ -81,27 +81,34 @@ func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result
 }
 
 // prepare turns the runner's job into the one the source sends, or says why
-// this cluster cannot carry it: with TargetService a pod is dialled at its
-// Service's IP (by other pods), and a static external host answers with its
-// own name.
+// this cluster cannot carry it: a job of probes.TargetService dials the
+// destination pod's Service IP, and a static external host answers with its
+// own name. The target itself is not sent: the probe dials Host either way.
 func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
 	for _, end := range []string{j.From, j.To} {
 		if why, ok := c.unplaced[end]; ok {
 			return j, why
 		}
 	}
+	target := j.Target.OrPod()
+	j.Target = ""
 	if _, isPod := c.pods[j.From]; !isPod {
 		if _, ok := c.b.opts.ExternalHosts.(ExternalProber); !ok {
 			return j, fmt.Sprintf("external host %s cannot send probes on this cluster", j.From)
 		}
 	}
 	if dst, isPod := c.pods[j.To]; isPod {
-		// A ClusterIP means nothing outside the cluster: an external host
-		// dials the pod itself.
-		if _, fromPod := c.pods[j.From]; fromPod && dst.serviceIP != "" {
+		switch {
+		case target == probes.TargetPod:
+		case dst.serviceIP == "":
+			return j, fmt.Sprintf("%s has no Service to dial (--target %s not given)", j.To, target)
+		default:
 			j.Host = dst.serviceIP
 		}
 		return j, ""
+	}
+	if target != probes.TargetPod {
+		return j, fmt.Sprintf("%s is not a pod: only pods have Services", j.To)
 	}
 	if c.b.opts.ExternalHosts != nil {
 		return j, ""

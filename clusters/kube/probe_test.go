@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,20 +191,41 @@ func TestProbeThroughServices(t *testing.T) {
 	k := newFakeCluster(t)
 	exec := &fakeExec{}
 	opts := testOptions()
-	opts.Target = TargetService
+	opts.Targets = []probes.Target{probes.TargetPod, probes.TargetService}
 	b := newTestBackend(t, k, exec, opts)
-	c, addrs := setUp(t, b, xyWorld())
-	jobs := jobsFor(addrs, [2]string{"x/a", "y/b"})
+	c, addrs := setUp(t, b, externalWorld())
+	jobs := jobsFor(addrs, [2]string{"x/a", "y/b"}, [2]string{"x/a", "y/b"}, [2]string{"x/a", "outside"})
+	jobs[1].Target = probes.TargetService
+	jobs[2].Target = probes.TargetService
 	results, err := c.Probe(context.Background(), jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := exec.calls[0].Jobs[0]
-	if sent.Host != "10.96.0.11" || sent.Expect != "y/b" {
-		t.Errorf("sent %+v, want host 10.96.0.11 (the Service of y/b)", sent)
+	sent := exec.calls[0].Jobs
+	if len(sent) != 2 || sent[0].Host != addrs["y/b"] || sent[1].Host != "10.96.0.11" || sent[1].Expect != "y/b" || sent[1].Target != "" {
+		t.Errorf("sent %+v, want y/b's pod IP, then 10.96.0.11 (the Service of y/b), with no target on the wire", sent)
 	}
-	if results[0].Job.Host != addrs["y/b"] {
-		t.Errorf("the result carries host %s, want the runner's own job back (%s)", results[0].Job.Host, addrs["y/b"])
+	if results[1].Job.Host != addrs["y/b"] || results[1].Job.Target != probes.TargetService {
+		t.Errorf("the result carries %+v, want the runner's own job back", results[1].Job)
+	}
+	if r := results[2]; r.Outcome != probes.Skipped || r.Detail != "outside is not a pod: only pods have Services" {
+		t.Errorf("an external host through a Service: %s (%s), want skipped, saying why", r.Outcome, r.Detail)
+	}
+}
+
+func TestProbeThroughServicesNeedsTheTarget(t *testing.T) {
+	k := newFakeCluster(t)
+	exec := &fakeExec{}
+	b := newTestBackend(t, k, exec, testOptions())
+	c, addrs := setUp(t, b, xyWorld())
+	jobs := jobsFor(addrs, [2]string{"x/a", "y/b"})
+	jobs[0].Target = probes.TargetService
+	results, err := c.Probe(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Outcome != probes.Skipped || !strings.Contains(r.Detail, "y/b has no Service") || len(exec.calls) != 0 {
+		t.Errorf("%s (%s), %d execs; want skipped without a Service, no exec", r.Outcome, r.Detail, len(exec.calls))
 	}
 }
 

@@ -51,7 +51,8 @@ func TestSCTPAutoCheck(t *testing.T) {
 			b := newTestBackend(t, k, exec, opts)
 			tt.want.ExternalHosts, tt.want.ExternalHostsExclusive = true, true
 			tt.want.ClusterNetworkPolicyReason = noPolicyAPI
-			if got := b.Capabilities(); got != tt.want {
+			tt.want.Targets = []probes.Target{probes.TargetPod}
+			if got := b.Capabilities(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Capabilities() = %+v, want %+v", got, tt.want)
 			}
 			if list, _ := k.client.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{}); len(list.Items) != 0 {

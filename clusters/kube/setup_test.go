@@ -18,6 +18,7 @@ import (
 	"github.com/netpolcheck/netpolcheck/scenarios"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
 )
 
 func TestSetupCreatesOwnedNamespacesAndPods(t *testing.T) {
@@ -128,6 +129,10 @@ func TestCapabilities(t *testing.T) {
 			clusters.Capabilities{SCTP: true, ExternalHosts: true, ExternalHostsExclusive: true}},
 		{"provider", func(o *Options) { o.ExternalHosts = noHosts{} },
 			clusters.Capabilities{SCTPReason: "not requested (--sctp)", ExternalHosts: true, ExternalHostsExclusive: true}},
+		{"both targets", func(o *Options) { o.Targets = []probes.Target{probes.TargetService, probes.TargetPod} },
+			clusters.Capabilities{SCTPReason: "not requested (--sctp)",
+				ExternalHostsReason: "this cluster has none (give --external-host NAME=IP for a probe server pods can reach)",
+				Targets:             []probes.Target{probes.TargetService, probes.TargetPod}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,7 +140,10 @@ func TestCapabilities(t *testing.T) {
 			tt.opts(&opts)
 			b := newTestBackend(t, newFakeCluster(t), &fakeExec{}, opts)
 			tt.want.ClusterNetworkPolicyReason = noPolicyAPI
-			if got := b.Capabilities(); got != tt.want {
+			if tt.want.Targets == nil {
+				tt.want.Targets = []probes.Target{probes.TargetPod}
+			}
+			if got := b.Capabilities(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Capabilities() = %+v, want %+v", got, tt.want)
 			}
 			if b.Name() != "kube" {

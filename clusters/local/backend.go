@@ -63,7 +63,7 @@ func newBackend(opts Options, p paths) (*Backend, error) {
 		runID:    run,
 		registry: reg,
 		podCIDR:  podCIDR,
-		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true},
+		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true, Targets: opts.Targets},
 		live:     map[*Cluster]struct{}{},
 	}, nil
 }
@@ -149,7 +149,7 @@ func (b *Backend) NewCluster(ctx context.Context, scenario string) (clusters.Clu
 		serveCtx:  serveCtx,
 		stopServe: stop,
 	}
-	if b.opts.Services {
+	if b.opts.services() {
 		c.services = newServices()
 	}
 	b.live[c] = struct{}{}

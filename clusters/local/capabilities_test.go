@@ -1,6 +1,7 @@
 package local
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -10,10 +11,11 @@ import (
 
 func TestIntegrationCapabilities(t *testing.T) {
 	needRoot(t)
-	b := newTestBackend(t, Options{})
+	b := newTestBackend(t, Options{Targets: []probes.Target{probes.TargetService, probes.TargetPod}})
 	sctp, reason := probes.SCTPAvailable()
-	want := clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true}
-	if got := b.Capabilities(); got != want {
+	want := clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true,
+		Targets: []probes.Target{probes.TargetService, probes.TargetPod}}
+	if got := b.Capabilities(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Capabilities = %+v, want %+v", got, want)
 	}
 	if got := b.Capabilities(); got.SCTP == (got.SCTPReason != "") {

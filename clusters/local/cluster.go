@@ -37,7 +37,7 @@ type Cluster struct {
 	endpoints map[string]*endpoint
 	nextIndex int
 	enforcer  Enforcer
-	// services are the pods' ClusterIPs with Options.Services, nil otherwise.
+	// services are the pods' ClusterIPs with probes.TargetService among Options.Targets, nil otherwise.
 	services *services
 	// serveCtx bounds the probe servers: Teardown cancels it.
 	serveCtx  context.Context

@@ -3,9 +3,11 @@ package local
 import (
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
@@ -45,10 +47,15 @@ type Options struct {
 	// PodCIDR is routed to the node from every pod and external host;
 	// scenarios.DefaultPodCIDR when empty. Pods outside it get a /32 route each.
 	PodCIDR string
-	// Services gives every pod a ClusterIP in ServiceCIDR, translated to the
-	// pod in the node namespace, and makes probes dial it instead of the pod.
-	Services bool
+	// Targets are how probes dial a destination pod, each pod-to-pod cell
+	// once per target; by pod IP alone when empty. With
+	// probes.TargetService every pod gets a ClusterIP in ServiceCIDR,
+	// translated to the pod in the node namespace as kube-proxy does.
+	Targets []probes.Target
 }
+
+// services tells whether pods get ClusterIPs.
+func (o Options) services() bool { return slices.Contains(o.Targets, probes.TargetService) }
 
 // withDefaults fills the zero fields and checks the others.
 func (o Options) withDefaults() (Options, error) {
@@ -57,6 +64,17 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = DefaultConcurrency
+	}
+	if len(o.Targets) == 0 {
+		o.Targets = []probes.Target{probes.TargetPod}
+	}
+	for i, t := range o.Targets {
+		if _, err := probes.ParseTarget(string(t)); err != nil {
+			return o, fmt.Errorf("target %w", err)
+		}
+		if slices.Contains(o.Targets[:i], t) {
+			return o, fmt.Errorf("target %q given twice", t)
+		}
 	}
 	if o.PodCIDR == "" {
 		o.PodCIDR = scenarios.DefaultPodCIDR

@@ -12,7 +12,7 @@ import (
 	"github.com/netpolcheck/netpolcheck/probes"
 )
 
-// ServiceCIDR holds the ClusterIPs of a local cluster with Options.Services.
+// ServiceCIDR holds the ClusterIPs of a local cluster with probes.TargetService among Options.Targets.
 // 198.18.0.0/15 is set aside for benchmarking networks (RFC 2544) and routed
 // nowhere: pods route it to their node, the only place it means anything, so
 // a packet to it never leaves the machine either.
@@ -107,7 +107,7 @@ func (s *services) ruleset(podIP map[string]string) string {
 }
 
 // syncServices gives the recorded pods their ClusterIPs and writes the
-// node's table; a no-op without Options.Services.
+// node's table; a no-op without probes.TargetService.
 func (c *Cluster) syncServices() error {
 	if c.services == nil {
 		return nil
@@ -136,14 +136,12 @@ func nftIn(path, ruleset string) error {
 	return nil
 }
 
-// serviceJob turns the runner's job into the one the source sends: with
-// Services, a pod dials another pod at its ClusterIP. An external host
-// dials the pod itself: a ClusterIP means nothing outside the cluster.
+// serviceJob turns the runner's job into the one the source sends: a job
+// of probes.TargetService dials the destination pod's ClusterIP. The
+// runner makes such jobs only between pods: a ClusterIP means nothing
+// outside the cluster.
 func (c *Cluster) serviceJob(j probes.Job) probes.Job {
-	if c.services == nil {
-		return j
-	}
-	if _, fromPod := c.services.vip[j.From]; !fromPod {
+	if j.Target.OrPod() != probes.TargetService || c.services == nil {
 		return j
 	}
 	if vip, ok := c.services.vip[j.To]; ok {

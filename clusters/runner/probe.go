@@ -126,25 +126,38 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 	sc.record(res, w, cells)
 }
 
-// plan makes one probe job per cell, marking the cells the backend cannot carry.
+// plan makes one probe job per cell and target (by pod IP, through the
+// destination's Service: see clusters.Capabilities.Targets), marking the
+// cells the backend cannot carry.
 func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*probeCell {
 	timeout := sc.opts.ProbeTimeout
+	via := sc.caps.ProbeTargets()
 	var cells []*probeCell
 	for c := range table.Cells() {
 		target := table.Targets[c.Target]
 		src, dst := table.Endpoints[c.Source], table.Endpoints[target.Endpoint]
-		pc := &probeCell{cell: newCell(table, c), expected: c.Allowed, undefined: c.Undefined}
-		pc.job = probes.Job{
-			From: src.ID, To: dst.ID, Host: dst.IP, Port: target.Port.Port,
-			Protocol: string(target.Port.Protocol), Expect: dst.ID, Timeout: timeout,
+		for _, t := range via {
+			// Only pods have Services, and only pods dial them: a
+			// ClusterIP means nothing outside the cluster.
+			if t != probes.TargetPod && (src.External != nil || dst.External != nil) {
+				continue
+			}
+			pc := &probeCell{cell: newCell(table, c), expected: c.Allowed, undefined: c.Undefined}
+			pc.job = probes.Job{
+				From: src.ID, To: dst.ID, Host: dst.IP, Port: target.Port.Port,
+				Protocol: string(target.Port.Protocol), Expect: dst.ID, Timeout: timeout, Target: t,
+			}
+			if t != probes.TargetPod {
+				pc.cell.Target = string(t)
+			}
+			switch {
+			case target.Port.Protocol == scenarios.SCTP && !sc.caps.SCTP:
+				pc.skip = "SCTP: " + sc.caps.SCTPReason
+			case (src.External != nil || dst.External != nil) && !sc.caps.ExternalHosts:
+				pc.skip = "external host: " + sc.caps.ExternalHostsReason
+			}
+			cells = append(cells, pc)
 		}
-		switch {
-		case target.Port.Protocol == scenarios.SCTP && !sc.caps.SCTP:
-			pc.skip = "SCTP: " + sc.caps.SCTPReason
-		case (src.External != nil || dst.External != nil) && !sc.caps.ExternalHosts:
-			pc.skip = "external host: " + sc.caps.ExternalHostsReason
-		}
-		cells = append(cells, pc)
 	}
 	return cells
 }

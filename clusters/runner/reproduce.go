@@ -14,8 +14,13 @@ import (
 func reproduceCommand(s *scenarios.Scenario, backend string, stepIndex int, c reports.Cell) string {
 	sel := selection(s)
 	focus := shellQuote("^" + regexpQuote(s.Name) + "$")
-	return fmt.Sprintf("netpolcheck run --cluster %s%s --focus %s && netpolcheck explain%s --focus %s --step %d --from %s --to %s --port %d/%s",
-		backend, sel, focus, sel, focus, stepIndex+1, shellQuote(c.From), shellQuote(c.To), c.Port, c.Protocol)
+	target := ""
+	if c.Target != "" {
+		// The cell's own way of dialling, so the rerun probes it.
+		target = " --target " + c.Target
+	}
+	return fmt.Sprintf("netpolcheck run --cluster %s%s%s --focus %s && netpolcheck explain%s --focus %s --step %d --from %s --to %s --port %d/%s",
+		backend, sel, target, focus, sel, focus, stepIndex+1, shellQuote(c.From), shellQuote(c.To), c.Port, c.Protocol)
 }
 
 // selection gives the flags that load the scenario again: its file, the

@@ -3,9 +3,11 @@ package runner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/clusters/behaviour"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
@@ -84,7 +86,7 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 	began := time.Now()
 	res = reports.ScenarioResult{
 		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
-		Tags: s.Tags, File: s.File, Status: reports.Pass,
+		Tags: withTargets(s.Tags, opts.Backend), File: s.File, Status: reports.Pass,
 	}
 	defer func() { res.Duration = reports.Seconds(time.Since(began).Seconds()) }()
 	if opts.Backend != nil && s.UsesClusterPolicies() {
@@ -143,6 +145,20 @@ func worse(a, b reports.Status) reports.Status {
 		return b
 	}
 	return a
+}
+
+// withTargets adds a "target=" dimension tag per target to the tags of a
+// run that dials pods more than one way, so that the dimension table shows a
+// CNI that breaks only traffic through Services.
+func withTargets(tags []string, b clusters.Backend) []string {
+	if b == nil || len(b.Capabilities().ProbeTargets()) < 2 {
+		return tags
+	}
+	out := slices.Clone(tags)
+	for _, t := range b.Capabilities().ProbeTargets() {
+		out = append(out, reports.TargetDimension+"="+string(t))
+	}
+	return out
 }
 
 // notRun is the result of a scenario that was never started.

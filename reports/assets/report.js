@@ -97,7 +97,8 @@
     const cells = c.cells || [];
     const asides = [c.loopbackDiffering && c.loopbackDiffering + " loopback cells observed differently (ignored, as upstream does)",
       c.stepsWithoutCells && c.stepsWithoutCells + " steps kept no cells in one run (--cells; not compared)",
-      c.skippedInOne && c.skippedInOne + " cells skipped by one run only (not compared)"].filter(Boolean).join("; ");
+      c.skippedInOne && c.skippedInOne + " cells skipped by one run only (not compared)",
+      c.otherTarget && c.otherTarget + " cells dialled through a target the other run did not use (not compared)"].filter(Boolean).join("; ");
     return el("section", { id: "comparison" },
       el("h2", null, "Compared with " + c.a.label),
       el("dl", { class: "facts" }, [c.a, c.b].map((s) => [el("dt", null, s.label), el("dd", null, side(s))])),
@@ -107,7 +108,7 @@
         el("caption", null, "Cells that differ"),
         el("thead", null, el("tr", null, ["scenario / step", "cell", "expected", c.a.label, c.b.label].map((h) => el("th", null, h)))),
         el("tbody", null, cells.map((d) => el("tr", null, el("td", null, d.scenario + " / " + d.step),
-          el("td", null, d.from + " -> " + d.to + " " + d.port + "/" + d.protocol), el("td", null, d.expected || "-"),
+          el("td", null, d.from + " -> " + d.to + " " + d.port + "/" + d.protocol + (d.target ? " via " + d.target : "")), el("td", null, d.expected || "-"),
           el("td", null, seen(d.a)), el("td", null, seen(d.b)))))) : null,
       statusRows("Features", c.features),
       statusRows("Dimension values", c.dimensions),
@@ -342,27 +343,38 @@
     return (an - bn) || compareStrings(ap, bp) || compareStrings(a, b);
   }
 
+  // One grid per port, and per target within a port: by pod IP, then
+  // through Services, as the Go reports lay them out.
   function stepGrids(st) {
     const cells = st.cells || [];
     const byPort = new Map();
     cells.forEach((c, i) => {
       const key = portKey(c);
-      if (!byPort.has(key)) byPort.set(key, []);
-      byPort.get(key).push(i);
+      if (!byPort.has(key)) byPort.set(key, new Map());
+      const byTarget = byPort.get(key);
+      const target = c.target || "";
+      if (!byTarget.has(target)) byTarget.set(target, []);
+      byTarget.get(target).push(i);
     });
-    return ordered(st.ports, new Set(byPort.keys()), comparePorts).map((port) => {
-      const index = new Map();
-      const froms = new Set();
-      const tos = new Set();
-      for (const i of byPort.get(port)) {
-        const c = cells[i];
-        const pair = c.from + "\u0000" + c.to;
-        if (!index.has(pair)) index.set(pair, i);
-        froms.add(c.from);
-        tos.add(c.to);
+    const grids = [];
+    for (const port of ordered(st.ports, new Set(byPort.keys()), comparePorts)) {
+      const byTarget = byPort.get(port);
+      for (const target of ordered(["", "service"], new Set(byTarget.keys()), compareStrings)) {
+        const index = new Map();
+        const froms = new Set();
+        const tos = new Set();
+        for (const i of byTarget.get(target)) {
+          const c = cells[i];
+          const pair = c.from + "\u0000" + c.to;
+          if (!index.has(pair)) index.set(pair, i);
+          froms.add(c.from);
+          tos.add(c.to);
+        }
+        grids.push({ port: target ? port + " via " + target : port, index,
+          froms: ordered(st.endpoints, froms, compareStrings), tos: ordered(st.endpoints, tos, compareStrings) });
       }
-      return { port, index, froms: ordered(st.endpoints, froms, compareStrings), tos: ordered(st.endpoints, tos, compareStrings) };
-    });
+    }
+    return grids;
   }
 
   function renderMatrices(st) {
@@ -390,7 +402,8 @@
   }
 
   function cellName(c) {
-    return c.from + " -> " + c.to + " " + portKey(c) + (c.portName ? " (" + c.portName + ")" : "") + (c.loopback ? " [loopback]" : "");
+    return c.from + " -> " + c.to + " " + portKey(c) + (c.portName ? " (" + c.portName + ")" : "") +
+      (c.target ? " via " + c.target : "") + (c.loopback ? " [loopback]" : "");
   }
 
   function cellOutcome(c) {

@@ -23,7 +23,7 @@ import (
 func TestIntegrationServicesAreJudgedByTheirBackend(t *testing.T) {
 	ctx := context.Background()
 	var enf *Enforcer
-	c, _ := newReferenceClusterWith(t, "services", &enf, local.Options{Services: true})
+	c, _ := newReferenceClusterWith(t, "services", &enf, local.Options{Targets: []probes.Target{probes.TargetService}})
 	if _, err := c.Setup(ctx, testWorld()); err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +45,12 @@ func TestIntegrationServicesAreJudgedByTheirBackend(t *testing.T) {
 	if err := c.(clusters.Syncer).Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	toC := job("x/a", "x/c", 80, "TCP")
-	results, err := c.Probe(ctx, []probes.Job{job("x/a", "x/b", 80, "TCP"), toC, job("ext", "x/a", 80, "TCP")})
+	viaService := func(j probes.Job) probes.Job {
+		j.Target = probes.TargetService
+		return j
+	}
+	toC := viaService(job("x/a", "x/c", 80, "TCP"))
+	results, err := c.Probe(ctx, []probes.Job{viaService(job("x/a", "x/b", 80, "TCP")), toC, job("ext", "x/a", 80, "TCP")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ See docs/certify.md.`,
 				return errors.Join(badInput("--profile cnp: %s", backend.Capabilities().ClusterNetworkPolicyReason), backend.Close(context.WithoutCancel(ctx)))
 			}
 			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress, f.kube.behaviour), &f.outputFlags, func(res *reports.Results) error {
-				res.Target = f.kube.target
+				res.Target = f.kube.targetList()
 				res.Enforcer = f.kube.kindEnforcer
 				printExecStats(s.Err, "certify", backend)
 				return f.writeConformanceReport(res)

@@ -3,6 +3,7 @@ package app
 import (
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
+	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios/generate"
 	"github.com/netpolcheck/netpolcheck/scenarios/library"
 )
@@ -22,6 +24,8 @@ func TestKubeFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "local", "--sctp", "on"}, "--sctp applies to --cluster kube, not local"},
 		{[]string{"run", "--cluster", "kube", "--enforcer", "none"}, "--enforcer applies to the local and kind clusters; a kube cluster enforces with its own CNI"},
 		{[]string{"run", "--cluster", "kube", "--target", "node"}, `--target "node": not one of pod, service`},
+		{[]string{"run", "--cluster", "kube", "--target", "pod,pod"}, `--target "pod" given twice`},
+		{[]string{"run", "--cluster", "kube", "--target", ""}, `--target: give at least one of pod, service`},
 		{[]string{"run", "--cluster", "kube", "--sctp", "maybe"}, `--sctp "maybe": not one of off, on, auto`},
 		{[]string{"certify", "--external-host", "outside"}, `--external-host: external host "outside" is not NAME=IP`},
 		{[]string{"certify", "--ready-timeout", "0s"}, "--ready-timeout must be positive"},
@@ -60,7 +64,7 @@ func TestKubeFlagsOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := kube.Options{
-		ProbeImage: "reg/probe:1", Target: kube.TargetService, SCTP: kube.SCTPAuto,
+		ProbeImage: "reg/probe:1", Targets: []probes.Target{probes.TargetService}, SCTP: kube.SCTPAuto,
 		ReadyTimeout: 30 * time.Second, ProbeConcurrency: 16,
 		StaticHosts: []kube.StaticHost{{Name: "lab", IP: "198.51.100.10"}, {Name: "other", IP: "203.0.113.5"}},
 		KubectlArgs: []string{"--kubeconfig", "/k/config", "--context", "kind-npc"},
@@ -77,7 +81,7 @@ func TestKubeFlagsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.ProbeImage != kube.ProbeImage(version()) || got.Target != kube.TargetPod || got.SCTP != kube.SCTPOff ||
+	if got.ProbeImage != kube.ProbeImage(version()) || !slices.Equal(got.Targets, []probes.Target{probes.TargetPod, probes.TargetService}) || got.SCTP != kube.SCTPOff ||
 		got.ReadyTimeout != kube.DefaultReadyTimeout || got.KubectlArgs != nil {
 		t.Errorf("default options %+v", got)
 	}

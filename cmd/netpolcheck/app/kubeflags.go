@@ -16,6 +16,7 @@ import (
 
 	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
+	"github.com/netpolcheck/netpolcheck/probes"
 )
 
 // kubeFlags reach a cluster by kubeconfig, for run --cluster kube and certify.
@@ -23,7 +24,7 @@ type kubeFlags struct {
 	kubeconfig    string
 	context       string
 	probeImage    string
-	target        string
+	target        []string
 	sctp          string
 	externalHosts []string
 	readyTimeout  time.Duration
@@ -44,12 +45,41 @@ func (f *kubeFlags) bind(fs *pflag.FlagSet, behaviour bool) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file of the cluster (kube); $KUBECONFIG or ~/.kube/config when empty")
 	fs.StringVar(&f.context, "context", "", "kubeconfig context to use (kube); the current context when empty")
 	fs.StringVar(&f.probeImage, "probe-image", kube.ProbeImage(version()), "image of the probe pods (kube)")
-	fs.StringVar(&f.target, "target", string(kube.TargetPod), "what probes dial: pod (pod IPs) or service (a ClusterIP Service per pod; on the local cluster translated in its node namespace)")
+	fs.StringSliceVar(&f.target, "target", []string{string(probes.TargetPod), string(probes.TargetService)}, "how probes dial destination pods, each pod-to-pod cell once per target: pod (pod IPs), service (a ClusterIP Service per pod, as applications connect; on the local cluster translated in its node namespace); repeatable or comma-separated")
 	fs.StringVar(&f.sctp, "sctp", string(kube.SCTPOff), "probe SCTP cells (kube): off (skip them), on, or auto (on if one SCTP probe between two pods works)")
 	fs.StringArrayVar(&f.externalHosts, "external-host", nil, "NAME=IP: a probe server (probe serve --identity NAME) pods reach at IP, standing in for scenario external hosts at that address (kube; repeatable); none: no external hosts at all, not even a kind cluster's own (their cells are skipped)")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "how long probe pods may take to become ready (kube)")
 	fs.BoolVar(&f.behaviour, "behaviour", behaviour, "after the scenarios, measure what the API leaves to the CNI with probes of its own: established connections under a new deny, and (with the enforcer's pods known) a restart of the enforcer (kube, kind)")
 	fs.StringVar(&f.enforcerPods, "enforcer-pods", "", "NAMESPACE/SELECTOR of the enforcer's pods, e.g. kube-system/k8s-app=cilium: --behaviour deletes those on two nodes to see whether policies hold while they restart (kube; found on kind clusters netpolcheck made)")
+}
+
+// targets reads --target: each target once, in the order given.
+func (f *kubeFlags) targets() ([]probes.Target, error) {
+	var out []probes.Target
+	for _, name := range f.target {
+		t, err := probes.ParseTarget(strings.TrimSpace(name))
+		if err != nil {
+			return nil, badInput("--target %v", err)
+		}
+		if slices.Contains(out, t) {
+			return nil, badInput("--target %q given twice", name)
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil, badInput("--target: give at least one of pod, service")
+	}
+	return out, nil
+}
+
+// targetList is the targets as results record them: "pod,service".
+func (f *kubeFlags) targetList() string {
+	targets, _ := f.targets() // validated when the backend was made
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ",")
 }
 
 // noExternalHosts is --external-host none: a kind cluster's hosts are not
@@ -76,17 +106,16 @@ func (f *kubeFlags) kubectlArgs() []string {
 func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
 	opts := kube.Options{
 		ProbeImage:       f.probeImage,
-		Target:           kube.Target(f.target),
 		SCTP:             kube.SCTPMode(f.sctp),
 		ReadyTimeout:     f.readyTimeout,
 		ProbeConcurrency: probeConcurrency,
 		KubectlArgs:      f.kubectlArgs(),
 	}
-	switch opts.Target {
-	case kube.TargetPod, kube.TargetService:
-	default:
-		return opts, badInput("--target %q: not one of pod, service", f.target)
+	targets, err := f.targets()
+	if err != nil {
+		return opts, err
 	}
+	opts.Targets = targets
 	switch opts.SCTP {
 	case kube.SCTPOff, kube.SCTPOn, kube.SCTPAuto:
 	default:

@@ -84,7 +84,7 @@ made for the run and deleted after it unless --retain. See docs/kind.md.`,
 			}
 			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress, f.kube.behaviour), &f.outputFlags, func(res *reports.Results) error {
 				res.Enforcer = enforcer
-				res.Target = f.kube.target
+				res.Target = f.kube.targetList()
 				if f.finish != nil {
 					return f.finish(ctx, res)
 				}
@@ -124,13 +124,11 @@ func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error
 		return nil, "", badInput("--cluster %q: not one of local, kube, kind", f.cluster)
 	}
 	opts := local.Options{Concurrency: f.concurrency}
-	switch kube.Target(f.kube.target) {
-	case kube.TargetPod:
-	case kube.TargetService:
-		opts.Services = true
-	default:
-		return nil, "", badInput("--target %q: not one of pod, service", f.kube.target)
+	targets, err := f.kube.targets()
+	if err != nil {
+		return nil, "", err
 	}
+	opts.Targets = targets
 	switch f.enforcer {
 	case "reference":
 		opts.Enforcer = reference.Factory(reference.Options{})

@@ -145,11 +145,30 @@ func TestIntegrationRunRecordsItsTarget(t *testing.T) {
 	if testing.Short() || os.Geteuid() != 0 {
 		t.Skip("needs root and network namespaces (skipped under -short or without root)")
 	}
-	for _, target := range []string{"pod", "service"} {
-		res, code := runJSON(t, "--target", target, "--focus", "^upstream-named-port-egress$")
-		if code != ExitOK || res.Target != target || len(res.Scenarios) != 1 {
-			t.Errorf("--target %s: exit %d, target %q, %d scenarios; want 0, %q, 1", target, code, res.Target, len(res.Scenarios), target)
+	for _, tt := range []struct{ flag, recorded string }{{"pod", "pod"}, {"service", "service"}, {"service,pod", "service,pod"}} {
+		res, code := runJSON(t, "--target", tt.flag, "--focus", "^upstream-named-port-egress$")
+		if code != ExitOK || res.Target != tt.recorded || len(res.Scenarios) != 1 {
+			t.Errorf("--target %s: exit %d, target %q, %d scenarios; want 0, %q, 1", tt.flag, code, res.Target, len(res.Scenarios), tt.recorded)
+			continue
 		}
+		// Every pod-to-pod cell once per target; cells of external
+		// hosts, if any, by IP alone.
+		perTarget := map[string]int{}
+		for _, st := range res.Scenarios[0].Steps {
+			for _, c := range st.Cells {
+				perTarget[res.CellTarget(c)]++
+			}
+		}
+		if strings.Contains(tt.flag, ",") && (perTarget["service"] == 0 || perTarget["pod"] < perTarget["service"]) {
+			t.Errorf("--target %s: cells per target %v, want both, at least as many by pod IP", tt.flag, perTarget)
+		}
+		if !strings.Contains(tt.flag, ",") && len(perTarget) != 1 {
+			t.Errorf("--target %s: cells per target %v, want one target", tt.flag, perTarget)
+		}
+	}
+	res, code := runJSON(t, "--focus", "^upstream-named-port-egress$")
+	if code != ExitOK || res.Target != "pod,service" {
+		t.Errorf("default: exit %d, target %q; want 0, pod,service", code, res.Target)
 	}
 	if _, stderr, code := run(t, "run", "--target", "dns"); code != ExitBadInput || !strings.Contains(stderr, `--target "dns": not one of pod, service`) {
 		t.Errorf("--target dns: exit %d, %s; want 2 naming the flag", code, stderr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,10 +14,29 @@ type cellKey struct {
 	scenario, step, from, to string
 	port                     int32
 	protocol                 string
+	target                   string // reports.Results.CellTarget
 }
 
 func (k cellKey) String() string {
-	return fmt.Sprintf("%s / %s: %s -> %s %d/%s", k.scenario, k.step, k.from, k.to, k.port, k.protocol)
+	s := fmt.Sprintf("%s / %s: %s -> %s %d/%s", k.scenario, k.step, k.from, k.to, k.port, k.protocol)
+	if k.target != reports.TargetPod {
+		s += " via " + k.target
+	}
+	return s
+}
+
+// as is the same cell dialled through target.
+func (k cellKey) as(target string) cellKey {
+	k.target = target
+	return k
+}
+
+// targetsOf are the targets a run dialled through.
+func targetsOf(r *reports.Results) []string {
+	if r.Target == "" {
+		return []string{reports.TargetPod}
+	}
+	return strings.Split(r.Target, ",")
 }
 
 // external is true for an endpoint that is an external host: pods are "ns/pod".
@@ -36,7 +56,7 @@ func cellsOf(r *reports.Results, which string) (map[cellKey]reports.Cell, []stri
 				problems = append(problems, fmt.Sprintf("%s: %s / %s kept no cells", which, s.Name, step))
 			}
 			for _, c := range st.Cells {
-				cells[cellKey{s.Name, step, c.From, c.To, c.Port, c.Protocol}] = c
+				cells[cellKey{s.Name, step, c.From, c.To, c.Port, c.Protocol, r.CellTarget(c)}] = c
 			}
 		}
 	}
@@ -74,6 +94,12 @@ func (c comparison) String() string {
 // to itself never meets an enforcer, and a loaded pod answering itself after
 // the probe timeout is seen as blocked in one run and allowed in the other.
 //
+// The second run may dial through targets the first did not (Services,
+// where the first dialled pod IPs): its cells of such a target must then
+// match the first run's by pod IP, so that an enforcer is seen to judge
+// translated traffic as it judges the pod's own address. Cells of external
+// hosts exist by IP alone.
+//
 // With subset, the second run selected some of the first run's scenarios
 // (--focus, --tags): the first run's other scenarios are left out, but the
 // second must have run at least one.
@@ -88,16 +114,34 @@ func compareSame(a, b *reports.Results, externalSkipped, subset bool) (compariso
 	if subset && len(ran) == 0 {
 		problems = append(problems, "the second run ran no scenario")
 	}
+	aTargets := targetsOf(a)
+	// counterpart is the first run's cell a second-run cell answers to.
+	counterpart := func(k cellKey) cellKey {
+		if slices.Contains(aTargets, k.target) {
+			return k
+		}
+		return k.as(reports.TargetPod)
+	}
 	var c comparison
 	for _, k := range sortedKeys(ac) {
-		x := ac[k]
 		if subset && !ran[k.scenario] {
 			c.notRun++
 			continue
 		}
-		y, ok := bc[k]
+		for _, t := range targetsOf(b) {
+			if (t != reports.TargetPod && k.external()) || counterpart(k.as(t)) != k {
+				continue
+			}
+			if _, ok := bc[k.as(t)]; !ok {
+				problems = append(problems, k.as(t).String()+": only in the first run")
+			}
+		}
+	}
+	for _, k := range sortedKeys(bc) {
+		y := bc[k]
+		x, ok := ac[counterpart(k)]
 		if !ok {
-			problems = append(problems, k.String()+": only in the first run")
+			problems = append(problems, k.String()+": only in the second run")
 			continue
 		}
 		c.cells++
@@ -112,11 +156,6 @@ func compareSame(a, b *reports.Results, externalSkipped, subset bool) (compariso
 			c.loopback++
 		default:
 			problems = append(problems, fmt.Sprintf("%s: observed %s (%s), then %s (%s)", k, x.Observed, x.Detail, y.Observed, y.Detail))
-		}
-	}
-	for _, k := range sortedKeys(bc) {
-		if _, ok := ac[k]; !ok {
-			problems = append(problems, k.String()+": only in the second run")
 		}
 	}
 	return c, problems

@@ -74,6 +74,45 @@ func TestCompareSame(t *testing.T) {
 	}
 }
 
+// A run through Services as well as pod IPs answers, cell for cell, to a
+// run by pod IP: each Service cell must match the pod-IP cell, and exist.
+func TestCompareSameThroughServices(t *testing.T) {
+	base := []reports.Cell{
+		cell("x/a", "x/b", 80, "allowed", "allowed"),
+		cell("x/a", "x/b", 81, "blocked", "blocked"),
+		cell("x/a", "outside", 80, "allowed", "allowed"),
+	}
+	via := func(c reports.Cell) reports.Cell {
+		c.Target = reports.TargetService
+		return c
+	}
+	both := func(cells ...reports.Cell) *reports.Results {
+		r := results(cells...)
+		r.Target = "pod,service"
+		return r
+	}
+	tests := []struct {
+		name     string
+		b        *reports.Results
+		want     comparison
+		problems []string
+	}{
+		{"the same both ways", both(base[0], base[1], base[2], via(base[0]), via(base[1])), comparison{cells: 5, same: 5}, nil},
+		{"a Service cell differs", both(base[0], base[1], base[2], via(base[0]), via(cell("x/a", "x/b", 81, "blocked", "allowed"))),
+			comparison{cells: 5, same: 4}, []string{"s / 1 deny x: x/a -> x/b 81/TCP via service: observed blocked (), then allowed ()"}},
+		{"a Service cell is missing", both(base[0], base[1], base[2], via(base[0])),
+			comparison{cells: 4, same: 4}, []string{"s / 1 deny x: x/a -> x/b 81/TCP via service: only in the first run"}},
+		{"an external host through a Service", both(base[0], base[1], base[2], via(base[0]), via(base[1]), via(base[2])),
+			comparison{cells: 6, same: 6}, nil},
+	}
+	for _, tt := range tests {
+		got, problems := compareSame(results(base...), tt.b, false, false)
+		if got != tt.want || !reflect.DeepEqual(problems, tt.problems) {
+			t.Errorf("%s: %+v, %q; want %+v, %q", tt.name, got, problems, tt.want, tt.problems)
+		}
+	}
+}
+
 func TestCompareSameIgnoresLoopbackObservations(t *testing.T) {
 	// Seen on kind: a loaded pod answered itself after the 1 s timeout in
 	// one run ("reply: no answer within 1s") and in time in the other.
