@@ -13,6 +13,10 @@ import (
 // newBackend picks the cluster the flags point at: a cluster by kubeconfig
 // (enforcing with its own CNI), or the local cluster with --enforcer.
 func newBackend(ctx context.Context, f Flags) (clusters.Backend, error) {
+	targets, err := f.targets()
+	if err != nil {
+		return nil, err
+	}
 	if f.Kubeconfig != "" || f.Context != "" || envKubeconfig() != "" {
 		cfg, err := kube.LoadConfig(f.Kubeconfig, f.Context)
 		if err != nil {
@@ -26,9 +30,9 @@ func newBackend(ctx context.Context, f Flags) (clusters.Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return kube.New(ctx, client, exec, kube.Options{ProbeImage: f.ProbeImage, PolicyAPI: policyAPI})
+		return kube.New(ctx, client, exec, kube.Options{ProbeImage: f.ProbeImage, PolicyAPI: policyAPI, Targets: targets})
 	}
-	opts := local.Options{}
+	opts := local.Options{Targets: targets}
 	switch f.Enforcer {
 	case "reference":
 		opts.Enforcer = reference.Factory(reference.Options{})

@@ -2,10 +2,14 @@ package conformance
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
+	"github.com/netpolcheck/netpolcheck/probes"
 )
 
 func envKubeconfig() string { return os.Getenv("KUBECONFIG") }
@@ -20,6 +24,24 @@ type Flags struct {
 	Profile      string
 	Converge     time.Duration
 	ProbeTimeout time.Duration
+	// Target is how probes dial destination pods: "pod", "service", or
+	// both, comma-separated, as netpolcheck's --target.
+	Target string
+}
+
+// targets reads Target.
+func (f Flags) targets() ([]probes.Target, error) {
+	var out []probes.Target
+	for _, name := range strings.Split(f.Target, ",") {
+		t, err := probes.ParseTarget(strings.TrimSpace(name))
+		if err != nil {
+			return nil, fmt.Errorf("--target %w", err)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // Register adds the suite's flags to fs.
@@ -31,4 +53,5 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.Profile, "profile", "", "also run the generated cases of this profile: quick or full")
 	fs.DurationVar(&f.Converge, "converge", 0, "how long a step may take to match the truth table (default: the cluster's)")
 	fs.DurationVar(&f.ProbeTimeout, "probe-timeout", 0, "timeout of one probe (default: the cluster's, 250ms locally, 1s on others)")
+	fs.StringVar(&f.Target, "target", "pod,service", "how probes dial destination pods, each pod-to-pod cell once per target: pod, service, or both (comma-separated)")
 }
