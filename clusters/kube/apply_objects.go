@@ -133,6 +133,7 @@ func (c *Cluster) removeNamespace(ctx context.Context, name string) error {
 // forgetNamespace drops a deleted namespace and its pods.
 func (c *Cluster) forgetNamespace(name, real string) {
 	delete(c.namespaces, name)
+	delete(c.terminating, real)
 	c.b.disown(real)
 	for id, lp := range c.pods {
 		if lp.namespace == real {

@@ -188,9 +188,11 @@ func (b *Backend) Close(ctx context.Context) error {
 	}
 	b.mu.Unlock()
 
+	// Torn-down clusters stay live while their namespaces terminate: this
+	// is where a run waits for them, once, rather than once per scenario.
 	var errs []error
 	for _, c := range live {
-		errs = append(errs, c.Teardown(ctx))
+		errs = append(errs, c.teardown(ctx, true))
 	}
 	b.stopHeartbeat()
 	<-b.heartbeatDone

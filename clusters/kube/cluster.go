@@ -25,8 +25,11 @@ type Cluster struct {
 	// Probe, so that no probe enters a pod being replaced.
 	mu         sync.RWMutex
 	namespaces map[string]types.UID // scenario namespace name → UID of the real one
-	pods       map[string]*livePod  // by scenario identity "ns/pod"
-	hosts      []scenarios.ExternalHost
+	// terminating are the real namespaces Teardown has deleted and not yet
+	// seen gone.
+	terminating map[string]bool
+	pods        map[string]*livePod // by scenario identity "ns/pod"
+	hosts       []scenarios.ExternalHost
 	// unplaced are the external hosts the provider cannot emulate, by name,
 	// with the reason their cells are skipped.
 	unplaced map[string]string

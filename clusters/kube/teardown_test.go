@@ -13,7 +13,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 )
 
-func TestTeardownDeletesOwnedNamespacesAndWaits(t *testing.T) {
+func TestTeardownDeletesOwnedNamespacesAndCloseWaits(t *testing.T) {
 	k := newFakeCluster(t)
 	var preconditions []string
 	k.client.PrependReactor("delete", "namespaces", func(a k8stesting.Action) (bool, runtime.Object, error) {
@@ -43,8 +43,14 @@ func TestTeardownDeletesOwnedNamespacesAndWaits(t *testing.T) {
 	if _, err := c.Setup(context.Background(), xyWorld()); errText(err) != "cluster of test-scenario is torn down" {
 		t.Errorf("Setup after Teardown: %v", err)
 	}
-	if len(b.live) != 0 || len(b.owned) != 0 {
-		t.Errorf("backend still tracks %d clusters and %d namespaces", len(b.live), len(b.owned))
+	if len(b.owned) != 0 {
+		t.Errorf("backend still renews %d namespaces being deleted", len(b.owned))
+	}
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.live) != 0 {
+		t.Errorf("backend still tracks %d clusters after Close saw their namespaces gone", len(b.live))
 	}
 }
 
@@ -86,9 +92,30 @@ func TestTeardownTimeoutNamesTerminatingNamespaces(t *testing.T) {
 	opts.DeleteTimeout = 600 * time.Millisecond
 	b := newTestBackend(t, k, &fakeExec{}, opts)
 	c, _ := setUp(t, b, xyWorld())
-	err := c.Teardown(context.Background())
-	want := "tear down test-scenario: namespaces still terminating after 600ms: npc-r1-0-x, npc-r1-0-y"
+	began := time.Now()
+	if err := c.Teardown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(began); waited > opts.DeleteTimeout/2 {
+		t.Errorf("Teardown took %s: it waited for the namespaces", waited)
+	}
+	deletes := 0
+	for _, a := range k.client.Actions() {
+		if a.GetVerb() == "delete" && a.GetResource().Resource == "namespaces" {
+			deletes++
+		}
+	}
+	err := b.Close(context.Background())
+	want := "close kube backend r1: tear down test-scenario: namespaces still terminating after 600ms: npc-r1-0-x, npc-r1-0-y"
 	if got := errText(err); got != want {
-		t.Errorf("Teardown error %q, want %q", got, want)
+		t.Errorf("Close error %q, want %q", got, want)
+	}
+	for _, a := range k.client.Actions() {
+		if a.GetVerb() == "delete" && a.GetResource().Resource == "namespaces" {
+			deletes--
+		}
+	}
+	if deletes != 0 {
+		t.Errorf("Close deleted the terminating namespaces %d more times; they were deleted already", -deletes)
 	}
 }
