@@ -33,6 +33,13 @@ func TestConformance(t *testing.T) {
 	if os.Geteuid() != 0 && suiteFlags.Kubeconfig == "" && envKubeconfig() == "" {
 		t.Skip("the local cluster needs root; give --kubeconfig to run against a cluster")
 	}
+	// The spec tree is built here, after flag.Parse, so that --profile
+	// can choose the generated cases; Ginkgo builds it in RunSpecs.
+	all, err := load(suiteFlags.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describeScenarios(all)
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "netpolcheck NetworkPolicy conformance")
 }
@@ -46,38 +53,20 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	})
 })
 
-// The spec tree is built from the scenarios at package init, as Ginkgo requires.
-var _ = describeScenarios(mustLoad())
-
-func mustLoad() []*scenarios.Scenario {
+// load is the built-in library, and the generated cases of profile.
+func load(profile string) ([]*scenarios.Scenario, error) {
 	all, err := library.Builtin()
 	if err != nil {
-		panic(fmt.Sprintf("built-in library: %v", err))
+		return nil, fmt.Errorf("built-in library: %w", err)
 	}
-	if p := profileFromArgs(); p != "" {
-		cases, err := generate.AllCases(generate.Profile(p))
+	if profile != "" {
+		cases, err := generate.AllCases(generate.Profile(profile))
 		if err != nil {
-			panic(fmt.Sprintf("--profile %s: %v", p, err))
+			return nil, fmt.Errorf("--profile %s: %w", profile, err)
 		}
 		all = append(all, cases...)
 	}
-	return all
-}
-
-// profileFromArgs reads --profile before flag.Parse has run: the tree is
-// built at init, when only os.Args is known.
-func profileFromArgs() string {
-	for i, a := range os.Args {
-		for _, prefix := range []string{"--profile=", "-profile="} {
-			if len(a) > len(prefix) && a[:len(prefix)] == prefix {
-				return a[len(prefix):]
-			}
-		}
-		if (a == "--profile" || a == "-profile") && i+1 < len(os.Args) {
-			return os.Args[i+1]
-		}
-	}
-	return ""
+	return all, nil
 }
 
 func describeScenarios(all []*scenarios.Scenario) bool {
