@@ -89,3 +89,10 @@ e2e-kind: kind-image build
 .PHONY: e2e-knp
 e2e-knp: kind-image build
 	NODE_IMAGE=$(NODE_IMAGE) hack/e2e-knp.sh $(BIN)
+
+## upstream-e2e: the upstream Kubernetes NetworkPolicy e2e tests (v1.34.4, e2e.test --ginkgo.focus
+## Netpol) against UPSTREAM_CNI (reference, kube-network-policies, none) on kind, then netpolcheck's
+## upstream family on the same cluster, both timed (hack/upstream-e2e.sh; about half an hour).
+.PHONY: upstream-e2e
+upstream-e2e: kind-image build
+	NODE_IMAGE=$(NODE_IMAGE) hack/upstream-e2e.sh $(BIN)

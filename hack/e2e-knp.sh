@@ -9,10 +9,10 @@
 #
 #   1. kind up --cni kube-network-policies (adapted where the kernel lacks
 #      nftables' queue expression)
-#   2. certify by pod IP: the whole library plus the quick generated profile
-#   3. certify through Services: the whole library
-#   4. kind down
-# Both certify runs must pass. Reports go to E2E_OUT (out/e2e-knp).
+#   2. certify the whole library plus the quick generated profile, each cell
+#      by pod IP and through its Service
+#   3. kind down
+# certify must pass. Reports go to E2E_OUT (out/e2e-knp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -132,17 +132,28 @@ func newKindDownCommand(s streams) *cobra.Command {
 
 func newKindLoadCommand(s streams) *cobra.Command {
 	var name, from string
-	var names []string
+	var names, binaries []string
 	cmd := &cobra.Command{
-		Use:   "load [--name NAME] [--images probe,enforcer] [--images-from DIR]",
+		Use:   "load [--name NAME] [--images probe,enforcer] [--images-from DIR] [--binary-image REF=BINARY]",
 		Short: "Build the project's images and load them into every node of an existing kind cluster",
 		Long: `load builds the probe and enforcer images of this version (or of --images) and
 loads them into every node of the kind cluster --name, any kind cluster: a
 CNI project's own one too. It prints the loaded image references on stdout,
-one a line; certify's default --probe-image is the probe image loaded here.`,
+one a line; certify's default --probe-image is the probe image loaded here.
+
+--binary-image wraps any static binary as image REF, the binary alone at
+/NAME (its file name), run as root, and loads it instead: how make
+upstream-e2e puts the upstream suite's agnhost on a cluster with no registry.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(binaries) > 0 && !cmd.Flags().Changed("images") {
+				names = nil
+			}
 			imgs, err := projectImages(names, imageTag())
+			if err != nil {
+				return err
+			}
+			wrapped, err := binaryImages(binaries)
 			if err != nil {
 				return err
 			}
@@ -153,11 +164,18 @@ one a line; certify's default --probe-image is the probe image loaded here.`,
 				return err
 			}
 			defer built.Close()
-			if err := kind.NewProvider(kind.WithLog(s.Err)).LoadImages(ctx, name, built.archives...); err != nil {
+			archives, err := wrapped.write(built.dir)
+			if err != nil {
+				return err
+			}
+			if err := kind.NewProvider(kind.WithLog(s.Err)).LoadImages(ctx, name, append(built.archives, archives...)...); err != nil {
 				return err
 			}
 			for _, img := range imgs {
 				fmt.Fprintln(s.Out, img.Ref)
+			}
+			for _, b := range wrapped {
+				fmt.Fprintln(s.Out, b.ref)
 			}
 			return nil
 		},
@@ -166,6 +184,7 @@ one a line; certify's default --probe-image is the probe image loaded here.`,
 	fl.StringVar(&name, "name", defaultKindName, "name of the kind cluster")
 	fl.StringSliceVar(&names, "images", []string{probeImageName, enforcerImageName}, "images to load: probe, enforcer")
 	fl.StringVar(&from, "images-from", "", "directory of prebuilt static probe and enforcer binaries; built from the source tree around the working directory when empty")
+	fl.StringArrayVar(&binaries, "binary-image", nil, "REF=BINARY: wrap a static binary as image REF (at /NAME, run as root) and load it; repeatable. Without --images, only these are loaded")
 	return cmd
 }
 

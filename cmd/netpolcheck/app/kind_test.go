@@ -43,6 +43,10 @@ func TestKindFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"kind", "up", "--enforcer", "cilium"}, `--enforcer "cilium": not one of reference, none, kube-network-policies, bring-your-own`},
 		{[]string{"kind", "up", "--nodes", "0"}, "--nodes 0: must be at least 1"},
 		{[]string{"kind", "load", "--images", "probe,dns"}, `--images: "dns" is not one of probe, enforcer`},
+		{[]string{"kind", "load", "--binary-image", "agnhost"}, `--binary-image "agnhost": not REF=BINARY`},
+		{[]string{"kind", "load", "--binary-image", "Bad Ref=/bin/sh"}, `--binary-image "Bad Ref=/bin/sh": image reference`},
+		{[]string{"kind", "load", "--binary-image", "reg/agnhost:2.56=/bin/sh"}, `--binary-image "reg/agnhost:2.56=/bin/sh": /bin/sh is dynamically linked`},
+		{[]string{"kind", "load", "--binary-image", "reg/agnhost:2.56=/nonexistent/agnhost"}, `--binary-image "reg/agnhost:2.56=/nonexistent/agnhost": /nonexistent/agnhost: open /nonexistent/agnhost: no such file or directory`},
 		{[]string{"kind", "down", "extra"}, `unknown command "extra" for "netpolcheck kind down"`},
 	}
 	for _, tt := range tests {
