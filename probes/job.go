@@ -1,7 +1,10 @@
 package probes
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -62,6 +65,32 @@ func (t Target) OrPod() Target {
 		return TargetPod
 	}
 	return t
+}
+
+// CheckTargets checks that each target is known and given once.
+func CheckTargets(targets []Target) error {
+	for i, t := range targets {
+		if _, err := ParseTarget(string(t)); err != nil {
+			return err
+		}
+		if slices.Contains(targets[:i], t) {
+			return fmt.Errorf("%q given twice", t)
+		}
+	}
+	return nil
+}
+
+// ParseTargets reads target names, as --target takes them: each known,
+// each once, at least one.
+func ParseTargets(names []string) ([]Target, error) {
+	targets := make([]Target, 0, len(names))
+	for _, name := range names {
+		targets = append(targets, Target(strings.TrimSpace(name)))
+	}
+	if len(targets) == 0 {
+		return nil, errors.New("give at least one of pod, service")
+	}
+	return targets, CheckTargets(targets)
 }
 
 // ParseTarget reads a target's name.

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -31,17 +30,11 @@ type Flags struct {
 
 // targets reads Target.
 func (f Flags) targets() ([]probes.Target, error) {
-	var out []probes.Target
-	for _, name := range strings.Split(f.Target, ",") {
-		t, err := probes.ParseTarget(strings.TrimSpace(name))
-		if err != nil {
-			return nil, fmt.Errorf("--target %w", err)
-		}
-		if !slices.Contains(out, t) {
-			out = append(out, t)
-		}
+	targets, err := probes.ParseTargets(strings.Split(f.Target, ","))
+	if err != nil {
+		return nil, fmt.Errorf("--target %w", err)
 	}
-	return out, nil
+	return targets, nil
 }
 
 // Register adds the suite's flags to fs.

@@ -3,7 +3,6 @@ package kube
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -166,13 +165,8 @@ func (o Options) withDefaults() (Options, error) {
 	if len(o.Targets) == 0 {
 		o.Targets = []probes.Target{probes.TargetPod}
 	}
-	for i, t := range o.Targets {
-		if _, err := probes.ParseTarget(string(t)); err != nil {
-			return o, fmt.Errorf("target %w", err)
-		}
-		if slices.Contains(o.Targets[:i], t) {
-			return o, fmt.Errorf("target %q given twice", t)
-		}
+	if err := probes.CheckTargets(o.Targets); err != nil {
+		return o, fmt.Errorf("target %w", err)
 	}
 	switch o.SCTP {
 	case "":

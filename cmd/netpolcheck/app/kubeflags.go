@@ -55,21 +55,14 @@ func (f *kubeFlags) bind(fs *pflag.FlagSet, behaviour bool) {
 
 // targets reads --target: each target once, in the order given.
 func (f *kubeFlags) targets() ([]probes.Target, error) {
-	var out []probes.Target
-	for _, name := range f.target {
-		t, err := probes.ParseTarget(strings.TrimSpace(name))
-		if err != nil {
-			return nil, badInput("--target %v", err)
-		}
-		if slices.Contains(out, t) {
-			return nil, badInput("--target %q given twice", name)
-		}
-		out = append(out, t)
-	}
-	if len(out) == 0 {
+	if len(f.target) == 0 {
 		return nil, badInput("--target: give at least one of pod, service")
 	}
-	return out, nil
+	targets, err := probes.ParseTargets(f.target)
+	if err != nil {
+		return nil, badInput("--target %v", err)
+	}
+	return targets, nil
 }
 
 // targetList is the targets as results record them: "pod,service".
