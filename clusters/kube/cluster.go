@@ -45,6 +45,10 @@ type livePod struct {
 	ip        string
 	service   string // Service name, with probes.TargetService
 	serviceIP string
+	node      string // the node it runs on, once ready
+	// answer is a port its Service serves, for the check that every node
+	// forwards the Service (waitServicesAnswer); TCP where it has one.
+	answer *scenarios.Port
 }
 
 var (

@@ -76,6 +76,7 @@ func (c *Cluster) checkReady(ctx context.Context, lp *livePod) (ready, hopeless 
 		return false, false, nil
 	}
 	lp.ip = ip
+	lp.node = pod.Spec.NodeName
 	if lp.service == "" {
 		return true, false, nil
 	}

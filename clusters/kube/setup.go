@@ -46,6 +46,9 @@ func (c *Cluster) Setup(ctx context.Context, w *scenarios.World) (clusters.Addre
 	if err := c.waitReady(ctx, created); err != nil {
 		return nil, err
 	}
+	if err := c.waitServicesAnswer(ctx, created); err != nil {
+		return nil, err
+	}
 	addrs := clusters.Addresses{}
 	for _, lp := range created {
 		addrs[lp.id] = lp.ip
@@ -161,7 +164,21 @@ func (c *Cluster) createPod(ctx context.Context, p scenarios.Pod) (*livePod, err
 		return nil, fmt.Errorf("create service %s/%s for %s: %w", ns, svc.Name, p.ID(), err)
 	}
 	lp.service = svc.Name
+	lp.answer = answerPort(svc)
 	return lp, nil
+}
+
+// answerPort picks the port of the Service that the forwarding check dials:
+// TCP, whose refusal and answer are plain, else the first.
+func answerPort(svc *corev1.Service) *scenarios.Port {
+	pick := svc.Spec.Ports[0]
+	for _, p := range svc.Spec.Ports {
+		if p.Protocol == corev1.ProtocolTCP {
+			pick = p
+			break
+		}
+	}
+	return &scenarios.Port{Port: pick.Port, Protocol: scenarios.Protocol(pick.Protocol)}
 }
 
 // retryServiceAccount retries create while the namespace's default service

@@ -136,6 +136,13 @@ func TestCompareSameRefusesOmittedCells(t *testing.T) {
 	}
 }
 
+// hairpin is a loopback cell through the pod's own Service.
+func hairpin(port int32, expected, observed, verdict string) reports.Cell {
+	c := cell("x/b", "x/b", port, expected, observed)
+	c.Loopback, c.Verdict, c.Target = true, verdict, reports.TargetService
+	return c
+}
+
 func TestCheckNoEnforcer(t *testing.T) {
 	loopback := cell("x/a", "x/a", 80, "blocked", "allowed")
 	loopback.Loopback, loopback.Verdict = true, reports.Ignored
@@ -165,6 +172,8 @@ func TestCheckNoEnforcer(t *testing.T) {
 		{"an errored probe", append(good[:4:4], reports.Cell{From: "x/c", To: "x/b", Port: 80, Protocol: "TCP", Expected: "blocked", Observed: "error", Verdict: "error", Detail: "exec failed"}),
 			noEnforcerCheck{cells: 5, mismatches: 2, passed: 1, skipped: 1},
 			[]string{"s / 1 deny x: x/c -> x/b 80/TCP: expected blocked, observed error, verdict error (exec failed)"}},
+		{"a pod's own Service, whatever its hairpin does", append(good[:5:5], hairpin(80, "allowed", "blocked", reports.Ignored), hairpin(81, "blocked", "blocked", "pass")),
+			noEnforcerCheck{cells: 7, mismatches: 2, passed: 1, ignored: 3, skipped: 1}, nil},
 		{"nothing blocked at all", good[:1], noEnforcerCheck{cells: 1, passed: 1},
 			[]string{"no cell is expected blocked: the run tested nothing an enforcer does"}},
 	}
