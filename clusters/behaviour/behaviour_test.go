@@ -24,13 +24,19 @@ type fakeEnforcer struct {
 	slowStart  int  // connections refused before the first one gets through
 }
 
-type fakeBackend struct{ enf fakeEnforcer }
+type fakeBackend struct {
+	enf     fakeEnforcer
+	targets []probes.Target
+	held    []probes.Job // the jobs Hold was given
+}
 
-func (b *fakeBackend) Name() string                        { return "fake" }
-func (b *fakeBackend) Capabilities() clusters.Capabilities { return clusters.Capabilities{} }
-func (b *fakeBackend) Close(context.Context) error         { return nil }
+func (b *fakeBackend) Name() string { return "fake" }
+func (b *fakeBackend) Capabilities() clusters.Capabilities {
+	return clusters.Capabilities{Targets: b.targets}
+}
+func (b *fakeBackend) Close(context.Context) error { return nil }
 func (b *fakeBackend) NewCluster(context.Context, string) (clusters.Cluster, error) {
-	c := &fakeCluster{enf: b.enf, denied: map[string]bool{}}
+	c := &fakeCluster{enf: b.enf, denied: map[string]bool{}, backend: b}
 	if b.enf.noRestarts {
 		return struct {
 			clusters.Cluster
@@ -46,6 +52,7 @@ type fakeCluster struct {
 	denied     map[string]bool // "b ingress", "c egress"
 	restarting bool
 	torn       bool
+	backend    *fakeBackend
 }
 
 func (c *fakeCluster) Setup(_ context.Context, w *scenarios.World) (clusters.Addresses, error) {
@@ -83,6 +90,7 @@ func (c *fakeCluster) blocks(job probes.Job, established bool) bool {
 func (c *fakeCluster) Hold(_ context.Context, job probes.Job) (clusters.HeldConnection, probes.Result, error) {
 	h := &fakeHeld{c: c, job: job}
 	c.mu.Lock()
+	c.backend.held = append(c.backend.held, job)
 	refuse := c.enf.slowStart > 0
 	c.enf.slowStart--
 	c.mu.Unlock()
@@ -220,5 +228,30 @@ func TestHostObservationNeedsTheControl(t *testing.T) {
 	}
 	if o := hostObservation("x", dropped, dropped); o.Value != NotMeasured {
 		t.Errorf("control blocked too: %s, want not measured", o.Value)
+	}
+}
+
+// Where the backend has Services, the established connections go through
+// them, as applications connect, and the observations say so.
+func TestEstablishedThroughServices(t *testing.T) {
+	opts := Options{ProbeTimeout: time.Second, Converge: 300 * time.Millisecond, Restart: 5 * time.Second}
+	for _, tt := range []struct {
+		targets []probes.Target
+		want    probes.Target
+		detail  string
+	}{
+		{nil, probes.TargetPod, "dialled by pod IP"},
+		{[]probes.Target{probes.TargetPod, probes.TargetService}, probes.TargetService, "dialled through behaviour/b's Service"},
+	} {
+		b := &fakeBackend{enf: fakeEnforcer{enforces: true}, targets: tt.targets}
+		obs := Measure(context.Background(), b, opts)
+		if len(b.held) == 0 || b.held[0].Target != tt.want {
+			t.Errorf("targets %v: held %+v, want dialled %s", tt.targets, b.held, tt.want)
+		}
+		for _, o := range obs {
+			if o.Name == EstablishedIngress && !strings.HasSuffix(o.Detail, tt.detail) {
+				t.Errorf("targets %v: %s detail %q, want it to end %q", tt.targets, o.Name, o.Detail, tt.detail)
+			}
+		}
 	}
 }

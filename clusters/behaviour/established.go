@@ -57,6 +57,8 @@ func (m *measurement) established(ctx context.Context) []reports.Observation {
 // session is one held connection and what became of it.
 type session struct {
 	name string
+	// via says how the connection was dialled, for the observation's detail.
+	via  string
 	held clusters.HeldConnection
 	obs  *reports.Observation
 }
@@ -64,7 +66,10 @@ type session struct {
 // session opens the connection, trying again within the convergence bound:
 // a Service's endpoints, or the network of a new pod, may take a moment.
 func (m *measurement) session(ctx context.Context, name, from, to string) *session {
-	s := &session{name: name}
+	s := &session{name: name, via: "by pod IP"}
+	if m.opts.Target == probes.TargetService {
+		s.via = "through " + namespace + "/" + to + "'s Service"
+	}
 	deadline := time.Now().Add(m.opts.Converge)
 	for {
 		held, first, err := m.holder.Hold(ctx, m.opts.job(from, to, m.addrs))
@@ -135,6 +140,9 @@ func (s *session) judge(ctx context.Context, converge time.Duration) {
 			failed = second
 		}
 		o.Value, o.Detail = NotMeasured, "an exchange over the held connection failed: "+failed.Detail
+	}
+	if o.Value != NotMeasured {
+		o.Detail += "; dialled " + s.via
 	}
 	s.obs = &o
 }
