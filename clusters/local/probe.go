@@ -31,7 +31,12 @@ func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result
 			results[i] = probes.Result{Job: job, Outcome: probes.Error, Detail: fmt.Sprintf("unknown source %q", job.From)}
 			continue
 		}
-		known = append(known, c.serviceJob(job))
+		sent, skip := c.serviceJob(job)
+		if skip != "" {
+			results[i] = probes.Result{Job: job, Outcome: probes.Skipped, Detail: skip}
+			continue
+		}
+		known = append(known, sent)
 		at = append(at, i)
 	}
 	for k, r := range probes.RunBatchIn(ctx, known, c.b.opts.Concurrency, c.enterSource) {

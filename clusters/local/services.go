@@ -137,15 +137,21 @@ func nftIn(path, ruleset string) error {
 }
 
 // serviceJob turns the runner's job into the one the source sends: a job
-// of probes.TargetService dials the destination pod's ClusterIP. The
-// runner makes such jobs only between pods: a ClusterIP means nothing
-// outside the cluster.
-func (c *Cluster) serviceJob(j probes.Job) probes.Job {
-	if j.Target.OrPod() != probes.TargetService || c.services == nil {
-		return j
+// of probes.TargetService dials the destination pod's ClusterIP. Without
+// one (no service target, or a destination that is not a pod) it says why
+// the job cannot be carried, rather than dial the pod IP under the
+// Service's name.
+func (c *Cluster) serviceJob(j probes.Job) (probes.Job, string) {
+	if j.Target.OrPod() != probes.TargetService {
+		return j, ""
 	}
-	if vip, ok := c.services.vip[j.To]; ok {
-		j.Host = vip.String()
+	if c.services == nil {
+		return j, fmt.Sprintf("%s has no Service to dial (--target service not given)", j.To)
 	}
-	return j
+	vip, ok := c.services.vip[j.To]
+	if !ok {
+		return j, fmt.Sprintf("%s is not a pod: only pods have Services", j.To)
+	}
+	j.Host = vip.String()
+	return j, ""
 }

@@ -50,7 +50,8 @@ func TestIntegrationServicesAreJudgedByTheirBackend(t *testing.T) {
 		return j
 	}
 	toC := viaService(job("x/a", "x/c", 80, "TCP"))
-	results, err := c.Probe(ctx, []probes.Job{viaService(job("x/a", "x/b", 80, "TCP")), toC, job("ext", "x/a", 80, "TCP")})
+	results, err := c.Probe(ctx, []probes.Job{viaService(job("x/a", "x/b", 80, "TCP")), toC, job("ext", "x/a", 80, "TCP"),
+		viaService(job("x/a", "ext", 80, "TCP"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +66,10 @@ func TestIntegrationServicesAreJudgedByTheirBackend(t *testing.T) {
 	}
 	if r := results[2]; r.Outcome != probes.Blocked {
 		t.Errorf("external host to a (no ClusterIP outside the cluster: dialled directly): %s (%s), want blocked", r.Outcome, r.Detail)
+	}
+
+	if r := results[3]; r.Outcome != probes.Skipped || r.Detail != "ext is not a pod: only pods have Services" {
+		t.Errorf("to an external host through a Service: %s (%s), want skipped, saying why", r.Outcome, r.Detail)
 	}
 
 	// The translation is the node's own nftables table.
