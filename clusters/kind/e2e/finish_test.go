@@ -22,8 +22,8 @@ const finishTimeout = 5 * time.Minute
 // exportLogs keeps the cluster's logs when a test or a step failed: the
 // cluster is deleted next.
 func (s *kindSuite) exportLogs(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	c, ok := ctx.Value(clusterKey{}).(*kind.Cluster)
-	if !ok || !s.somethingFailed() {
+	c := s.creation.Cluster()
+	if c == nil || !s.somethingFailed() {
 		return ctx, nil
 	}
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
@@ -39,11 +39,8 @@ func (s *kindSuite) exportLogs(ctx context.Context, _ *envconf.Config) (context.
 func (s *kindSuite) deleteCluster(ctx context.Context, _ *envconf.Config) (context.Context, error) {
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	var errs []error
-	if imgs, ok := ctx.Value(imagesKey{}).(builtImages); ok {
-		errs = append(errs, os.RemoveAll(imgs.dir))
-	}
-	if c, ok := ctx.Value(clusterKey{}).(*kind.Cluster); ok {
+	errs := []error{s.creation.Close()}
+	if c := s.creation.Cluster(); c != nil {
 		errs = append(errs, c.Down(work))
 	} else {
 		errs = append(errs, s.provider().Down(work, clusterName))

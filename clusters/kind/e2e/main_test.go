@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/types"
 
+	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kind/internal/run"
 	"github.com/netpolcheck/netpolcheck/clusters/kind/nodeimage"
 )
@@ -76,6 +77,9 @@ type kindSuite struct {
 	logDir string
 	log    io.Writer
 
+	// creation makes the cluster, as kind up does.
+	creation *kind.Creation
+
 	// failed is set by a failed test.
 	failed atomic.Bool
 	mu     sync.Mutex
@@ -108,7 +112,11 @@ func newSuite(ctx context.Context) (*kindSuite, error) {
 	if logDir == "" {
 		logDir = filepath.Join(os.TempDir(), "netpolcheck-kind-e2e-logs")
 	}
-	return &kindSuite{nodeImage: img, root: root, logDir: logDir, log: os.Stderr}, nil
+	s := &kindSuite{nodeImage: img, root: root, logDir: logDir, log: os.Stderr}
+	if s.creation, err = kind.NewCreation(s.spec()); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // nodeImage is the image under test: NETPOLCHECK_KIND_NODE_IMAGE (make

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -41,15 +40,8 @@ const (
 // Context keys of what Setup made.
 type (
 	clusterKey struct{}
-	imagesKey  struct{}
 	podsKey    struct{}
 )
-
-// builtImages are the image archives waiting to be loaded.
-type builtImages struct {
-	dir      string
-	archives []string
-}
 
 // probePods are the suite's probe pods, one per node. The names say their
 // part in the enforcement feature: the policy admits client and not other.
@@ -57,61 +49,69 @@ type probePods struct {
 	client, other, server *corev1.Pod
 }
 
-// environment is the one environment of the suite. Each Finish func is an
-// action of its own: env.Run goes on with the next action after a failure,
-// so that a failed log export never keeps the cluster from being deleted.
+// environment is the one environment of the suite. Its Setup is kind up's
+// own creation (kind.NewCreation), step by step, so that the suite tests
+// the code users run. Each Finish func is an action of its own: env.Run
+// goes on with the next action after a failure, so that a failed log
+// export never keeps the cluster from being deleted.
 func (s *kindSuite) environment() types.Environment {
+	setup := []types.EnvFunc{s.step("delete a cluster left by a crashed run", s.deleteStale)}
+	for _, st := range s.creation.Steps() {
+		setup = append(setup, s.step(st.Name, s.timed(st)))
+	}
+	setup = append(setup,
+		s.step("connect to the cluster", s.connect),
+		s.step("start the probe pods", s.startPods))
 	return env.NewWithConfig(envconf.New()).
-		Setup(
-			s.step("build the probe and enforcer images", s.buildImages),
-			s.step("create the "+fmt.Sprint(clusterNodes)+"-node cluster "+clusterName, s.createCluster),
-			s.step("load the images into every node", s.loadImages),
-			s.step("deploy the reference enforcer", s.deployEnforcer),
-			s.step("start the probe pods", s.startPods),
-		).
+		Setup(setup...).
 		Finish(s.step("export the logs of a failed run", s.exportLogs)).
 		Finish(s.step("delete the cluster", s.deleteCluster)).
 		Finish(s.step("check that nothing is left", s.checkNothingLeft))
 }
 
-// provider makes the suite's clusters.
-func (s *kindSuite) provider(opts ...kind.Option) *kind.Provider {
-	return kind.NewProvider(append([]kind.Option{kind.WithNodes(clusterNodes), kind.WithNodeImage(s.nodeImage),
-		kind.WithProbeImage(probeImage), kind.WithLogDir(s.logDir), kind.WithLog(s.log)}, opts...)...)
+// spec is the suite's cluster as kind up would make it with the reference
+// enforcer, from the source tree at root.
+func (s *kindSuite) spec() kind.Spec {
+	return kind.Spec{
+		Name: clusterName, Nodes: clusterNodes, NodeImage: s.nodeImage, CNI: kind.CNIReference,
+		KNPAdapt: kind.KNPAdaptAuto, NPAChannel: kind.ChannelStandard, ImageTag: imageTag,
+		SourceRoot: s.root, LogDir: s.logDir, Log: s.log,
+	}
 }
 
-// buildImages builds the images before the cluster, as kind up does, so that
-// a build error costs no cluster.
-func (s *kindSuite) buildImages(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	dir, err := os.MkdirTemp("", "netpolcheck-kind-e2e-images-")
-	if err != nil {
-		return ctx, err
-	}
-	imgs := []kind.BinaryImage{
-		{Ref: probeImage, Package: "./cmd/probe", Path: "/probe", User: "65534"},
-		{Ref: enforcerImage, Package: "./cmd/enforcer", Path: "/enforcer"},
-	}
-	archives, err := kind.BuildImages(ctx, s.log, s.root, dir, imgs...)
-	if err != nil {
-		return ctx, errors.Join(err, os.RemoveAll(dir))
-	}
-	return context.WithValue(ctx, imagesKey{}, builtImages{dir: dir, archives: archives}), nil
+// provider finds or deletes the suite's clusters.
+func (s *kindSuite) provider() *kind.Provider {
+	return kind.NewProvider(kind.WithProbeImage(probeImage), kind.WithLog(s.log))
 }
 
-// createCluster makes the cluster and puts its kubeconfig and a client for
-// it into the configuration.
-func (s *kindSuite) createCluster(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-	p := s.provider()
-	// A cluster left by a run that crashed would make Up fail.
-	if err := p.Down(ctx, clusterName); err != nil {
-		return ctx, err
+// deleteStale deletes a cluster a crashed run left, which would make the
+// creation's Up fail.
+func (s *kindSuite) deleteStale(ctx context.Context, _ *envconf.Config) (context.Context, error) {
+	return ctx, s.provider().Down(ctx, clusterName)
+}
+
+// timed runs one creation step and reports its time.
+func (s *kindSuite) timed(st kind.Step) types.EnvFunc {
+	return func(ctx context.Context, _ *envconf.Config) (context.Context, error) {
+		start := time.Now()
+		if err := st.Run(ctx); err != nil {
+			return ctx, err
+		}
+		fmt.Fprintf(s.log, "kind e2e: TIMING %s: %s\n", st.Name, time.Since(start).Round(time.Millisecond))
+		return ctx, nil
 	}
-	start := time.Now()
-	c, err := p.Up(ctx, clusterName)
-	if err != nil {
-		return ctx, fmt.Errorf("%w (logs in %s)", err, s.logDir)
+}
+
+// connect puts the cluster, its kubeconfig and a client for it into the
+// context and the configuration.
+func (s *kindSuite) connect(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	c := s.creation.Cluster()
+	if c == nil {
+		return ctx, errors.New("the creation made no cluster")
 	}
-	fmt.Fprintf(s.log, "kind e2e: TIMING %d-node cluster up, every node Ready: %s\n", clusterNodes, time.Since(start).Round(time.Millisecond))
+	if got := s.creation.ProbeImage(); got != probeImage {
+		return ctx, fmt.Errorf("the creation loaded probe image %s, the suite's pods run %s", got, probeImage)
+	}
 	ctx = context.WithValue(ctx, clusterKey{}, c)
 	client, err := klient.New(c.RESTConfig())
 	if err != nil {
@@ -119,25 +119,6 @@ func (s *kindSuite) createCluster(ctx context.Context, cfg *envconf.Config) (con
 	}
 	cfg.WithKubeconfigFile(c.Kubeconfig()).WithClient(client)
 	return ctx, nil
-}
-
-// loadImages loads the archives into every node and the docker host, where
-// external hosts run the probe image.
-func (s *kindSuite) loadImages(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	c, imgs := ctx.Value(clusterKey{}).(*kind.Cluster), ctx.Value(imagesKey{}).(builtImages)
-	start := time.Now()
-	if err := c.LoadImages(ctx, imgs.archives...); err != nil {
-		return ctx, err
-	}
-	fmt.Fprintf(s.log, "kind e2e: TIMING images loaded into %d nodes: %s\n", clusterNodes, time.Since(start).Round(time.Millisecond))
-	return ctx, os.RemoveAll(imgs.dir)
-}
-
-// deployEnforcer deploys the reference enforcer and waits until its pod is
-// Ready on every node, that is enforcing the cluster's policies.
-func (s *kindSuite) deployEnforcer(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	c := ctx.Value(clusterKey{}).(*kind.Cluster)
-	return ctx, c.DeployEnforcer(ctx, enforcerImage, kind.DefaultEnforcerTimeout)
 }
 
 // startPods starts a probe pod on each node and waits until each answers

@@ -149,7 +149,7 @@ upstream-e2e puts the upstream suite's agnhost on a cluster with no registry.`,
 			if len(binaries) > 0 && !cmd.Flags().Changed("images") {
 				names = nil
 			}
-			imgs, err := projectImages(names, imageTag())
+			imgs, err := kind.SelectImages(names, imageTag())
 			if err != nil {
 				return err
 			}
@@ -157,18 +157,24 @@ upstream-e2e puts the upstream suite's agnhost on a cluster with no registry.`,
 			if err != nil {
 				return err
 			}
+			var root string
+			if from == "" && len(imgs) > 0 {
+				if root, err = sourceRoot(); err != nil {
+					return err
+				}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			built, err := buildImages(ctx, s.Err, from, imgs)
+			built, err := kind.BuildProjectImages(ctx, s.Err, root, from, imgs)
 			if err != nil {
 				return err
 			}
 			defer built.Close()
-			archives, err := wrapped.write(built.dir)
+			archives, err := wrapped.write(built.Dir)
 			if err != nil {
 				return err
 			}
-			if err := kind.NewProvider(kind.WithLog(s.Err)).LoadImages(ctx, name, append(built.archives, archives...)...); err != nil {
+			if err := kind.NewProvider(kind.WithLog(s.Err)).LoadImages(ctx, name, append(built.Archives, archives...)...); err != nil {
 				return err
 			}
 			for _, img := range imgs {
@@ -182,7 +188,7 @@ upstream-e2e puts the upstream suite's agnhost on a cluster with no registry.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&name, "name", defaultKindName, "name of the kind cluster")
-	fl.StringSliceVar(&names, "images", []string{probeImageName, enforcerImageName}, "images to load: probe, enforcer")
+	fl.StringSliceVar(&names, "images", []string{kind.ProbeImageName, kind.EnforcerImageName}, "images to load: probe, enforcer")
 	fl.StringVar(&from, "images-from", "", "directory of prebuilt static probe and enforcer binaries; built from the source tree around the working directory when empty")
 	fl.StringArrayVar(&binaries, "binary-image", nil, "REF=BINARY: wrap a static binary as image REF (at /NAME, run as root) and load it; repeatable. Without --images, only these are loaded")
 	return cmd
@@ -230,29 +236,18 @@ func deployOnto(ctx context.Context, log io.Writer, f *kindFlags) error {
 	if err != nil {
 		return err
 	}
-	running, err := runningEnforcer(ctx, c)
+	running, err := c.RunningEnforcer(ctx)
 	if err != nil {
 		return err
 	}
 	if running != cniNone && running != f.cni {
 		return badInput("kind cluster %s runs enforcer %s: deploy puts one onto a cluster without one (netpolcheck kind down --name %s, then kind up --cni %s)", f.name, running, f.name, f.cni)
 	}
-	if f.cni == cniKNP {
-		return deployKNP(ctx, log, c, f.knpAdapt)
-	}
-	imgs, err := projectImages([]string{enforcerImageName}, imageTag())
+	s, err := f.spec(log, f.cni, "")
 	if err != nil {
 		return err
 	}
-	built, err := buildImages(ctx, log, f.imagesFrom, imgs)
-	if err != nil {
-		return err
-	}
-	defer built.Close()
-	if err := c.LoadImages(ctx, built.archives...); err != nil {
-		return err
-	}
-	return c.DeployEnforcer(ctx, built.refs[enforcerImageName], kind.DefaultEnforcerTimeout)
+	return kind.Deploy(ctx, c, s)
 }
 
 func newKindEnvCommand(s streams) *cobra.Command {

@@ -169,7 +169,7 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 				opts.ExternalHosts = c.ExternalHosts()
 			}
 			// Results then name the enforcer certified, as run --cluster kind's do.
-			if f.kindEnforcer, err = runningEnforcer(ctx, c); err != nil {
+			if f.kindEnforcer, err = c.RunningEnforcer(ctx); err != nil {
 				return nil, err
 			}
 			if opts.EnforcerPods == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
@@ -57,10 +58,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "netpolcheck: %v\n", err)
 	var ie *scenarios.InputError
+	var ke *kind.InputError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ie):
+	case errors.As(err, &ie), errors.As(err, &ke):
 		return ExitBadInput
 	case isFlagError(err):
 		return ExitBadInput

@@ -79,7 +79,7 @@ func (f *runFlags) kindBackend(ctx context.Context, log io.Writer) (clusters.Bac
 	b, err := f.kindKube(ctx, c, probe)
 	if err != nil {
 		if created {
-			err = errors.Join(err, abandon(c, log, logDir, f.kind.retain))
+			err = errors.Join(err, c.Abandon(logDir, f.kind.retain))
 		}
 		return nil, "", err
 	}
@@ -96,7 +96,7 @@ func (f *runFlags) kindBackend(ctx context.Context, log io.Writer) (clusters.Bac
 			fmt.Fprintf(log, "kind cluster %s: logs in %s\n", c.Name(), logDir)
 			return nil
 		case failed:
-			return abandon(c, log, logDir, f.kind.retain)
+			return c.Abandon(logDir, f.kind.retain)
 		case created && f.kind.retain:
 			fmt.Fprintf(log, "kind cluster %s: kept (--retain); netpolcheck kind down --name %s deletes it\n", c.Name(), c.Name())
 			return nil
@@ -126,21 +126,12 @@ func (f *runFlags) reuseKind(ctx context.Context, log io.Writer) (*kind.Cluster,
 			return nil, "", badInput("--%s: kind cluster %s exists and is used as it is (netpolcheck kind down --name %s deletes it)", name, f.kind.name, f.kind.name)
 		}
 	}
-	imgs, err := projectImages([]string{probeImageName}, imageTag())
-	if err != nil {
-		return nil, "", err
-	}
-	built, err := buildImages(ctx, log, f.kind.imagesFrom, imgs)
-	if err != nil {
-		return nil, "", err
-	}
-	defer built.Close()
-	probe := built.refs[probeImageName]
+	probe := kube.ProbeImage(version())
 	c, err := kind.NewProvider(kind.WithLog(log), kind.WithProbeImage(probe)).Get(ctx, f.kind.name)
 	if err != nil {
 		return nil, "", err
 	}
-	running, err := runningEnforcer(ctx, c)
+	running, err := c.RunningEnforcer(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -148,26 +139,15 @@ func (f *runFlags) reuseKind(ctx context.Context, log io.Writer) (*kind.Cluster,
 		return nil, "", badInput("--cni %s: kind cluster %s runs enforcer %s", f.enforcer, f.kind.name, running)
 	}
 	f.enforcer = running
-	if err := c.LoadImages(ctx, built.archives...); err != nil {
+	s, err := f.kind.spec(log, running, "")
+	if err != nil {
+		return nil, "", err
+	}
+	if probe, err = kind.LoadProbeImage(ctx, c, s); err != nil {
 		return nil, "", err
 	}
 	fmt.Fprintf(log, "kind cluster %s exists: running on it (enforcer %s) and keeping it\n", c.Name(), running)
 	return c, probe, nil
-}
-
-// runningEnforcer tells which enforcer a kind cluster runs: one of ours by
-// its DaemonSet, or none (which a bring-your-own cluster also reads as,
-// whatever its owner installed since).
-func runningEnforcer(ctx context.Context, c *kind.Cluster) (string, error) {
-	image, err := c.EnforcerImage(ctx)
-	if err != nil || image != "" {
-		return cniReference, err
-	}
-	image, err = c.KubeNetworkPoliciesImage(ctx)
-	if err != nil || image != "" {
-		return cniKNP, err
-	}
-	return cniNone, nil
 }
 
 // kindKube is the kube backend on the kind cluster.
