@@ -3,7 +3,6 @@ package probes
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -11,17 +10,14 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 // requireNetAdmin skips kernel tests where they cannot or should not run.
 func requireNetAdmin(t *testing.T, tools ...string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("creates network namespaces; skipped under -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create network namespaces")
-	}
+	testenv.NeedRoot(t, "creates network namespaces")
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("needs %s (hack/install-deps.sh installs it)", tool)

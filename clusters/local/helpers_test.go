@@ -15,17 +15,14 @@ import (
 
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
+
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 // needRoot skips kernel tests where they cannot run.
 func needRoot(t testing.TB) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("creates network namespaces; skipped under -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("creates network namespaces; needs root")
-	}
+	testenv.NeedRoot(t, "creates network namespaces")
 }
 
 // testPorts are served by every pod and external host of test worlds.

@@ -8,24 +8,22 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cilium/ebpf/link"
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 // lockedBuffer collects the daemon's log from its goroutines.
@@ -48,94 +46,18 @@ func (l *lockedBuffer) String() string {
 
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("loads eBPF programs and makes network namespaces; skipped under -short")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("loading eBPF programs and making network namespaces need root")
-	}
+	testenv.NeedRoot(t, "loads eBPF programs and makes network namespaces")
 }
 
-// testNode makes a node network namespace with one veth to a pod namespace
-// and a /32 route to podIP through it, as the ptp CNI plugin wires pods. It
-// returns the node namespace's path and the host-side device's index.
+// testNode makes a node network namespace with one pod wired to it, as the
+// ptp CNI plugin wires pods. It returns the node namespace's path and the
+// host-side device's index.
 func testNode(t *testing.T, podIP string) (string, int) {
 	t.Helper()
-	prefix := "npcenf" + strconv.Itoa(os.Getpid()%100000)
-	for _, name := range []string{prefix + "-node", prefix + "-pod"} {
-		errc := make(chan error, 1)
-		go func() {
-			runtime.LockOSThread()
-			origin, err := netns.Get()
-			if err != nil {
-				errc <- err
-				return
-			}
-			defer origin.Close()
-			created, err := netns.NewNamed(name)
-			if err != nil {
-				errc <- err
-				return
-			}
-			created.Close()
-			if err := netns.Set(origin); err != nil {
-				errc <- err // the thread stays locked and is retired
-				return
-			}
-			runtime.UnlockOSThread()
-			errc <- nil
-		}()
-		if err := <-errc; err != nil {
-			t.Fatalf("create network namespace %s: %v", name, err)
-		}
-		t.Cleanup(func() {
-			if err := netns.DeleteNamed(name); err != nil && !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("delete network namespace %s: %v", name, err)
-			}
-		})
-	}
-	nodePath, podPath := "/run/netns/"+prefix+"-node", "/run/netns/"+prefix+"-pod"
-	nodeNS, err := netns.GetFromPath(nodePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nodeNS.Close()
-	podNS, err := netns.GetFromPath(podPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer podNS.Close()
-	node, err := netlink.NewHandleAt(nodeNS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node.Close()
-	pod, err := netlink.NewHandleAt(podNS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pod.Close()
-
-	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "hv-a"}, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(podNS))}
-	if err := node.LinkAdd(veth); err != nil {
-		t.Fatalf("add veth: %v", err)
-	}
-	host, err := node.LinkByName("hv-a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eth0, err := pod.LinkByName("eth0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := errors.Join(node.LinkSetUp(host), pod.LinkSetUp(eth0)); err != nil {
-		t.Fatalf("set veth up: %v", err)
-	}
-	dst := &net.IPNet{IP: net.ParseIP(podIP).To4(), Mask: net.CIDRMask(32, 32)}
-	if err := node.RouteAdd(&netlink.Route{LinkIndex: host.Attrs().Index, Dst: dst, Scope: netlink.SCOPE_LINK}); err != nil {
-		t.Fatalf("route to pod: %v", err)
-	}
-	return nodePath, host.Attrs().Index
+	ip := netip.MustParseAddr(podIP)
+	node := testenv.NewNode(t, "npcenf")
+	pod := node.AddPod(t, "a", ip, netip.PrefixFrom(ip, 16).Masked())
+	return node.Path(), pod.HostIndex
 }
 
 // hookLinks opens the instance's pinned hook links, checks with the kernel
@@ -183,16 +105,7 @@ func fetch(t *testing.T, url string) (int, string) {
 // and pinned, and --uninstall removes them.
 func TestIntegrationDaemon(t *testing.T) {
 	requireRoot(t)
-	bpffs := t.TempDir()
-	if err := unix.Mount("bpf", bpffs, "bpf", 0, ""); err != nil {
-		t.Fatalf("mount bpffs: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Unmount(bpffs, 0); err != nil {
-			t.Errorf("unmount bpffs: %v", err)
-		}
-	})
-	pinRoot := filepath.Join(bpffs, "netpolcheck")
+	pinRoot := filepath.Join(testenv.BPFFS(t), "netpolcheck")
 	nodePath, _ := testNode(t, "192.168.85.1")
 
 	client := fake.NewClientset(

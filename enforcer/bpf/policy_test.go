@@ -2,25 +2,21 @@ package bpf
 
 import (
 	"net/netip"
-	"os"
 	"testing"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/internal/testpacket"
+
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 // loadObjects loads the programs and maps into the kernel, unpinned, and
 // closes them when the test ends.
 func loadObjects(tb testing.TB) *PolicyObjects {
 	tb.Helper()
-	if testing.Short() {
-		tb.Skip("loads eBPF programs into the kernel; skipped under -short")
-	}
-	if os.Geteuid() != 0 {
-		tb.Skip("loading eBPF programs needs root")
-	}
+	testenv.NeedRoot(tb, "loads eBPF programs into the kernel")
 	if err := rlimit.RemoveMemlock(); err != nil {
 		tb.Fatalf("remove memlock limit: %v", err)
 	}

@@ -63,7 +63,7 @@ func TestIntegrationNodeRoutes(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Errorf("HostRoutes = %v, want %v", got, want)
 	}
-	if _, err := NewNodeRoutes(netnsPath(topo.prefix + "-missing")); err == nil {
+	if _, err := NewNodeRoutes(netnsPath(topo.Prefix + "-missing")); err == nil {
 		t.Error("NewNodeRoutes of a missing namespace succeeded")
 	}
 }

@@ -79,7 +79,7 @@ func TestIntegrationAttachHooksOnceAndCompleteAfterACrash(t *testing.T) {
 	if got := hookPrograms(t, d); len(got) != 0 {
 		t.Fatalf("before any Attach: %v, want no links", got)
 	}
-	for _, ifindex := range []int{a.ifindex, a.ifindex, b.ifindex} {
+	for _, ifindex := range []int{a.HostIndex, a.HostIndex, b.HostIndex} {
 		if err := d.Attach(ifindex); err != nil {
 			t.Fatalf("Attach %d: %v", ifindex, err)
 		}
@@ -111,7 +111,7 @@ func TestIntegrationAttachHooksOnceAndCompleteAfterACrash(t *testing.T) {
 	if got := hookPrograms(t, d); fmt.Sprint(got) != fmt.Sprint(map[string]int{"nf_prerouting": 1}) {
 		t.Fatalf("after reopening: %v, want the prerouting link only, now running this process's program", got)
 	}
-	if err := d.CheckAttached([]int{a.ifindex}); err == nil {
+	if err := d.CheckAttached([]int{a.HostIndex}); err == nil {
 		t.Fatalf("CheckAttached with a hook missing: no error")
 	}
 	// No tables were applied, so no device is in force yet: the
@@ -119,7 +119,7 @@ func TestIntegrationAttachHooksOnceAndCompleteAfterACrash(t *testing.T) {
 	if got := d.Attached(); len(got) != 0 {
 		t.Fatalf("Attached() after reopening without tables = %v, want none", got)
 	}
-	for _, ifindex := range []int{a.ifindex, b.ifindex} {
+	for _, ifindex := range []int{a.HostIndex, b.HostIndex} {
 		if err := d.Attach(ifindex); err != nil {
 			t.Fatalf("Attach with a hook missing: %v", err)
 		}
@@ -153,24 +153,24 @@ func TestIntegrationAttachHooksOnceAndCompleteAfterACrash(t *testing.T) {
 	}
 
 	for range 2 {
-		if err := d.Detach(a.ifindex); err != nil {
+		if err := d.Detach(a.HostIndex); err != nil {
 			t.Fatalf("Detach: %v", err)
 		}
 	}
-	if got := d.Attached(); len(got) != 1 || got[0] != b.ifindex {
-		t.Fatalf("Attached() after detaching a = %v, want [%d]", got, b.ifindex)
+	if got := d.Attached(); len(got) != 1 || got[0] != b.HostIndex {
+		t.Fatalf("Attached() after detaching a = %v, want [%d]", got, b.HostIndex)
 	}
-	err = d.CheckAttached([]int{a.ifindex, b.ifindex})
-	if want := fmt.Sprintf("programs not attached: device %d: never attached", a.ifindex); err == nil || err.Error() != want {
+	err = d.CheckAttached([]int{a.HostIndex, b.HostIndex})
+	if want := fmt.Sprintf("programs not attached: device %d: never attached", a.HostIndex); err == nil || err.Error() != want {
 		t.Fatalf("CheckAttached of a detached device: %v, want %q", err, want)
 	}
-	if err := d.Detach(b.ifindex); err != nil {
+	if err := d.Detach(b.HostIndex); err != nil {
 		t.Fatalf("Detach the last device: %v", err)
 	}
 	if got := hookPrograms(t, d); len(got) != 0 {
 		t.Fatalf("after detaching the last device: %v, want no links", got)
 	}
-	if err := d.Attach(b.ifindex); err != nil {
+	if err := d.Attach(b.HostIndex); err != nil {
 		t.Fatalf("Attach after the last Detach: %v", err)
 	}
 	if got := hookPrograms(t, d); fmt.Sprint(got) != fmt.Sprint(once) {
@@ -210,12 +210,12 @@ func TestIntegrationOpenDropsTCXLinksOfEarlierBuilds(t *testing.T) {
 	var tcx link.Link
 	if err := inNetNS(node.path(), func() error {
 		var err error
-		tcx, err = link.AttachTCX(link.TCXOptions{Interface: a.ifindex, Program: prog, Attach: ebpf.AttachTCXIngress})
+		tcx, err = link.AttachTCX(link.TCXOptions{Interface: a.HostIndex, Program: prog, Attach: ebpf.AttachTCXIngress})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	pin := d.pins.linkPath(fmt.Sprintf("%d_tcx_ingress", a.ifindex))
+	pin := d.pins.linkPath(fmt.Sprintf("%d_tcx_ingress", a.HostIndex))
 	if err := tcx.Pin(pin); err != nil {
 		t.Fatal(err)
 	}

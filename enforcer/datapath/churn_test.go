@@ -87,9 +87,9 @@ func churnInput(pods map[string]*testPod, policies []*networkingv1.NetworkPolicy
 	for _, name := range []string{"a", "b", "c"} {
 		in.Pods = append(in.Pods, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "x", Name: name, Labels: map[string]string{"app": name}},
-			Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: pods[name].ip.String()},
+			Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIP: pods[name].IP.String()},
 		})
-		in.Local["x/"+name] = pods[name].ifindex
+		in.Local["x/"+name] = pods[name].HostIndex
 	}
 	return in
 }
@@ -140,7 +140,7 @@ func (p *churnProbers) start() {
 				tcpCells = append(tcpCells, c)
 			}
 		}
-		path := netnsPath(p.pods[from].netns)
+		path := netnsPath(p.pods[from].NetNS)
 		p.wg.Go(func() {
 			if err := inNetNS(path, func() error { return p.dialLoop(tcpCells) }); err != nil {
 				p.breaches.fail(err)
@@ -164,7 +164,7 @@ func (p *churnProbers) dialLoop(cells []churnCell) error {
 		default:
 		}
 		c := cells[i%len(cells)]
-		o, err := dialOnce(netip.AddrPortFrom(p.pods[c.to].ip, c.port), 5*time.Millisecond)
+		o, err := dialOnce(netip.AddrPortFrom(p.pods[c.to].IP, c.port), 5*time.Millisecond)
 		p.tcp.Add(1)
 		if err != nil {
 			return fmt.Errorf("probe %s: %w", c, err)
@@ -189,7 +189,7 @@ func (p *churnProbers) sendLoop(cells []churnCell) error {
 		case <-time.After(500 * time.Microsecond):
 		}
 		c := cells[i%len(cells)]
-		to := net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.pods[c.to].ip, c.port))
+		to := net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.pods[c.to].IP, c.port))
 		if _, err := conn.WriteTo([]byte("ok"), to); err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
 			return fmt.Errorf("send %s: %w", c, err)
 		}
@@ -218,7 +218,7 @@ func TestIntegrationPolicyChurn(t *testing.T) {
 	}
 	d := openTest(t, WithNetNS(node.path()))
 	for _, name := range []string{"a", "b", "c"} {
-		if err := d.Attach(pods[name].ifindex); err != nil {
+		if err := d.Attach(pods[name].HostIndex); err != nil {
 			t.Fatalf("Attach %s: %v", name, err)
 		}
 	}
@@ -269,7 +269,7 @@ func TestIntegrationPolicyChurn(t *testing.T) {
 		if c.udp {
 			servers = udpServers
 		}
-		if n := servers[fmt.Sprintf("%s:%d", c.to, c.port)].from(pods[c.from].ip); c.never() && n != 0 {
+		if n := servers[fmt.Sprintf("%s:%d", c.to, c.port)].from(pods[c.from].IP); c.never() && n != 0 {
 			t.Errorf("%s: the server received %d times, want 0", c, n)
 		}
 	}
@@ -283,8 +283,8 @@ func probeCells(t *testing.T, pods map[string]*testPod) []bool {
 	var wg sync.WaitGroup
 	for i, c := range churnCells {
 		wg.Go(func() {
-			to := netip.AddrPortFrom(pods[c.to].ip, c.port)
-			errs[i] = inNetNS(netnsPath(pods[c.from].netns), func() error {
+			to := netip.AddrPortFrom(pods[c.to].IP, c.port)
+			errs[i] = inNetNS(netnsPath(pods[c.from].NetNS), func() error {
 				probe := dialOnce
 				if c.udp {
 					probe = probeUDP

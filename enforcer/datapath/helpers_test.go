@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf"
-	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,33 +16,20 @@ import (
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
 	"github.com/netpolcheck/netpolcheck/enforcer/compile"
 	"github.com/netpolcheck/netpolcheck/enforcer/internal/testpacket"
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 func requireKernel(tb testing.TB) {
 	tb.Helper()
-	if testing.Short() {
-		tb.Skip("loads eBPF programs into the kernel; skipped under -short")
-	}
-	if os.Geteuid() != 0 {
-		tb.Skip("loading eBPF programs and mounting bpffs need root")
-	}
+	testenv.NeedRoot(tb, "loads eBPF programs and mounts a bpffs")
 }
 
-// testPinRoot mounts a private BPF filesystem for one test, so that tests
-// never touch /sys/fs/bpf, and unmounts it when the test ends.
+// testPinRoot is the pin root in a private BPF filesystem, so that tests
+// never touch /sys/fs/bpf.
 func testPinRoot(tb testing.TB) string {
 	tb.Helper()
 	requireKernel(tb)
-	dir := tb.TempDir()
-	if err := unix.Mount("bpf", dir, "bpf", 0, ""); err != nil {
-		tb.Fatalf("mount bpffs on %s: %v", dir, err)
-	}
-	tb.Cleanup(func() {
-		if err := unix.Unmount(dir, 0); err != nil {
-			tb.Errorf("unmount bpffs %s: %v", dir, err)
-		}
-	})
-	return filepath.Join(dir, "netpolcheck")
+	return filepath.Join(testenv.BPFFS(tb), "netpolcheck")
 }
 
 // openTest opens a datapath pinned in a private bpffs and closes it when

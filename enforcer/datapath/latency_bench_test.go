@@ -44,7 +44,7 @@ func BenchmarkPolicyChange(b *testing.B) {
 
 	d := openTest(b, WithNetNS(node.path()))
 	for _, p := range []*testPod{pa, pb} {
-		if err := d.Attach(p.ifindex); err != nil {
+		if err := d.Attach(p.HostIndex); err != nil {
 			b.Fatalf("Attach: %v", err)
 		}
 	}
@@ -52,7 +52,7 @@ func BenchmarkPolicyChange(b *testing.B) {
 	if _, err := compileAndApply(d, &compiler, inputs[0]); err != nil {
 		b.Fatalf("first change: %v", err)
 	}
-	stream := startUDPStream(b, pa, netip.AddrPortFrom(pb.ip, 80))
+	stream := startUDPStream(b, pa, netip.AddrPortFrom(pb.IP, 80))
 
 	var apply, cpu, allow, deny []time.Duration
 	b.ResetTimer()
@@ -148,7 +148,7 @@ const echoSettle = 100 * time.Millisecond
 func startUDPStream(tb testing.TB, from *testPod, to netip.AddrPort) *udpStream {
 	tb.Helper()
 	s := &udpStream{done: make(chan struct{})}
-	err := inNetNS(netnsPath(from.netns), func() (err error) {
+	err := inNetNS(netnsPath(from.NetNS), func() (err error) {
 		s.conn, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
 		return err
 	})
@@ -271,8 +271,8 @@ func (s *udpStream) observe(changed time.Time, allowing bool) (time.Duration, er
 //
 //	go test -run '^$' -bench BenchmarkCompileWorld -benchmem ./enforcer/datapath/
 func BenchmarkCompileWorld(b *testing.B) {
-	a := &testPod{ip: netip.MustParseAddr("192.168.84.1"), ifindex: 2}
-	c := &testPod{ip: netip.MustParseAddr("192.168.84.2"), ifindex: 3}
+	a := &testPod{IP: netip.MustParseAddr("192.168.84.1"), HostIndex: 2}
+	c := &testPod{IP: netip.MustParseAddr("192.168.84.2"), HostIndex: 3}
 	in := benchWorld{pods: 1000, local: 1000}.input(a, c, policyWorld(1000))
 	var tables *compile.Tables
 	for b.Loop() {
@@ -289,8 +289,8 @@ func BenchmarkCompileWorld(b *testing.B) {
 //
 //	go test -run '^$' -bench BenchmarkCompileChange -benchmem ./enforcer/datapath/
 func BenchmarkCompileChange(b *testing.B) {
-	a := &testPod{ip: netip.MustParseAddr("192.168.84.1"), ifindex: 2}
-	c := &testPod{ip: netip.MustParseAddr("192.168.84.2"), ifindex: 3}
+	a := &testPod{IP: netip.MustParseAddr("192.168.84.1"), HostIndex: 2}
+	c := &testPod{IP: netip.MustParseAddr("192.168.84.2"), HostIndex: 3}
 	world := benchWorld{pods: 1000, local: 1000}
 	all := policyWorld(1000)
 	inputs := [2]compile.Input{world.input(a, c, all[1:]), world.input(a, c, all)}

@@ -27,12 +27,12 @@ const probeTimeout = 700 * time.Millisecond
 func serveTCP(tb testing.TB, pod *testPod, port uint16) {
 	tb.Helper()
 	var ln net.Listener
-	err := inNetNS(netnsPath(pod.netns), func() (err error) {
-		ln, err = net.Listen("tcp", netip.AddrPortFrom(pod.ip, port).String())
+	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
+		ln, err = net.Listen("tcp", netip.AddrPortFrom(pod.IP, port).String())
 		return err
 	})
 	if err != nil {
-		tb.Fatalf("listen tcp in %s: %v", pod.netns, err)
+		tb.Fatalf("listen tcp in %s: %v", pod.NetNS, err)
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -54,12 +54,12 @@ func serveTCP(tb testing.TB, pod *testPod, port uint16) {
 func serveUDP(tb testing.TB, pod *testPod, port uint16) {
 	tb.Helper()
 	var pc net.PacketConn
-	err := inNetNS(netnsPath(pod.netns), func() (err error) {
-		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(pod.ip, port).String())
+	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
+		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(pod.IP, port).String())
 		return err
 	})
 	if err != nil {
-		tb.Fatalf("listen udp in %s: %v", pod.netns, err)
+		tb.Fatalf("listen udp in %s: %v", pod.NetNS, err)
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -82,7 +82,7 @@ func serveUDP(tb testing.TB, pod *testPod, port uint16) {
 func connects(tb testing.TB, from *testPod, protocol string, to netip.AddrPort) bool {
 	tb.Helper()
 	var conn net.Conn
-	err := inNetNS(netnsPath(from.netns), func() (err error) {
+	err := inNetNS(netnsPath(from.NetNS), func() (err error) {
 		conn, err = net.DialTimeout(protocol, to.String(), probeTimeout)
 		return err
 	})
@@ -91,7 +91,7 @@ func connects(tb testing.TB, from *testPod, protocol string, to netip.AddrPort) 
 		return false
 	}
 	if err != nil {
-		tb.Fatalf("dial %s %s from %s: %v", protocol, to, from.netns, err)
+		tb.Fatalf("dial %s %s from %s: %v", protocol, to, from.NetNS, err)
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(probeTimeout))
@@ -136,7 +136,7 @@ func TestIntegrationNamespaces(t *testing.T) {
 		}
 	})
 	for _, p := range []*testPod{a, b} {
-		if err := d.Attach(p.ifindex); err != nil {
+		if err := d.Attach(p.HostIndex); err != nil {
 			t.Fatalf("Attach: %v", err)
 		}
 	}
@@ -149,8 +149,8 @@ func TestIntegrationNamespaces(t *testing.T) {
 	}
 	in := compile.Input{
 		Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: "x"}}},
-		Pods:       []*corev1.Pod{pod("a", a.ip.String()), pod("b", b.ip.String())},
-		Local:      map[string]int{"x/a": a.ifindex, "x/b": b.ifindex},
+		Pods:       []*corev1.Pod{pod("a", a.IP.String()), pod("b", b.IP.String())},
+		Local:      map[string]int{"x/a": a.HostIndex, "x/b": b.HostIndex},
 	}
 	// b admits a on 80/TCP and 53/UDP and may start nothing itself: its
 	// answers pass only through connection tracking.
@@ -178,11 +178,11 @@ func TestIntegrationNamespaces(t *testing.T) {
 		to       netip.AddrPort
 		want     bool
 	}{
-		{"a to b 80/TCP", a, "tcp", netip.AddrPortFrom(b.ip, 80), true},
-		{"a to b 81/TCP", a, "tcp", netip.AddrPortFrom(b.ip, 81), false},
-		{"a to b 53/UDP", a, "udp", netip.AddrPortFrom(b.ip, 53), true},
-		{"a to b 54/UDP", a, "udp", netip.AddrPortFrom(b.ip, 54), false},
-		{"b to a 80/TCP", b, "tcp", netip.AddrPortFrom(a.ip, 80), false},
+		{"a to b 80/TCP", a, "tcp", netip.AddrPortFrom(b.IP, 80), true},
+		{"a to b 81/TCP", a, "tcp", netip.AddrPortFrom(b.IP, 81), false},
+		{"a to b 53/UDP", a, "udp", netip.AddrPortFrom(b.IP, 53), true},
+		{"a to b 54/UDP", a, "udp", netip.AddrPortFrom(b.IP, 54), false},
+		{"b to a 80/TCP", b, "tcp", netip.AddrPortFrom(a.IP, 80), false},
 	}
 	for _, p := range probes {
 		if got := connects(t, p.from, p.protocol, p.to); got != p.want {
@@ -195,8 +195,8 @@ func TestIntegrationNamespaces(t *testing.T) {
 		t.Fatalf("WatchDrops: %v", err)
 	}
 	dropsMu.Lock()
-	wantDrop := Drop{Source: a.ip, Destination: b.ip, DestinationPort: 81, Protocol: 6, Direction: bpf.Ingress,
-		Reason: bpf.ReasonPort, Identity: 2, Endpoint: "x/b", Generation: 1, Ifindex: uint32(b.ifindex)}
+	wantDrop := Drop{Source: a.IP, Destination: b.IP, DestinationPort: 81, Protocol: 6, Direction: bpf.Ingress,
+		Reason: bpf.ReasonPort, Identity: 2, Endpoint: "x/b", Generation: 1, Ifindex: uint32(b.HostIndex)}
 	found := false
 	for _, dr := range drops {
 		dr.SourcePort = 0 // ephemeral
@@ -212,14 +212,14 @@ func TestIntegrationNamespaces(t *testing.T) {
 	if err := d.Release(); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	if connects(t, a, "tcp", netip.AddrPortFrom(b.ip, 81)) || !connects(t, a, "tcp", netip.AddrPortFrom(b.ip, 80)) {
+	if connects(t, a, "tcp", netip.AddrPortFrom(b.IP, 81)) || !connects(t, a, "tcp", netip.AddrPortFrom(b.IP, 80)) {
 		t.Errorf("while released: generation 1 no longer enforced")
 	}
 	d, err = Open("it", WithPinRoot(root), WithNetNS(node.path()))
 	if err != nil {
 		t.Fatalf("Open after Release: %v", err)
 	}
-	want := []int{min(a.ifindex, b.ifindex), max(a.ifindex, b.ifindex)}
+	want := []int{min(a.HostIndex, b.HostIndex), max(a.HostIndex, b.HostIndex)}
 	if got := d.Attached(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("Attached() after reopening = %v, want %v", got, want)
 	}
@@ -232,10 +232,10 @@ func TestIntegrationNamespaces(t *testing.T) {
 	if gen := applyPolicies(t, d, in); gen != 2 {
 		t.Fatalf("second Apply = generation %d, want 2", gen)
 	}
-	if !connects(t, a, "tcp", netip.AddrPortFrom(b.ip, 81)) {
+	if !connects(t, a, "tcp", netip.AddrPortFrom(b.IP, 81)) {
 		t.Errorf("generation 2, a to b 81/TCP: blocked, want connected")
 	}
-	if connects(t, a, "udp", netip.AddrPortFrom(b.ip, 54)) {
+	if connects(t, a, "udp", netip.AddrPortFrom(b.IP, 54)) {
 		t.Errorf("generation 2, a to b 54/UDP: connected, want blocked")
 	}
 

@@ -27,27 +27,27 @@ func TestIntegrationNodeReachesItsIsolatedPods(t *testing.T) {
 
 	d := openTest(t, WithNetNS(node.path()))
 	for _, p := range []*testPod{a, b} {
-		if err := d.Attach(p.ifindex); err != nil {
+		if err := d.Attach(p.HostIndex); err != nil {
 			t.Fatalf("Attach: %v", err)
 		}
 	}
 	applyPolicies(t, d, compile.Input{
 		Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: "x"}}},
-		Pods:       []*corev1.Pod{runningPod("a", a.ip), runningPod("b", b.ip)},
-		Local:      map[string]int{"x/a": a.ifindex, "x/b": b.ifindex},
+		Pods:       []*corev1.Pod{runningPod("a", a.IP), runningPod("b", b.IP)},
+		Local:      map[string]int{"x/a": a.HostIndex, "x/b": b.HostIndex},
 		Policies:   []*networkingv1.NetworkPolicy{policy("x", "deny-b", "b", types(networkingv1.PolicyTypeIngress))},
 	})
 
-	fromNode := &testPod{netns: node.name}
+	fromNode := &testPod{NetNS: node.Name}
 	for _, p := range []struct {
 		name string
 		from *testPod
 		to   netip.AddrPort
 		want bool
 	}{
-		{"the node to isolated b", fromNode, netip.AddrPortFrom(b.ip, 8080), true},
-		{"the node to a, which nothing isolates", fromNode, netip.AddrPortFrom(a.ip, 8080), true},
-		{"pod a to isolated b", a, netip.AddrPortFrom(b.ip, 8080), false},
+		{"the node to isolated b", fromNode, netip.AddrPortFrom(b.IP, 8080), true},
+		{"the node to a, which nothing isolates", fromNode, netip.AddrPortFrom(a.IP, 8080), true},
+		{"pod a to isolated b", a, netip.AddrPortFrom(b.IP, 8080), false},
 	} {
 		if got := connects(t, p.from, "tcp", p.to); got != p.want {
 			t.Errorf("%s: connected %v, want %v", p.name, got, p.want)

@@ -147,8 +147,8 @@ func startEchoSession(tb testing.TB, from, to *testPod, port uint16) *echoSessio
 		accepted <- conn
 	}()
 	var conn net.Conn
-	err := inNetNS(netnsPath(from.netns), func() (err error) {
-		conn, err = net.DialTimeout("tcp", netip.AddrPortFrom(to.ip, port).String(), 5*time.Second)
+	err := inNetNS(netnsPath(from.NetNS), func() (err error) {
+		conn, err = net.DialTimeout("tcp", netip.AddrPortFrom(to.IP, port).String(), 5*time.Second)
 		return err
 	})
 	if err != nil {
@@ -239,7 +239,7 @@ func startDeniedProber(from *testPod, to netip.AddrPort, phase string) *deniedPr
 	p.phase.Store(&phase)
 	go func() {
 		defer close(p.done)
-		err := inNetNS(netnsPath(from.netns), func() error {
+		err := inNetNS(netnsPath(from.NetNS), func() error {
 			for {
 				select {
 				case <-p.stop:
@@ -271,12 +271,12 @@ func TestIntegrationEnforcerRestart(t *testing.T) {
 	node := newTestNode(t)
 	a := node.addPod(t, "a", netip.MustParseAddr("192.168.81.1"), podCIDR)
 	b := node.addPod(t, "b", netip.MustParseAddr("192.168.81.2"), podCIDR)
-	denied := netip.AddrPortFrom(b.ip, restartDeniedPort)
+	denied := netip.AddrPortFrom(b.IP, restartDeniedPort)
 	deniedServer := serveCounting(t, b, restartDeniedPort)
 	root := testPinRoot(t)
 	spec := enforcerChild{
 		PinRoot: root, NetNS: node.path(), Instance: "restart",
-		A: a.ip.String(), B: b.ip.String(), AIfindex: a.ifindex, BIfindex: b.ifindex,
+		A: a.IP.String(), B: b.IP.String(), AIfindex: a.HostIndex, BIfindex: b.HostIndex,
 	}
 	// Whatever happens, unpin and detach before the bpffs is unmounted.
 	t.Cleanup(func() {
@@ -287,7 +287,7 @@ func TestIntegrationEnforcerRestart(t *testing.T) {
 
 	// Unenforced, the probe sees the denied cell open: it can tell.
 	var before outcome
-	if err := inNetNS(netnsPath(a.netns), func() (err error) { before, err = dialOnce(denied, 5*time.Second); return err }); err != nil {
+	if err := inNetNS(netnsPath(a.NetNS), func() (err error) { before, err = dialOnce(denied, 5*time.Second); return err }); err != nil {
 		t.Fatalf("probe before enforcement: %v", err)
 	}
 	if before != probeAllowed {
@@ -340,7 +340,7 @@ func TestIntegrationEnforcerRestart(t *testing.T) {
 		t.Errorf("echo session retransmitted %d segments from a and %d from b, want 0: the enforcer dropped some",
 			clientRetrans, serverRetrans)
 	}
-	if got := deniedServer.from(a.ip); got != 1 {
+	if got := deniedServer.from(a.IP); got != 1 {
 		t.Errorf("denied server accepted %d connections from a, want 1 (the probe before enforcement)", got)
 	}
 
@@ -350,7 +350,7 @@ func TestIntegrationEnforcerRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open after both children: %v", err)
 	}
-	want := []int{min(a.ifindex, b.ifindex), max(a.ifindex, b.ifindex)}
+	want := []int{min(a.HostIndex, b.HostIndex), max(a.HostIndex, b.HostIndex)}
 	if got := d.Attached(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] || d.Generation() != 2 {
 		t.Errorf("after both children: attached %v generation %d, want %v generation 2", got, d.Generation(), want)
 	}

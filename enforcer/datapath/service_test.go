@@ -45,7 +45,7 @@ func TestIntegrationServiceTranslation(t *testing.T) {
 	// namespace as kube-proxy's nftables mode does; the client routes the
 	// Service range through its gateway.
 	svcB, svcC := netip.MustParseAddr("10.96.0.10"), netip.MustParseAddr("10.96.0.11")
-	inNamespace(t, node.name, `
+	inNamespace(t, node.Name, `
 table ip services {
 	chain prerouting {
 		type nat hook prerouting priority dstnat;
@@ -54,11 +54,11 @@ table ip services {
 	}
 }
 `, "nft", "-f", "-")
-	inNamespace(t, a.netns, "", "ip", "route", "add", "10.96.0.0/24", "via", gateway.String(), "dev", "eth0")
+	inNamespace(t, a.NetNS, "", "ip", "route", "add", "10.96.0.0/24", "via", gateway.String(), "dev", "eth0")
 
 	d := openTest(t, WithNetNS(node.path()))
 	for _, p := range []*testPod{a, b, c} {
-		if err := d.Attach(p.ifindex); err != nil {
+		if err := d.Attach(p.HostIndex); err != nil {
 			t.Fatalf("Attach: %v", err)
 		}
 	}
@@ -67,8 +67,8 @@ table ip services {
 	// b accepts a on 8080; c accepts everyone.
 	in := compile.Input{
 		Namespaces: []*corev1.Namespace{{ObjectMeta: metav1.ObjectMeta{Name: "x"}}},
-		Pods:       []*corev1.Pod{runningPod("a", a.ip), runningPod("b", b.ip), runningPod("c", c.ip)},
-		Local:      map[string]int{"x/a": a.ifindex, "x/b": b.ifindex, "x/c": c.ifindex},
+		Pods:       []*corev1.Pod{runningPod("a", a.IP), runningPod("b", b.IP), runningPod("c", c.IP)},
+		Local:      map[string]int{"x/a": a.HostIndex, "x/b": b.HostIndex, "x/c": c.HostIndex},
 		Policies: []*networkingv1.NetworkPolicy{
 			policy("x", "a", "a", types(networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress),
 				egressTo(podsWithApp("b"), ports(corev1.ProtocolTCP, 8080, 8080))),
@@ -95,7 +95,7 @@ table ip services {
 		want bool
 	}{
 		{"a to b's Service (translated to b:8080, which a's egress admits)", netip.AddrPortFrom(svcB, 80), true},
-		{"a to b by pod IP", netip.AddrPortFrom(b.ip, 8080), true},
+		{"a to b by pod IP", netip.AddrPortFrom(b.IP, 8080), true},
 		{"a to c's Service (translated to c:8080, which a's egress does not admit)", netip.AddrPortFrom(svcC, 80), false},
 	} {
 		if got := connects(t, a, "tcp", p.to); got != p.want {
@@ -104,8 +104,8 @@ table ip services {
 	}
 
 	// The drop names the backend, not the ClusterIP.
-	want := Drop{Source: a.ip, Destination: c.ip, DestinationPort: 8080, Protocol: 6, Direction: bpf.Egress,
-		Reason: bpf.ReasonPeer, Endpoint: "x/a", Generation: 1, Ifindex: uint32(a.ifindex)}
+	want := Drop{Source: a.IP, Destination: c.IP, DestinationPort: 8080, Protocol: 6, Direction: bpf.Egress,
+		Reason: bpf.ReasonPeer, Endpoint: "x/a", Generation: 1, Ifindex: uint32(a.HostIndex)}
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		dropsMu.Lock()

@@ -41,9 +41,9 @@ func BenchmarkConnections(b *testing.B) {
 			}
 			attach := func(on bool) {
 				for _, p := range []*testPod{pa, pb} {
-					err := d.Detach(p.ifindex)
+					err := d.Detach(p.HostIndex)
 					if on {
-						err = d.Attach(p.ifindex)
+						err = d.Attach(p.HostIndex)
 					}
 					if err != nil {
 						b.Fatalf("attach %v: %v", on, err)
@@ -105,10 +105,10 @@ func BenchmarkConnections(b *testing.B) {
 // the server's close, and returns the time they took.
 func connectLoop(b *testing.B, from, to *testPod, served *acceptCounter, count int) time.Duration {
 	b.Helper()
-	addr := netip.AddrPortFrom(to.ip, 80).String()
-	start := served.from(from.ip)
+	addr := netip.AddrPortFrom(to.IP, 80).String()
+	start := served.from(from.IP)
 	began := time.Now()
-	err := inNetNS(netnsPath(from.netns), func() error {
+	err := inNetNS(netnsPath(from.NetNS), func() error {
 		for i := range count {
 			conn, err := net.DialTimeout("tcp", addr, time.Second)
 			if err != nil {
@@ -128,10 +128,10 @@ func connectLoop(b *testing.B, from, to *testPod, served *acceptCounter, count i
 	}
 	// The server's count lags its closes by the accept loop; wait for it.
 	deadline := time.Now().Add(5 * time.Second)
-	for served.from(from.ip)-start < count && time.Now().Before(deadline) {
+	for served.from(from.IP)-start < count && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if got := served.from(from.ip) - start; got != count {
+	if got := served.from(from.IP) - start; got != count {
 		b.Fatalf("server accepted %d connections, want %d", got, count)
 	}
 	return took

@@ -19,12 +19,12 @@ import (
 func listenTCP(tb testing.TB, pod *testPod, port uint16) net.Listener {
 	tb.Helper()
 	var ln net.Listener
-	err := inNetNS(netnsPath(pod.netns), func() (err error) {
-		ln, err = net.Listen("tcp", netip.AddrPortFrom(pod.ip, port).String())
+	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
+		ln, err = net.Listen("tcp", netip.AddrPortFrom(pod.IP, port).String())
 		return err
 	})
 	if err != nil {
-		tb.Fatalf("listen tcp %s:%d in %s: %v", pod.ip, port, pod.netns, err)
+		tb.Fatalf("listen tcp %s:%d in %s: %v", pod.IP, port, pod.NetNS, err)
 	}
 	return ln
 }
@@ -71,12 +71,12 @@ func serveCounting(tb testing.TB, pod *testPod, port uint16) *acceptCounter {
 func serveCountingUDP(tb testing.TB, pod *testPod, port uint16) *acceptCounter {
 	tb.Helper()
 	var pc net.PacketConn
-	err := inNetNS(netnsPath(pod.netns), func() (err error) {
-		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(pod.ip, port).String())
+	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
+		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(pod.IP, port).String())
 		return err
 	})
 	if err != nil {
-		tb.Fatalf("listen udp %s:%d in %s: %v", pod.ip, port, pod.netns, err)
+		tb.Fatalf("listen udp %s:%d in %s: %v", pod.IP, port, pod.NetNS, err)
 	}
 	c := &acceptCounter{counts: map[netip.Addr]int{}}
 	var wg sync.WaitGroup

@@ -31,7 +31,7 @@ func benchNamespace(i int) string { return fmt.Sprintf("ns%02d", i%benchNamespac
 
 // input builds the world with these policies, a and b in namespace x.
 func (w benchWorld) input(a, b *testPod, policies []*networkingv1.NetworkPolicy) compile.Input {
-	in := compile.Input{Policies: policies, Local: map[string]int{"x/a": a.ifindex, "x/b": b.ifindex}}
+	in := compile.Input{Policies: policies, Local: map[string]int{"x/a": a.HostIndex, "x/b": b.HostIndex}}
 	in.Namespaces = append(in.Namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "x", Labels: map[string]string{"team": "x"}}})
 	for i := range benchNamespaces {
 		in.Namespaces = append(in.Namespaces, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
@@ -48,8 +48,8 @@ func (w benchWorld) input(a, b *testPod, policies []*networkingv1.NetworkPolicy)
 		}
 	}
 	in.Pods = append(in.Pods,
-		pod("x", "a", a.ip.String(), map[string]string{"app": "a"}),
-		pod("x", "b", b.ip.String(), map[string]string{"app": "b"}))
+		pod("x", "a", a.IP.String(), map[string]string{"app": "a"}),
+		pod("x", "b", b.IP.String(), map[string]string{"app": "b"}))
 	for j := range w.pods - 2 {
 		ns, name := benchNamespace(j), fmt.Sprintf("p%04d", j)
 		ip := netip.AddrFrom4([4]byte{172, 20, byte(j >> 8), byte(j)})

@@ -23,16 +23,13 @@ import (
 	"github.com/netpolcheck/netpolcheck/clusters/local"
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
+
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 func needRoot(tb testing.TB) {
 	tb.Helper()
-	if testing.Short() {
-		tb.Skip("creates network namespaces and loads eBPF programs; skipped under -short")
-	}
-	if os.Geteuid() != 0 {
-		tb.Skip("network namespaces, eBPF programs and bpffs mounts need root")
-	}
+	testenv.NeedRoot(tb, "creates network namespaces, loads eBPF programs and mounts a bpffs")
 }
 
 // mountsOn counts the mounts whose mount point is dir.

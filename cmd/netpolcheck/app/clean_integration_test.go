@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 // namespacesOf lists the /run/netns entries whose name starts with prefix.
@@ -78,9 +80,7 @@ func registeredPrefix(pid int) string {
 // A run killed with SIGKILL leaves its namespaces behind; `netpolcheck clean`
 // removes exactly those and leaves a live run alone.
 func TestIntegrationCleanAfterKilledRun(t *testing.T) {
-	if testing.Short() || os.Geteuid() != 0 {
-		t.Skip("needs root and network namespaces (skipped under -short or without root)")
-	}
+	testenv.NeedRoot(t, "runs netpolcheck on the local cluster, which creates network namespaces")
 	bin := filepath.Join(t.TempDir(), "netpolcheck")
 	build := exec.Command("go", "build", "-o", bin, "..")
 	build.Stderr = os.Stderr
@@ -128,9 +128,7 @@ func TestIntegrationCleanAfterKilledRun(t *testing.T) {
 
 // SIGINT and SIGTERM stop a run cleanly: everything it created is removed.
 func TestIntegrationSignalsTearDown(t *testing.T) {
-	if testing.Short() || os.Geteuid() != 0 {
-		t.Skip("needs root and network namespaces (skipped under -short or without root)")
-	}
+	testenv.NeedRoot(t, "runs netpolcheck on the local cluster, which creates network namespaces")
 	bin := filepath.Join(t.TempDir(), "netpolcheck")
 	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v: %s", err, out)

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/netpolcheck/netpolcheck/reports"
+
+	"github.com/netpolcheck/netpolcheck/internal/testenv"
 )
 
 func runJSON(t *testing.T, args ...string) (*reports.Results, int) {
@@ -26,9 +28,7 @@ func runJSON(t *testing.T, args ...string) (*reports.Results, int) {
 // (loopback aside) is a mismatch, and the run exits 1. With the reference
 // enforcer the same scenarios pass with real packets.
 func TestIntegrationRunWithAndWithoutEnforcer(t *testing.T) {
-	if testing.Short() || os.Geteuid() != 0 {
-		t.Skip("needs root and network namespaces (skipped under -short or without root)")
-	}
+	testenv.NeedRoot(t, "runs netpolcheck on the local cluster, which creates network namespaces")
 	focus := []string{"--focus", "^upstream-(default-deny-egress|named-port-ingress|ip-block-ingress-except)$"}
 
 	res, code := runJSON(t, append([]string{"--enforcer", "none", "--converge", "500ms"}, focus...)...)
@@ -82,9 +82,7 @@ func TestIntegrationRunWithAndWithoutEnforcer(t *testing.T) {
 // A run of generated cases reports them by dimension value in every report,
 // in the generator's order, and `netpolcheck report` renders the same table.
 func TestIntegrationRunReportsDimensions(t *testing.T) {
-	if testing.Short() || os.Geteuid() != 0 {
-		t.Skip("needs root and network namespaces (skipped under -short or without root)")
-	}
+	testenv.NeedRoot(t, "runs netpolcheck on the local cluster, which creates network namespaces")
 	dir := t.TempDir()
 	args := []string{"run", "-q", "--profile", "quick", "--focus", "^gen-(ingress-all-ns-same|egress-podsel-pod-same)-", "--report-dir", dir}
 	stdout, stderr, code := run(t, args...)
@@ -119,9 +117,7 @@ func TestIntegrationRunReportsDimensions(t *testing.T) {
 // A local run first removes what runs that died left, as `netpolcheck clean`
 // would: here a node namespace of a run that never registered.
 func TestIntegrationRunRemovesWhatDeadRunsLeft(t *testing.T) {
-	if testing.Short() || os.Geteuid() != 0 {
-		t.Skip("needs root and network namespaces (skipped under -short or without root)")
-	}
+	testenv.NeedRoot(t, "runs netpolcheck on the local cluster, which creates network namespaces")
 	const left = "npc-zzdead1-0-node"
 	if out, err := exec.Command("ip", "netns", "add", left).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add: %v: %s", err, out)
@@ -142,9 +138,7 @@ func TestIntegrationRunRemovesWhatDeadRunsLeft(t *testing.T) {
 // The results say what the probes dialled; through Services the same
 // scenario passes, its pods reached at their ClusterIPs.
 func TestIntegrationRunRecordsItsTarget(t *testing.T) {
-	if testing.Short() || os.Geteuid() != 0 {
-		t.Skip("needs root and network namespaces (skipped under -short or without root)")
-	}
+	testenv.NeedRoot(t, "runs netpolcheck on the local cluster, which creates network namespaces")
 	for _, tt := range []struct{ flag, recorded string }{{"pod", "pod"}, {"service", "service"}, {"service,pod", "service,pod"}} {
 		res, code := runJSON(t, "--target", tt.flag, "--focus", "^upstream-named-port-egress$")
 		if code != ExitOK || res.Target != tt.recorded || len(res.Scenarios) != 1 {
