@@ -60,7 +60,7 @@ func Behaviour(r *Results) []Observation {
 func denyObservations(r *Results) []Observation {
 	type tally struct{ dropped, refused int }
 	byProtocol := map[string]*tally{}
-	add := func(protocol, how string, n int) {
+	add := func(protocol string, how How, n int) {
 		t := byProtocol[protocol]
 		if t == nil {
 			t = &tally{}
@@ -82,7 +82,7 @@ func denyObservations(r *Results) []Observation {
 				continue
 			}
 			for _, c := range st.Cells {
-				if c.Expected == "blocked" && c.Observed == "blocked" && !c.Loopback {
+				if c.Expected == OutcomeBlocked && c.Observed == OutcomeBlocked && !c.Loopback {
 					name := cmp.Or(c.Protocol, "TCP")
 					if r.CellTarget(c) == TargetService {
 						name += " through Services"
@@ -106,9 +106,9 @@ func denyObservations(r *Results) []Observation {
 		value := "mixed"
 		switch {
 		case t.refused == 0:
-			value = BlockedDropped
+			value = string(BlockedDropped)
 		case t.dropped == 0:
-			value = BlockedRefused
+			value = string(BlockedRefused)
 		}
 		out = append(out, Observation{Name: "deny " + p, Value: value,
 			Detail: fmt.Sprintf("of %d denied connections, %d dropped, %d refused", t.dropped+t.refused, t.dropped, t.refused)})
@@ -176,9 +176,9 @@ func serviceObservation(r *Results) (Observation, bool) {
 					continue
 				}
 				switch c.Verdict {
-				case string(Pass):
+				case Pass:
 					matched++
-				case string(Fail):
+				case Fail:
 					differed++
 				}
 			}

@@ -14,7 +14,7 @@ func TestBehaviourObservesDenialsHairpinServicesAndPropagation(t *testing.T) {
 		Cell{From: "x/c", To: "x/b", Port: 53, Protocol: "UDP", Expected: "blocked", Observed: "blocked", Blocked: BlockedRefused, Verdict: "pass"})
 	st.Phases, st.Converge = &StepPhases{}, 1.5
 	r.Scenarios = append(r.Scenarios, ScenarioResult{Name: "two", Status: Pass, Steps: []StepResult{
-		{Name: "s", Status: Pass, Converge: 3, Phases: &StepPhases{}, Blocks: map[string]int{BlockedRefused: 4}}}})
+		{Name: "s", Status: Pass, Converge: 3, Phases: &StepPhases{}, Blocks: map[How]int{BlockedRefused: 4}}}})
 
 	got := map[string]Observation{}
 	for _, o := range Behaviour(r) {

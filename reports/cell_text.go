@@ -28,16 +28,16 @@ func cellName(c Cell) string {
 // cellOutcome says what the cell's verdict rests on.
 func cellOutcome(mode string, c Cell) string {
 	if mode == modeSimulate {
-		return orUnknown(c.Verdict)
+		return orUnknown(string(c.Expected))
 	}
-	observed := orUnknown(c.Observed)
+	observed := orUnknown(string(c.Observed))
 	if c.Blocked != "" {
-		observed += " (" + c.Blocked + ")"
+		observed += " (" + string(c.Blocked) + ")"
 	}
 	if c.NotByEnforcer {
 		observed += ", but not by the enforcer"
 	}
-	return "expected " + orUnknown(c.Expected) + ", observed " + observed
+	return "expected " + orUnknown(string(c.Expected)) + ", observed " + observed
 }
 
 // orUnknown keeps an empty value visible in a sentence.
@@ -63,7 +63,7 @@ func cellAccount(mode string, c Cell) []string {
 
 // handWrittenAccount is the account of a hand-written expectation that the oracle contradicts.
 func handWrittenAccount(h HandWrittenMismatch) []string {
-	lines := []string{h.From + " -> " + h.To + " " + h.Port + ": hand-written " + orUnknown(h.HandWritten) + ", oracle " + orUnknown(h.Oracle)}
+	lines := []string{h.From + " -> " + h.To + " " + h.Port + ": hand-written " + orUnknown(string(h.HandWritten)) + ", oracle " + orUnknown(string(h.Oracle))}
 	return appendField(lines, "explanation", h.Explanation)
 }
 
@@ -96,7 +96,7 @@ func fieldLines(label, text string) []string {
 func cellsWithVerdict(s StepResult, v Status) []Cell {
 	var cells []Cell
 	for _, c := range s.Cells {
-		if c.Verdict == string(v) {
+		if c.Verdict == v {
 			cells = append(cells, c)
 		}
 	}
@@ -116,7 +116,7 @@ func skipReasons(s StepResult) []string {
 	}
 	var extra []string
 	for _, c := range s.Cells {
-		skipped := c.Verdict == string(Skipped) || c.Observed == outcomeSkipped
+		skipped := c.Verdict == Skipped || c.Observed == OutcomeSkipped
 		if skipped && c.Detail != "" && !seen[c.Detail] {
 			seen[c.Detail] = true
 			extra = append(extra, c.Detail)
@@ -130,7 +130,7 @@ func skipReasons(s StepResult) []string {
 func skippedCells(s StepResult) []Cell {
 	var cells []Cell
 	for _, c := range s.Cells {
-		if c.Verdict == string(Skipped) || c.Observed == outcomeSkipped {
+		if c.Verdict == Skipped || c.Observed == OutcomeSkipped {
 			cells = append(cells, c)
 		}
 	}

@@ -92,18 +92,18 @@ type CellDiff struct {
 
 // Seen is one run's account of a cell.
 type Seen struct {
-	Observed string `json:"observed,omitempty"`
-	Blocked  string `json:"blocked,omitempty"`
-	Verdict  string `json:"verdict"`
+	Observed Outcome `json:"observed,omitempty"`
+	Blocked  How     `json:"blocked,omitempty"`
+	Verdict  Status  `json:"verdict"`
 }
 
 // String is the observation as reports word it: "blocked (refused)".
 func (s Seen) String() string {
-	o := cmp.Or(s.Observed, "-")
+	o := cmp.Or(string(s.Observed), "-")
 	if s.Blocked != "" {
-		o += " (" + s.Blocked + ")"
+		o += " (" + string(s.Blocked) + ")"
 	}
-	return o + ", " + s.Verdict
+	return o + ", " + string(s.Verdict)
 }
 
 // StatusDiff is a feature or dimension value whose status differs.
@@ -233,7 +233,7 @@ func (c *Comparison) compareCells(a, b *Results) {
 			// A scenario both ran that lacks the cell in B changed its
 			// model or steps: that is a difference, not a gap.
 			if inBoth[id.scenario] && !c.omitted(b, id) {
-				diff(id, x.Expected, seen(x), absent)
+				diff(id, string(x.Expected), seen(x), absent)
 			}
 			continue
 		}
@@ -242,15 +242,15 @@ func (c *Comparison) compareCells(a, b *Results) {
 		switch {
 		case x.Expected != y.Expected:
 			// The oracles of the two versions disagree.
-			diff(id, x.Expected+" | "+y.Expected, sx, sy)
+			diff(id, string(x.Expected+" | "+y.Expected), sx, sy)
 		case sx == sy:
 			c.CellsSame++
-		case x.Verdict == string(Skipped) || y.Verdict == string(Skipped):
+		case x.Verdict == Skipped || y.Verdict == Skipped:
 			c.SkippedInOne++
 		case x.Loopback || y.Loopback:
 			c.LoopbackDiffering++
 		default:
-			diff(id, cmp.Or(x.Expected, y.Expected), sx, sy)
+			diff(id, string(cmp.Or(x.Expected, y.Expected)), sx, sy)
 		}
 	}
 	for _, id := range bOrder {
@@ -259,14 +259,17 @@ func (c *Comparison) compareCells(a, b *Results) {
 			continue
 		}
 		if _, ok := aCells[id]; !ok && inBoth[id.scenario] && !c.omitted(a, id) {
-			diff(id, bCells[id].Expected, absent, seen(bCells[id]))
+			diff(id, string(bCells[id].Expected), absent, seen(bCells[id]))
 		}
 	}
 	c.StepsWithoutCells = stepsWithoutCells(a, inBoth) + stepsWithoutCells(b, inBoth)
 }
 
 // absent stands for a cell a run does not have.
-var absent = Seen{Verdict: "not in this run"}
+var absent = Seen{Verdict: notInRun}
+
+// notInRun is the verdict of a cell one of two compared runs lacks.
+const notInRun Status = "not in this run"
 
 // scenariosInBoth names the scenarios both runs have.
 func scenariosInBoth(a, b *Results) map[string]bool {

@@ -44,7 +44,7 @@ func TestCompareShowsWhatDiffers(t *testing.T) {
 	cells[0].Blocked = BlockedRefused
 	cells[1].Observed, cells[1].Verdict = "blocked", "fail"
 	cells[2].Observed = "blocked"
-	cells[3].Observed, cells[3].Verdict = "", string(Skipped)
+	cells[3].Observed, cells[3].Verdict = "", Skipped
 	b.Scenarios[0].Status, b.Scenarios[0].Steps[0].Status = Fail, Fail
 	b.Scenarios = append(b.Scenarios, ScenarioResult{Name: "only-in-b", Status: Pass})
 
@@ -176,7 +176,7 @@ func TestCompareCellsOnlyInOneRunAndChangedExpectations(t *testing.T) {
 		if expected != observed {
 			verdict = "fail"
 		}
-		return Cell{From: "x/a", To: to, Port: 80, Protocol: "TCP", Expected: expected, Observed: observed, Verdict: verdict}
+		return Cell{From: "x/a", To: to, Port: 80, Protocol: "TCP", Expected: Outcome(expected), Observed: Outcome(observed), Verdict: Status(verdict)}
 	}
 	run := func(cells ...Cell) *Results {
 		return &Results{Mode: modeRun, Scenarios: []ScenarioResult{{Name: "s", Status: Pass, Steps: []StepResult{{Name: "deny", Status: Pass, Cells: cells}}}}}

@@ -287,16 +287,16 @@ func targetCaseStatus(sc *ScenarioResult, target string) Status {
 		wrongCells := false
 		for _, c := range st.Cells {
 			switch c.Verdict {
-			case string(Fail), string(Error):
+			case Fail, Error:
 				wrongCells = true
 			}
 			if cmp.Or(c.Target, TargetPod) != target {
 				continue
 			}
 			switch c.Verdict {
-			case string(Skipped):
-			case string(Fail), string(Error):
-				status = worseStatus(status, Status(c.Verdict))
+			case Skipped:
+			case Fail, Error:
+				status = worseStatus(status, c.Verdict)
 				tested = true
 			default:
 				tested = true

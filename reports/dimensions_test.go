@@ -17,7 +17,7 @@ func genCase(name string, status Status, tags string, verdicts map[string]string
 		if !ok {
 			continue
 		}
-		st.Cells = append(st.Cells, Cell{From: "x/a", To: "y/b", Port: 80, Protocol: protocol, Verdict: v})
+		st.Cells = append(st.Cells, Cell{From: "x/a", To: "y/b", Port: 80, Protocol: protocol, Verdict: Status(v)})
 	}
 	return ScenarioResult{Name: name, Status: status, Tags: append(strings.Split(tags, ","), "generated"), Steps: []StepResult{st}}
 }

@@ -18,7 +18,7 @@ func step(name string, status Status, policies []string, features []string, port
 }
 
 func cellOn(protocol, verdict string) Cell {
-	return Cell{From: "x/a", To: "x/b", Port: 53, Protocol: protocol, Verdict: verdict}
+	return Cell{From: "x/a", To: "x/b", Port: 53, Protocol: protocol, Verdict: Status(verdict)}
 }
 
 func TestFeatures(t *testing.T) {

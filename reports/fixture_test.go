@@ -22,16 +22,16 @@ spec:
 
 // runCell builds a run cell on 80/TCP.
 func runCell(from, to, expected, observed, verdict string, tweaks ...func(*Cell)) Cell {
-	c := Cell{From: from, To: to, Port: 80, Protocol: "TCP", Expected: expected, Observed: observed, Verdict: verdict, Loopback: from == to}
+	c := Cell{From: from, To: to, Port: 80, Protocol: "TCP", Expected: Outcome(expected), Observed: Outcome(observed), Verdict: Status(verdict), Loopback: from == to}
 	for _, tweak := range tweaks {
 		tweak(&c)
 	}
 	return c
 }
 
-// simCell builds a simulate cell on 80/TCP.
-func simCell(from, to, verdict string) Cell {
-	return Cell{From: from, To: to, Port: 80, Protocol: "TCP", Verdict: verdict, Loopback: from == to}
+// simCell builds a simulate cell on 80/TCP: the oracle's expected outcome.
+func simCell(from, to string, expected Outcome) Cell {
+	return Cell{From: from, To: to, Port: 80, Protocol: "TCP", Expected: expected, Loopback: from == to}
 }
 
 func withExplanation(e string) func(*Cell) { return func(c *Cell) { c.Explanation = e } }

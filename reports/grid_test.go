@@ -6,7 +6,7 @@ import (
 )
 
 func TestStepGrids(t *testing.T) {
-	cell := func(from, to string, port int32, protocol, verdict string) Cell {
+	cell := func(from, to string, port int32, protocol string, verdict Status) Cell {
 		return Cell{From: from, To: to, Port: port, Protocol: protocol, Verdict: verdict}
 	}
 	step := StepResult{
@@ -86,10 +86,10 @@ func TestGlyphs(t *testing.T) {
 		{"", "?", "?"},
 	}
 	for _, tt := range tests {
-		if got := outcomeGlyph(tt.value); got != tt.outcome {
+		if got := outcomeGlyph(Outcome(tt.value)); got != tt.outcome {
 			t.Errorf("outcomeGlyph(%q) = %q, want %q", tt.value, got, tt.outcome)
 		}
-		if got := verdictGlyph(tt.value); got != tt.verdict {
+		if got := verdictGlyph(Status(tt.value)); got != tt.verdict {
 			t.Errorf("verdictGlyph(%q) = %q, want %q", tt.value, got, tt.verdict)
 		}
 	}

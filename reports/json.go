@@ -148,6 +148,7 @@ func decodeResults(data []byte) (*Results, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, positioned(data, err)
 	}
+	r.upgrade()
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -224,4 +225,22 @@ func explainAhead(st *StepResult, cells []Cell, stop <-chan struct{}) <-chan exp
 		}
 	}()
 	return out
+}
+
+// upgrade reads results written before cells were typed: a simulated cell
+// then carried the oracle's outcome as its verdict, where it now carries it
+// as its expected outcome and has no verdict (docs/results.md).
+func (r *Results) upgrade() {
+	if r.Mode != modeSimulate {
+		return
+	}
+	for _, sc := range r.Scenarios {
+		for _, st := range sc.Steps {
+			for i, c := range st.Cells {
+				if c.Expected == "" && c.Observed == "" {
+					st.Cells[i].Expected, st.Cells[i].Verdict = Outcome(c.Verdict), ""
+				}
+			}
+		}
+	}
 }

@@ -124,7 +124,7 @@ func scenarioSuite(r *Results, sc ScenarioResult) junitSuite {
 	for _, tag := range sc.Tags {
 		properties = append(properties, junitProperty{Name: "tag", Value: tag})
 	}
-	blocks := map[string]int{}
+	blocks := map[How]int{}
 	for _, st := range sc.Steps {
 		for k, n := range st.Blocks {
 			blocks[k] += n

@@ -58,23 +58,17 @@ const (
 	Skipped Status = "skipped" // nothing could be tested; Error or Skipped says why
 )
 
-// How observed-blocked cells were blocked (Cell.Blocked, StepResult.Blocks).
-const (
-	BlockedDropped = "dropped"
-	BlockedRefused = "refused"
-)
-
 // Ignored is the run verdict of a loopback cell whose observation differs from
 // the oracle: traffic from a pod to itself never reaches an enforcer, and
 // upstream ignores such cells too. It is shown, never counted as a failure.
-const Ignored = "ignored"
+const Ignored Status = "ignored"
 
-// Undefined is the verdict of a cell the API gives no single verdict:
-// ClusterNetworkPolicies of one tier and one priority decide it differently,
-// and the API leaves their order to the implementation. In simulate it
-// stands beside allowed and blocked; in a run it replaces pass and fail.
-// It is shown, never counted as a pass or a failure.
-const Undefined = "undefined"
+// Undefined is the run verdict of a cell the API gives no single verdict
+// (its expected outcome is OutcomeUndefined): ClusterNetworkPolicies of one
+// tier and one priority decide it differently, and the API leaves their
+// order to the implementation. It is shown, never counted as a pass or a
+// failure.
+const Undefined Status = "undefined"
 
 // ScenarioResult is one scenario's outcome.
 type ScenarioResult struct {
@@ -135,7 +129,7 @@ type StepResult struct {
 	Skipped []string `json:"skipped,omitempty"`
 	// Blocks counts the step's observed-blocked cells by how they were
 	// blocked ("dropped", "refused"), kept also when Cells is omitted.
-	Blocks map[string]int `json:"blocks,omitempty"`
+	Blocks map[How]int `json:"blocks,omitempty"`
 	// NamespaceReach sums a simulated step's verdicts per (source namespace,
 	// destination namespace), for steps of plain manifests whose cells are
 	// too many to show: what the policies allow, at a size one can read.
@@ -209,11 +203,9 @@ func (s StepResult) MarshalJSON() ([]byte, error) {
 	return json.Marshal(plain(s))
 }
 
-// Cell is one (source, destination, port, protocol) of a step.
-//
-// In simulate, Verdict is the oracle's "allowed" or "blocked". In run, Expected
-// is the oracle's, Observed is what the probe saw (allowed, blocked, error,
-// skipped) and Verdict is "pass", "fail", "error", "skipped" or "ignored".
+// Cell is one (source, destination, port, protocol) of a step: what the
+// oracle expects, and in a run what the probe observed and the verdict
+// CompareCell derives from the two (docs/results.md).
 type Cell struct {
 	From     string `json:"from"`
 	To       string `json:"to"`
@@ -222,14 +214,16 @@ type Cell struct {
 	PortName string `json:"portName,omitempty"`
 	// Target is how the destination pod was dialled: "service" through its
 	// ClusterIP Service; empty by pod IP, and for every simulated cell.
-	Target   string `json:"target,omitempty"`
-	Verdict  string `json:"verdict"`
-	Expected string `json:"expected,omitempty"`
-	Observed string `json:"observed,omitempty"`
+	Target string `json:"target,omitempty"`
+	// Verdict is the run's judgement of the cell; empty in simulate, where
+	// nothing is observed.
+	Verdict  Status  `json:"verdict,omitempty"`
+	Expected Outcome `json:"expected,omitempty"`
+	Observed Outcome `json:"observed,omitempty"`
 	// Blocked says how an observed-blocked cell was blocked: "dropped" (no
 	// answer before the timeout) or "refused" (a reset, a refusal or an ICMP
 	// unreachable came back). Either passes an expected-blocked cell.
-	Blocked string `json:"blocked,omitempty"`
+	Blocked How `json:"blocked,omitempty"`
 	// NotByEnforcer marks a blocked observation that the reference enforcer's
 	// drop log does not account for: something else blocked the cell (or it
 	// answered too slowly), so it proves nothing about the policy.
@@ -266,12 +260,12 @@ func (r *Results) CellTarget(c Cell) string {
 
 // HandWrittenMismatch is a cell where the scenario file's expectation and the oracle disagree.
 type HandWrittenMismatch struct {
-	From        string `json:"from"`
-	To          string `json:"to"`
-	Port        string `json:"port"`
-	HandWritten string `json:"handWritten"`
-	Oracle      string `json:"oracle"`
-	Explanation string `json:"explanation,omitempty"`
+	From        string  `json:"from"`
+	To          string  `json:"to"`
+	Port        string  `json:"port"`
+	HandWritten Outcome `json:"handWritten"`
+	Oracle      Outcome `json:"oracle"`
+	Explanation string  `json:"explanation,omitempty"`
 }
 
 // NamespaceReach counts the allowed cells from pods of one namespace to pods

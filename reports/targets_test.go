@@ -8,10 +8,10 @@ import (
 
 // targetCase is a case of a run by pod IP and through Services, one cell
 // each way, with the given verdicts.
-func targetCase(name, byPod, byService string) ScenarioResult {
+func targetCase(name string, byPod, byService Status) ScenarioResult {
 	status := Pass
-	for _, v := range []string{byPod, byService} {
-		if v == string(Fail) {
+	for _, v := range []Status{byPod, byService} {
+		if v == Fail {
 			status = Fail
 		}
 	}
@@ -141,8 +141,8 @@ func TestBehaviourPerTarget(t *testing.T) {
 		got[o.Name] = o.Value
 	}
 	for name, want := range map[string]string{
-		"deny TCP":                        BlockedDropped,
-		"deny TCP through Services":       BlockedRefused,
+		"deny TCP":                        string(BlockedDropped),
+		"deny TCP through Services":       string(BlockedRefused),
 		"hairpin by pod IP":               "allowed",
 		"hairpin through its own Service": "blocked",
 		"Service traffic judged on":       "backend pod (after DNAT)",

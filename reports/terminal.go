@@ -43,7 +43,7 @@ func WriteTerminal(w io.Writer, r *Results, opts TerminalOptions) error {
 		}
 	}
 	if r.Mode == modeRun {
-		total := map[string]int{}
+		total := map[How]int{}
 		for _, sc := range r.Scenarios {
 			for _, st := range sc.Steps {
 				for k, n := range st.Blocks {

@@ -67,7 +67,7 @@ func (t *terminalReport) grids(st StepResult, mismatching bool) {
 		}
 		for _, g := range stepGrids(st) {
 			t.grid("verdicts", g, func(c Cell) styled {
-				s := styled{text: outcomeGlyph(c.Verdict)}
+				s := styled{text: outcomeGlyph(c.Expected)}
 				if contradicted[[3]string{c.From, c.To, g.port}] {
 					s.color = colorRed
 				}
@@ -83,7 +83,7 @@ func (t *terminalReport) grids(st StepResult, mismatching bool) {
 		t.grid("expected", g, func(c Cell) styled { return styled{text: outcomeGlyph(c.Expected)} })
 		t.grid("observed", g, func(c Cell) styled {
 			s := styled{text: outcomeGlyph(c.Observed), color: glyphColor(outcomeGlyph(c.Observed))}
-			if c.Verdict == string(Fail) {
+			if c.Verdict == Fail {
 				s.color = colorRed
 			}
 			return s
@@ -146,7 +146,7 @@ func (t *terminalReport) handWritten(mismatches []HandWrittenMismatch) {
 	for _, h := range mismatches {
 		rows = append(rows, []styled{
 			{text: h.From}, {text: h.To}, {text: h.Port},
-			{text: orUnknown(h.HandWritten), color: colorRed}, {text: orUnknown(h.Oracle)}, {text: h.Explanation},
+			{text: orUnknown(string(h.HandWritten)), color: colorRed}, {text: orUnknown(string(h.Oracle))}, {text: h.Explanation},
 		})
 	}
 	t.table("      ", rows)
@@ -208,7 +208,7 @@ func (t *terminalReport) namespaceReach(reach []NamespaceReach) {
 }
 
 // blocksLine says how a step's blocked cells were blocked, or "" when none was.
-func blocksLine(blocks map[string]int) string {
+func blocksLine(blocks map[How]int) string {
 	if len(blocks) == 0 {
 		return ""
 	}

@@ -191,7 +191,7 @@ func TestTextTableAlignsPaintedCells(t *testing.T) {
 func TestTerminalSaysHowCellsWereBlocked(t *testing.T) {
 	r := &Results{Mode: "run", Started: fixtureStarted, Scenarios: []ScenarioResult{{
 		Name: "s", Status: Fail, Steps: []StepResult{{
-			Name: "deny", Status: Fail, Blocks: map[string]int{BlockedDropped: 3, BlockedRefused: 1},
+			Name: "deny", Status: Fail, Blocks: map[How]int{BlockedDropped: 3, BlockedRefused: 1},
 			Cells: []Cell{{From: "x/a", To: "x/b", Port: 80, Protocol: "TCP", Verdict: "fail", Expected: "blocked", Observed: "blocked", Blocked: BlockedDropped, NotByEnforcer: true}},
 		}},
 	}}}

@@ -31,14 +31,14 @@ func (r *Results) Validate() error {
 }
 
 // statuses are the values of Status, for messages and checks.
-var statuses = []string{string(Pass), string(Fail), string(Error), string(Skipped)}
+var statuses = []Status{Pass, Fail, Error, Skipped}
 
 // validateScenario checks one scenario and its steps.
 func validateScenario(mode string, sc ScenarioResult) error {
 	if sc.Name == "" {
 		return errors.New("no name")
 	}
-	if err := oneOf("status", string(sc.Status), statuses...); err != nil {
+	if err := oneOf("status", sc.Status, statuses...); err != nil {
 		return err
 	}
 	for i, st := range sc.Steps {
@@ -57,7 +57,7 @@ func validateStep(mode string, st StepResult) error {
 	if st.Name == "" {
 		return errors.New("no name")
 	}
-	if err := oneOf("status", string(st.Status), statuses...); err != nil {
+	if err := oneOf("status", st.Status, statuses...); err != nil {
 		return err
 	}
 	for _, c := range st.Cells {
@@ -68,27 +68,30 @@ func validateStep(mode string, st StepResult) error {
 	return nil
 }
 
-// validateCell checks that a cell uses the values of its mode: verdicts
-// allowed/blocked in simulate, pass/fail/error/skipped with outcomes in run.
+// validateCell checks that a cell uses the values of its mode: an expected
+// outcome alone in simulate; in run, a verdict, with the outcomes it rests on.
 func validateCell(mode string, c Cell) error {
+	if err := oneOf("expected", c.Expected, OutcomeAllowed, OutcomeBlocked, OutcomeUndefined); err != nil {
+		if mode == modeSimulate || c.Expected != "" {
+			return err
+		}
+	}
 	if mode == modeSimulate {
-		return oneOf("verdict", c.Verdict, outcomeAllowed, outcomeBlocked, Undefined)
+		if c.Verdict != "" || c.Observed != "" {
+			return fmt.Errorf("verdict %q, observed %q in a simulation, which observes nothing", c.Verdict, c.Observed)
+		}
+		return nil
 	}
 	if err := oneOf("verdict", c.Verdict, append(slices.Clone(statuses), Ignored, Undefined)...); err != nil {
 		return err
 	}
-	if c.Expected != "" {
-		if err := oneOf("expected", c.Expected, outcomeAllowed, outcomeBlocked, Undefined); err != nil {
-			return err
-		}
-	}
 	if c.Observed != "" {
-		if err := oneOf("observed", c.Observed, outcomeAllowed, outcomeBlocked, outcomeError, outcomeSkipped); err != nil {
+		if err := oneOf("observed", c.Observed, OutcomeAllowed, OutcomeBlocked, OutcomeError, OutcomeSkipped); err != nil {
 			return err
 		}
 	}
 	if c.Blocked != "" {
-		if c.Observed != outcomeBlocked {
+		if c.Observed != OutcomeBlocked {
 			return fmt.Errorf("blocked %q on a cell observed %q", c.Blocked, c.Observed)
 		}
 		return oneOf("blocked", c.Blocked, BlockedDropped, BlockedRefused)
@@ -97,9 +100,13 @@ func validateCell(mode string, c Cell) error {
 }
 
 // oneOf fails unless value is one of allowed.
-func oneOf(what, value string, allowed ...string) error {
+func oneOf[T ~string](what string, value T, allowed ...T) error {
 	if slices.Contains(allowed, value) {
 		return nil
 	}
-	return fmt.Errorf("%s %q is not one of %s", what, value, strings.Join(allowed, ", "))
+	words := make([]string, len(allowed))
+	for i, a := range allowed {
+		words[i] = string(a)
+	}
+	return fmt.Errorf("%s %q is not one of %s", what, value, strings.Join(words, ", "))
 }

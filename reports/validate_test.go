@@ -31,7 +31,9 @@ func TestValidate(t *testing.T) {
 		{name: "run expected", results: run(runCell("x/a", "x/b", "error", "allowed", "fail")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: expected "error" is not one of allowed, blocked, undefined`},
 		{name: "run observed", results: run(runCell("x/a", "x/b", "allowed", "timeout", "fail")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: observed "timeout" is not one of allowed, blocked, error, skipped`},
 		{name: "simulate cell", results: simulate(simCell("x/a", "x/b", "blocked"))},
-		{name: "simulate verdict", results: simulate(simCell("x/a", "x/b", "pass")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "pass" is not one of allowed, blocked, undefined`},
+		{name: "simulate expected", results: simulate(simCell("x/a", "x/b", "pass")), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: expected "pass" is not one of allowed, blocked, undefined`},
+		{name: "simulate without expected", results: simulate(Cell{From: "x/a", To: "x/b", Port: 80, Protocol: "TCP"}), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: expected "" is not one of allowed, blocked, undefined`},
+		{name: "simulate verdict", results: simulate(Cell{From: "x/a", To: "x/b", Port: 80, Protocol: "TCP", Expected: "allowed", Verdict: "pass"}), want: `scenario "sc": step "st": cell x/a -> x/b 80/TCP: verdict "pass", observed "" in a simulation, which observes nothing`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,5 +46,24 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// Results written before cells were typed carried a simulated cell's
+// outcome as its verdict; they still read, as expected outcomes.
+func TestReadResultsUpgradesUntypedSimulateCells(t *testing.T) {
+	old := `{"mode":"simulate","scenarios":[{"name":"sc","status":"pass","steps":[{"name":"st","status":"pass","cells":[
+		{"from":"x/a","to":"x/b","port":80,"protocol":"TCP","verdict":"blocked"},
+		{"from":"x/b","to":"x/a","port":80,"protocol":"TCP","verdict":"undefined"}]}]}]}`
+	r, err := decodeResults([]byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := r.Scenarios[0].Steps[0].Cells
+	if cells[0].Expected != OutcomeBlocked || cells[0].Verdict != "" || cells[1].Expected != OutcomeUndefined {
+		t.Errorf("upgraded cells %+v", cells)
+	}
+	if _, err := decodeResults([]byte(`{"mode":"simulate","scenarios":[{"name":"sc","status":"pass","steps":[{"name":"st","status":"pass","cells":[{"from":"x/a","to":"x/b","port":80,"verdict":"pass"}]}]}]}`)); err == nil {
+		t.Error("a simulated cell with verdict pass read as valid")
 	}
 }

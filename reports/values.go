@@ -1,16 +1,9 @@
 package reports
 
-// The strings a Cell carries. Results keeps them as plain strings so that
-// results.json reads naturally; these names keep the renderers from spelling
-// them out again.
+// The modes of a run as Results names them.
 const (
 	modeSimulate = "simulate"
 	modeRun      = "run"
-
-	outcomeAllowed = "allowed"
-	outcomeBlocked = "blocked"
-	outcomeError   = "error"
-	outcomeSkipped = "skipped"
 
 	defaultProtocol = "TCP"
 )
@@ -30,25 +23,25 @@ const (
 )
 
 // outcomeGlyph is the glyph of an oracle verdict or a probe outcome.
-func outcomeGlyph(outcome string) string {
+func outcomeGlyph(outcome Outcome) string {
 	switch outcome {
-	case outcomeAllowed:
+	case OutcomeAllowed:
 		return glyphAllowed
-	case outcomeBlocked:
+	case OutcomeBlocked:
 		return glyphBlocked
-	case outcomeError:
+	case OutcomeError:
 		return glyphError
-	case outcomeSkipped:
+	case OutcomeSkipped:
 		return glyphSkipped
-	case Undefined:
+	case OutcomeUndefined:
 		return glyphUndefined
 	}
 	return glyphMissing
 }
 
 // verdictGlyph is the comparison-grid glyph of a run cell's verdict.
-func verdictGlyph(verdict string) string {
-	switch Status(verdict) {
+func verdictGlyph(verdict Status) string {
+	switch verdict {
 	case Pass:
 		return glyphMatch
 	case Fail:
@@ -57,8 +50,6 @@ func verdictGlyph(verdict string) string {
 		return glyphError
 	case Skipped:
 		return glyphSkipped
-	}
-	switch verdict {
 	case Ignored:
 		return glyphIgnored
 	case Undefined:

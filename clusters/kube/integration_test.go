@@ -71,7 +71,7 @@ func TestIntegrationKubeRunsAScenario(t *testing.T) {
 				for _, st := range sc.Steps {
 					t.Logf("step %q: %s %s", st.Name, st.Status, st.Error)
 					for _, c := range st.Cells {
-						if c.Verdict != string(reports.Pass) {
+						if c.Verdict != reports.Pass {
 							t.Logf("  %s -> %s %d/%s: %s (%s) %s", c.From, c.To, c.Port, c.Protocol, c.Verdict, c.Detail, c.Reproduce)
 						}
 					}

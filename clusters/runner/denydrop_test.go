@@ -76,7 +76,7 @@ func TestDenyMustDrop(t *testing.T) {
 		found := false
 		for _, st := range s.Steps {
 			for _, c := range st.Cells {
-				if c.Verdict == string(reports.Fail) && strings.Contains(c.Detail, "Baseline cnp/") && strings.Contains(c.Detail, "a Deny must drop") {
+				if c.Verdict == reports.Fail && strings.Contains(c.Detail, "Baseline cnp/") && strings.Contains(c.Detail, "a Deny must drop") {
 					found = true
 				}
 			}

@@ -121,7 +121,7 @@ func TestRunCountsOnlyLoggedTimeoutsAsBlocked(t *testing.T) {
 		case c.From == "x/b" && c.To == "x/b":
 			want = "ignored" // loopback, answered as allowed by truthful
 		}
-		if c.Verdict != want {
+		if string(c.Verdict) != want {
 			t.Errorf("cell %s -> %s = %s, want %s", c.From, c.To, c.Verdict, want)
 		}
 	}

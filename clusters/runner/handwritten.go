@@ -30,17 +30,18 @@ func checkHandWritten(expect *scenarios.Expectation, w *scenarios.World, table *
 		}
 		out = append(out, reports.HandWrittenMismatch{
 			From: cell.From, To: cell.To, Port: port.String(),
-			HandWritten: cellVerdict(hand.Allowed, hand.Undefined), Oracle: cellVerdict(c.Allowed, c.Undefined),
+			HandWritten: expectedOutcome(hand.Allowed, hand.Undefined), Oracle: expectedOutcome(c.Allowed, c.Undefined),
 			Explanation: explain(x, cell),
 		})
 	}
 	return out
 }
 
-// cellVerdict is a simulated cell's verdict word: allowed, blocked or undefined.
-func cellVerdict(allowed, undefined bool) string {
+// expectedOutcome is the oracle's outcome of a cell: allowed, blocked or
+// undefined.
+func expectedOutcome(allowed, undefined bool) reports.Outcome {
 	if undefined {
-		return reports.Undefined
+		return reports.OutcomeUndefined
 	}
-	return verdictWord(allowed)
+	return reports.OutcomeOf(allowed)
 }

@@ -19,7 +19,7 @@ func TestRunReprobesLoopbackCellsThatErrored(t *testing.T) {
 		name      string
 		errRounds int // rounds in which every probe from x/b errors
 		status    reports.Status
-		verdict   string
+		verdict   reports.Status
 	}{
 		{"errors once, then answers", 1, reports.Pass, reports.Ignored},
 		{"never answers", 1 << 30, reports.Error, "error"},

@@ -17,13 +17,10 @@ import (
 // probeCell is one cell under test: what the oracle expects and what was seen.
 type probeCell struct {
 	cell     reports.Cell
-	expected bool
+	expected reports.Outcome
 	job      probes.Job
 	result   probes.Result
 	skip     string // reason the backend cannot carry this cell
-	// undefined marks a cell the API gives no single verdict: any answer
-	// the probe gets is recorded, none is a pass or a failure.
-	undefined bool
 	// refusedDeny names the ClusterNetworkPolicy Deny rule that decided a
 	// cell whose probe was refused, with Options.DenyMustDrop: a Deny drops.
 	refusedDeny string
@@ -32,28 +29,33 @@ type probeCell struct {
 	undropped bool
 }
 
-// settled tells whether the cell needs no more probing: it matched the truth,
-// it is a loopback cell (ignored as upstream does) whose probe ran, or it was
-// skipped. A loopback probe that could not run (an exec that failed once on a
-// real cluster) is probed again like any other.
-func (p *probeCell) settled() bool {
-	if p.skip != "" {
-		return true
+// observed is what the probe saw, in the words of reports.
+func (p *probeCell) observed() reports.Probed {
+	o := reports.Probed{Loopback: p.cell.Loopback, RefusedDeny: p.refusedDeny != "", Undropped: p.undropped}
+	switch {
+	case p.skip != "":
+		o.Outcome = reports.OutcomeSkipped
+	case p.result.Outcome == probes.Allowed:
+		o.Outcome = reports.OutcomeAllowed
+	case p.result.Outcome == probes.Blocked:
+		o.Outcome, o.Blocked = reports.OutcomeBlocked, reports.BlockedDropped
+		if p.result.Blocked == probes.Refused {
+			o.Blocked = reports.BlockedRefused
+		}
+	case p.result.Outcome == probes.Skipped:
+		o.Outcome = reports.OutcomeSkipped
+	default:
+		// An error, or no answer at all: never read as blocked.
+		o.Outcome = reports.OutcomeError
 	}
-	if p.cell.Loopback || p.undefined {
-		return p.result.Outcome != probes.Error
-	}
-	if p.refusedDeny != "" {
-		return false
-	}
-	switch p.result.Outcome {
-	case probes.Allowed:
-		return p.expected
-	case probes.Blocked:
-		return !p.expected && !p.undropped
-	}
-	return false
+	return o
 }
+
+// verdict is the cell's verdict as things stand (reports.CompareCell).
+func (p *probeCell) verdict() reports.Status { return reports.CompareCell(p.expected, p.observed()) }
+
+// settled tells whether the cell needs no more probing (reports.Status.Settled).
+func (p *probeCell) settled() bool { return p.verdict().Settled() }
 
 // probeStep probes every cell, then re-probes only the unsettled ones with
 // backoff until they settle or opts.Converge has passed since the step was applied.
@@ -107,10 +109,10 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 			}
 			// A timeout only counts as the policy's when the enforcer logged
 			// the drop, so that a slow answer never passes for a blocked cell.
-			c.undropped = logsDrops && !c.expected && !c.cell.Loopback && c.result.Outcome == probes.Blocked &&
+			c.undropped = logsDrops && c.expected == reports.OutcomeBlocked && !c.cell.Loopback && c.result.Outcome == probes.Blocked &&
 				len(dropLog.Drops(c.job)) == 0
 			c.refusedDeny = ""
-			if sc.opts.DenyMustDrop && !c.expected && !c.undefined && c.result.Outcome == probes.Blocked && c.result.Blocked == probes.Refused {
+			if sc.opts.DenyMustDrop && c.expected == reports.OutcomeBlocked && c.result.Outcome == probes.Blocked && c.result.Blocked == probes.Refused {
 				if explainer == nil {
 					explainer = truth.NewExplainer(w)
 				}
@@ -142,7 +144,7 @@ func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*prob
 			if t != probes.TargetPod && (src.External != nil || dst.External != nil) {
 				continue
 			}
-			pc := &probeCell{cell: newCell(table, c), expected: c.Allowed, undefined: c.Undefined}
+			pc := &probeCell{cell: newCell(table, c), expected: expectedOutcome(c.Allowed, c.Undefined)}
 			pc.job = probes.Job{
 				From: src.ID, To: dst.ID, Host: dst.IP, Port: target.Port.Port,
 				Protocol: string(target.Port.Protocol), Expect: dst.ID, Timeout: timeout, Target: t,
@@ -170,71 +172,51 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 	res.Cells = make([]reports.Cell, 0, len(cells))
 	for _, c := range cells {
 		cell := c.cell
-		cell.Expected = verdictWord(c.expected)
-		if c.undefined {
-			cell.Expected = reports.Undefined
-		}
-		switch {
-		case c.skip != "":
-			cell.Observed, cell.Verdict, cell.Detail = string(probes.Skipped), string(reports.Skipped), c.skip
+		o := c.observed()
+		cell.Expected, cell.Observed, cell.Verdict = c.expected, o.Outcome, c.verdict()
+		if c.skip != "" {
+			cell.Detail = c.skip
 			skipped[c.skip] = true
-		default:
-			cell.Observed, cell.Detail = string(c.result.Outcome), c.result.Detail
-			if c.result.Outcome == probes.Blocked {
-				cell.Blocked = string(c.result.Blocked)
-				if cell.Blocked == "" {
-					// A backend that does not say (an older probe agent): a
-					// blocked probe without a reset is a timeout.
-					cell.Blocked = reports.BlockedDropped
-				}
-				if res.Blocks == nil {
-					res.Blocks = map[string]int{}
-				}
-				res.Blocks[cell.Blocked]++
+		} else {
+			cell.Detail = c.result.Detail
+		}
+		if o.Outcome == reports.OutcomeBlocked {
+			cell.Blocked = o.Blocked
+			if res.Blocks == nil {
+				res.Blocks = map[reports.How]int{}
 			}
-			switch {
-			case c.cell.Loopback && c.result.Outcome != probes.Error:
-				// Traffic to self never leaves the pod, so no CNI can filter it; upstream ignores it too.
-				cell.Verdict = string(reports.Pass)
-				if cell.Observed != cell.Expected {
-					cell.Verdict = reports.Ignored
-					cell.Detail = "loopback: traffic from a pod to itself is not subject to enforcement; ignored as upstream does"
-				}
-			case c.result.Outcome == probes.Error:
-				cell.Verdict = string(reports.Error)
-				errored++
-			case c.undefined:
-				// Equal-priority cluster policies disagree; the cluster
-				// may apply either, so what it did is shown, not judged.
-				cell.Verdict = reports.Undefined
-			case c.settled():
-				cell.Verdict = string(reports.Pass)
-			default:
-				cell.Verdict = string(reports.Fail)
-				mismatches++
-				if c.refusedDeny != "" {
-					cell.Detail = strings.TrimPrefix(cell.Detail+"; refused, but "+c.refusedDeny+" denies it, and a Deny must drop (--deny-must-drop, as the network-policy-api conformance suite wants)", "; ")
-				}
-				if c.undropped {
-					cell.NotByEnforcer = true
-					cell.Detail = strings.TrimPrefix(cell.Detail+"; the enforcer logged no drop for it, so the policy did not block it", "; ")
-				}
+			res.Blocks[cell.Blocked]++
+		}
+		switch cell.Verdict {
+		case reports.Ignored:
+			// Traffic to self never leaves the pod, so no CNI can filter it; upstream ignores it too.
+			cell.Detail = "loopback: traffic from a pod to itself is not subject to enforcement; ignored as upstream does"
+		case reports.Error:
+			errored++
+		case reports.Fail:
+			mismatches++
+			if c.refusedDeny != "" {
+				cell.Detail = strings.TrimPrefix(cell.Detail+"; refused, but "+c.refusedDeny+" denies it, and a Deny must drop (--deny-must-drop, as the network-policy-api conformance suite wants)", "; ")
+			}
+			if c.undropped {
+				cell.NotByEnforcer = true
+				cell.Detail = strings.TrimPrefix(cell.Detail+"; the enforcer logged no drop for it, so the policy did not block it", "; ")
 			}
 		}
-		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) || sc.opts.Explain {
+		if cell.Verdict == reports.Fail || cell.Verdict == reports.Error || sc.opts.Explain {
 			if explainer == nil {
 				explainer = truth.NewExplainer(w)
 			}
 			cell.Explanation = explain(explainer, cell)
 		}
-		if cell.Verdict == string(reports.Fail) || cell.Verdict == string(reports.Error) {
+		if cell.Verdict == reports.Fail || cell.Verdict == reports.Error {
 			if r, ok := sc.cluster.(clusters.Reproducer); ok {
 				cell.Reproduce = r.Reproduce(c.job)
 			} else {
 				cell.Reproduce = reproduceCommand(sc.scenario, sc.opts.Backend.Name(), sc.stepIndex, cell)
 			}
 		}
-		if wantsDrops(cell, c.expected) {
+		if wantsDrops(cell) {
 			if r, ok := sc.cluster.(clusters.DropReporter); ok {
 				cell.Drops = r.Drops(c.job)
 			}
@@ -260,14 +242,14 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 
 // wantsDrops tells the cells whose drop log entries are worth showing: the
 // wrong ones, and the blocked ones, which show the drop that blocked them.
-func wantsDrops(cell reports.Cell, expected bool) bool {
+func wantsDrops(cell reports.Cell) bool {
 	switch cell.Verdict {
-	case string(reports.Fail), string(reports.Error):
+	case reports.Fail, reports.Error:
 		return true
-	case string(reports.Skipped):
+	case reports.Skipped:
 		return false
 	}
-	return !expected
+	return cell.Expected != reports.OutcomeAllowed
 }
 
 func countSkipped(cells []*probeCell) int {

@@ -34,9 +34,9 @@ func (p *progress) stepDone(scenario string, index, steps int, s reports.StepRes
 	var mismatches, errored int
 	for _, c := range s.Cells {
 		switch c.Verdict {
-		case string(reports.Fail):
+		case reports.Fail:
 			mismatches++
-		case string(reports.Error):
+		case reports.Error:
 			errored++
 		}
 	}

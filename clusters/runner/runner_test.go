@@ -120,10 +120,20 @@ func truthful(j probes.Job, _ int) probes.Outcome {
 	return probes.Allowed
 }
 
-func cellVerdicts(step reports.StepResult) map[string]string {
-	out := map[string]string{}
+// cellVerdicts are a run step's cell verdicts by "from>to".
+func cellVerdicts(step reports.StepResult) map[string]reports.Status {
+	out := map[string]reports.Status{}
 	for _, c := range step.Cells {
 		out[c.From+">"+c.To] = c.Verdict
+	}
+	return out
+}
+
+// cellExpected are a step's expected outcomes by "from>to".
+func cellExpected(step reports.StepResult) map[string]reports.Outcome {
+	out := map[string]reports.Outcome{}
+	for _, c := range step.Cells {
+		out[c.From+">"+c.To] = c.Expected
 	}
 	return out
 }
@@ -133,8 +143,13 @@ func TestSimulateReportsOracleVerdicts(t *testing.T) {
 	if res.Mode != "simulate" || ExitCode(res) != 0 {
 		t.Fatalf("mode %q exit %d, want simulate 0: %+v", res.Mode, ExitCode(res), res.Scenarios[0])
 	}
-	got := cellVerdicts(res.Scenarios[0].Steps[0])
-	want := map[string]string{"x/a>x/a": "allowed", "x/a>x/b": "blocked", "x/b>x/a": "allowed", "x/b>x/b": "blocked"}
+	got := cellExpected(res.Scenarios[0].Steps[0])
+	want := map[string]reports.Outcome{"x/a>x/a": "allowed", "x/a>x/b": "blocked", "x/b>x/a": "allowed", "x/b>x/b": "blocked"}
+	for _, c := range res.Scenarios[0].Steps[0].Cells {
+		if c.Verdict != "" || c.Observed != "" {
+			t.Errorf("simulated cell %s -> %s has verdict %q, observed %q", c.From, c.To, c.Verdict, c.Observed)
+		}
+	}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("cell %s = %q, want %q", k, got[k], v)
@@ -189,7 +204,7 @@ func TestRunWithoutEnforcementFailsExactlyTheBlockedCells(t *testing.T) {
 		Options{Backend: &fakeBackend{cluster: fc, caps: clusters.Capabilities{ExternalHosts: true}}, Converge: 250 * time.Millisecond})
 	step := res.Scenarios[0].Steps[0]
 	got := cellVerdicts(step)
-	want := map[string]string{"x/a>x/a": "pass", "x/a>x/b": "fail", "x/b>x/a": "pass", "x/b>x/b": "ignored"}
+	want := map[string]reports.Status{"x/a>x/a": "pass", "x/a>x/b": "fail", "x/b>x/a": "pass", "x/b>x/b": "ignored"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("cell %s = %q, want %q", k, got[k], v)
@@ -388,13 +403,13 @@ func TestRunRecordsHowCellsWereBlocked(t *testing.T) {
 		if step.Status != reports.Pass {
 			t.Fatalf("%s: status %s, want pass", block, step.Status)
 		}
-		if len(step.Blocks) != 1 || step.Blocks[string(block)] != 1 {
+		if len(step.Blocks) != 1 || step.Blocks[reports.How(block)] != 1 {
 			t.Errorf("%s: blocks %v, want the one blocked cell counted as %s", block, step.Blocks, block)
 		}
 		for _, c := range step.Cells {
-			want := ""
+			want := reports.How("")
 			if c.Observed == "blocked" {
-				want = string(block)
+				want = reports.How(block)
 			}
 			if c.Blocked != want {
 				t.Errorf("%s: cell %s>%s blocked %q, want %q", block, c.From, c.To, c.Blocked, want)

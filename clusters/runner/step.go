@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
-	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 	"github.com/netpolcheck/netpolcheck/scenarios/truth"
@@ -165,7 +164,7 @@ func simulatedCells(table *truth.TruthTable) []reports.Cell {
 	cells := make([]reports.Cell, 0, n)
 	for c := range table.Cells() {
 		cell := newCell(table, c)
-		cell.Verdict = cellVerdict(c.Allowed, c.Undefined)
+		cell.Expected = expectedOutcome(c.Allowed, c.Undefined)
 		cells = append(cells, cell)
 	}
 	return cells
@@ -183,13 +182,6 @@ func newCell(table *truth.TruthTable, c truth.Cell) reports.Cell {
 	}
 }
 
-func verdictWord(allowed bool) string {
-	if allowed {
-		return string(probes.Allowed)
-	}
-	return string(probes.Blocked)
-}
-
 // explainChecked explains a simulated cell and checks the explanation
 // against the cell's verdict, which Compute gave: the two are written apart
 // (Explain walks policies cell by cell, Compute works on sets), so a
@@ -199,12 +191,12 @@ func explainChecked(x *truth.Explainer, c *reports.Cell) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	explained := verdictWord(allowed)
-	if strings.HasPrefix(text, reports.Undefined+":") {
-		explained = reports.Undefined
+	explained := reports.OutcomeOf(allowed)
+	if strings.HasPrefix(text, string(reports.OutcomeUndefined)+":") {
+		explained = reports.OutcomeUndefined
 	}
-	if explained != c.Verdict {
-		return "", fmt.Errorf("the oracle contradicts itself: Compute says %s, Explain says %s", c.Verdict, text)
+	if explained != c.Expected {
+		return "", fmt.Errorf("the oracle contradicts itself: Compute says %s, Explain says %s", c.Expected, text)
 	}
 	return text, nil
 }

@@ -33,7 +33,7 @@ func TestEveryCellOncePerTarget(t *testing.T) {
 		if byTarget[c.Target] == nil {
 			byTarget[c.Target] = map[string]string{}
 		}
-		byTarget[c.Target][c.From+">"+c.To] = c.Verdict
+		byTarget[c.Target][c.From+">"+c.To] = string(c.Verdict)
 	}
 	if len(byTarget[""]) != 4 || len(byTarget["service"]) != 4 {
 		t.Fatalf("cells per target %v, want 4 by pod IP and 4 through Services", byTarget)

@@ -386,8 +386,8 @@
       const port = el("div", { class: "port" }, el("h4", null, g.port));
       if (simulate) {
         port.append(matrix(st, g, "verdicts", (c) => ({
-          glyph: outcomeGlyph(c.verdict),
-          cls: outcomeClass(c.verdict) + (contradicted.has([c.from, c.to, g.port].join("\u0000")) ? " mismatch" : ""),
+          glyph: outcomeGlyph(c.expected),
+          cls: outcomeClass(c.expected) + (contradicted.has([c.from, c.to, g.port].join("\u0000")) ? " mismatch" : ""),
         })));
       } else {
         const mismatch = (c) => (c.verdict === "fail" ? " mismatch" : "");
@@ -407,7 +407,7 @@
   }
 
   function cellOutcome(c) {
-    if (simulate) return c.verdict || "unknown";
+    if (simulate) return c.expected || "unknown";
     return "expected " + (c.expected || "unknown") + ", observed " + (c.observed || "unknown");
   }
 
@@ -428,7 +428,7 @@
     for (const td of section.querySelectorAll("td.selected")) td.classList.remove("selected");
     for (const td of section.querySelectorAll('td[data-cell="' + index + '"]')) td.classList.add("selected");
     const facts = simulate
-      ? [["verdict", c.verdict]]
+      ? [["expected", c.expected]]
       : [["expected", c.expected], ["observed", c.observed + (c.blocked ? " (" + c.blocked + ")" : "") + (c.notByEnforcer ? ", but not by the enforcer" : "")], ["verdict", c.verdict]];
     if (c.loopback) facts.push(["loopback", "yes (a pod to itself)"]);
     const rows = facts.filter((f) => f[1]).map(([k, v]) => [el("dt", null, k), el("dd", null, v)]);

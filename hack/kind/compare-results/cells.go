@@ -150,7 +150,7 @@ func compareSame(a, b *reports.Results, externalSkipped, subset bool) (compariso
 			problems = append(problems, fmt.Sprintf("%s: expected %s, then %s", k, x.Expected, y.Expected))
 		case x.Observed == y.Observed:
 			c.same++
-		case externalSkipped && k.external() && y.Observed == "skipped":
+		case externalSkipped && k.external() && y.Observed == reports.OutcomeSkipped:
 			c.externalSkipped++
 		case x.Loopback && y.Loopback:
 			c.loopback++
@@ -185,18 +185,18 @@ func checkNoEnforcer(r *reports.Results) (noEnforcerCheck, []string) {
 		cell := cells[k]
 		c.cells++
 		switch {
-		case cell.Verdict == "skipped":
+		case cell.Verdict == reports.Skipped:
 			c.skipped++
-		case cell.Loopback && (cell.Verdict == reports.Ignored || cell.Verdict == string(reports.Pass)):
+		case cell.Loopback && (cell.Verdict == reports.Ignored || cell.Verdict == reports.Pass):
 			// A pod reaching itself meets no enforcer, and through its own
 			// Service the network's hairpin decides (kind's none cluster
 			// drops it): upstream ignores loopback, and so does this check.
 			c.ignored++
-		case cell.Expected == "blocked" && cell.Verdict == "fail" && cell.Observed == "allowed":
+		case cell.Expected == reports.OutcomeBlocked && cell.Verdict == reports.Fail && cell.Observed == reports.OutcomeAllowed:
 			c.mismatches++
-		case cell.Expected == "allowed" && cell.Verdict == "pass":
+		case cell.Expected == reports.OutcomeAllowed && cell.Verdict == reports.Pass:
 			c.passed++
-		case cell.Verdict == reports.Undefined && cell.Observed == "allowed":
+		case cell.Verdict == reports.Undefined && cell.Observed == reports.OutcomeAllowed:
 			// The API leaves these open; without an enforcer nothing blocks them.
 			c.undefined++
 		default:

@@ -13,7 +13,7 @@ import (
 )
 
 // cell is a run cell; verdict follows from expected and observed unless given.
-func cell(from, to string, port int32, expected, observed string) reports.Cell {
+func cell(from, to string, port int32, expected, observed reports.Outcome) reports.Cell {
 	c := reports.Cell{From: from, To: to, Port: port, Protocol: "TCP", Expected: expected, Observed: observed}
 	switch {
 	case observed == "skipped":
@@ -137,7 +137,7 @@ func TestCompareSameRefusesOmittedCells(t *testing.T) {
 }
 
 // hairpin is a loopback cell through the pod's own Service.
-func hairpin(port int32, expected, observed, verdict string) reports.Cell {
+func hairpin(port int32, expected, observed reports.Outcome, verdict reports.Status) reports.Cell {
 	c := cell("x/b", "x/b", port, expected, observed)
 	c.Loopback, c.Verdict, c.Target = true, verdict, reports.TargetService
 	return c
@@ -146,7 +146,7 @@ func hairpin(port int32, expected, observed, verdict string) reports.Cell {
 func TestCheckNoEnforcer(t *testing.T) {
 	loopback := cell("x/a", "x/a", 80, "blocked", "allowed")
 	loopback.Loopback, loopback.Verdict = true, reports.Ignored
-	undefined := cell("x/b", "x/c", 80, reports.Undefined, "allowed")
+	undefined := cell("x/b", "x/c", 80, reports.OutcomeUndefined, "allowed")
 	undefined.Verdict = reports.Undefined
 	good := []reports.Cell{
 		cell("x/a", "x/b", 80, "allowed", "allowed"),
