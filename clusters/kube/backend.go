@@ -31,11 +31,11 @@ type Backend struct {
 	// execRetries counts execs sent again after a stream ended early.
 	execRetries atomic.Int64
 
-	mu     sync.Mutex
-	next   int
-	live   map[*Cluster]struct{}
-	owned  map[string]types.UID // every namespace of the run that exists, by real name
-	closed bool
+	// clusters are the clusters made and not yet torn down.
+	clusters clusters.LiveSet[*Cluster]
+
+	mu    sync.Mutex
+	owned map[string]types.UID // every namespace of the run that exists, by real name
 
 	stopHeartbeat context.CancelFunc
 	heartbeatDone chan struct{}
@@ -57,7 +57,6 @@ func New(ctx context.Context, client kubernetes.Interface, exec Executor, opts O
 		opts:      opts,
 		addresses: newAddressLocks(),
 		now:       time.Now,
-		live:      map[*Cluster]struct{}{},
 		owned:     map[string]types.UID{},
 	}
 	if b.runID, err = claimRunID(ctx, client, opts.RunID); err != nil {
@@ -161,33 +160,20 @@ func (b *Backend) NewCluster(_ context.Context, scenario string) (clusters.Clust
 }
 
 func (b *Backend) newCluster(scenario string, sctp bool) (*Cluster, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return nil, fmt.Errorf("new kube cluster %s: backend is closed", scenario)
+	c, err := b.clusters.Add(func(n int) (*Cluster, error) { return newCluster(b, scenario, n, sctp), nil })
+	if err != nil {
+		return nil, fmt.Errorf("new kube cluster %s: %w", scenario, err)
 	}
-	n := b.next
-	b.next++
-	c := newCluster(b, scenario, n, sctp)
-	b.live[c] = struct{}{}
 	return c, nil
 }
 
 // Close tears down every cluster still alive and stops renewing the run's
 // namespaces. It goes on past errors and returns them all; a second call does nothing.
 func (b *Backend) Close(ctx context.Context) error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	live, first := b.clusters.Close()
+	if !first {
 		return nil
 	}
-	b.closed = true
-	live := make([]*Cluster, 0, len(b.live))
-	for c := range b.live {
-		live = append(live, c)
-	}
-	b.mu.Unlock()
-
 	// Torn-down clusters stay live while their namespaces terminate: this
 	// is where a run waits for them, once, rather than once per scenario.
 	var errs []error
@@ -203,11 +189,7 @@ func (b *Backend) Close(ctx context.Context) error {
 }
 
 // forget drops a torn-down cluster from the live set.
-func (b *Backend) forget(c *Cluster) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.live, c)
-}
+func (b *Backend) forget(c *Cluster) { b.clusters.Forget(c) }
 
 // own and disown keep the set of namespaces the heartbeat renews.
 func (b *Backend) own(name string, uid types.UID) {

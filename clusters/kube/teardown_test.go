@@ -49,8 +49,8 @@ func TestTeardownDeletesOwnedNamespacesAndCloseWaits(t *testing.T) {
 	if err := b.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(b.live) != 0 {
-		t.Errorf("backend still tracks %d clusters after Close saw their namespaces gone", len(b.live))
+	if b.clusters.Len() != 0 {
+		t.Errorf("backend still tracks %d clusters after Close saw their namespaces gone", b.clusters.Len())
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/probes"
@@ -29,10 +28,8 @@ type Backend struct {
 	caps     clusters.Capabilities
 	podCIDR  *net.IPNet
 
-	mu     sync.Mutex
-	live   map[*Cluster]struct{}
-	next   int
-	closed bool
+	// clusters are the clusters made and not yet torn down.
+	clusters clusters.LiveSet[*Cluster]
 }
 
 var _ clusters.Backend = (*Backend)(nil)
@@ -64,7 +61,6 @@ func newBackend(opts Options, p paths) (*Backend, error) {
 		registry: reg,
 		podCIDR:  podCIDR,
 		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true, Targets: opts.Targets},
-		live:     map[*Cluster]struct{}{},
 	}, nil
 }
 
@@ -130,13 +126,15 @@ func (b *Backend) Defaults() clusters.Defaults {
 // NewCluster prepares an empty cluster with its own node namespace, so that
 // clusters never see each other, even with the same pod addresses.
 func (b *Backend) NewCluster(ctx context.Context, scenario string) (clusters.Cluster, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return nil, fmt.Errorf("new local cluster %s: backend is closed", scenario)
+	c, err := b.clusters.Add(func(n int) (*Cluster, error) { return b.newCluster(scenario, n), nil })
+	if err != nil {
+		return nil, fmt.Errorf("new local cluster %s: %w", scenario, err)
 	}
-	n := b.next
-	b.next++
+	return c, nil
+}
+
+// newCluster is cluster n of the run, with nothing in it yet.
+func (b *Backend) newCluster(scenario string, n int) *Cluster {
 	prefix := clusterPrefix(b.runID, n)
 	serveCtx, stop := context.WithCancel(context.Background())
 	c := &Cluster{
@@ -152,33 +150,20 @@ func (b *Backend) NewCluster(ctx context.Context, scenario string) (clusters.Clu
 	if b.opts.services() {
 		c.services = newServices()
 	}
-	b.live[c] = struct{}{}
-	return c, nil
+	return c
 }
 
 // forget drops a torn-down cluster from the live set.
-func (b *Backend) forget(c *Cluster) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.live, c)
-}
+func (b *Backend) forget(c *Cluster) { b.clusters.Forget(c) }
 
 // Close tears down every cluster still alive, removes the run's BPF pin
 // directory and unregisters the run. It goes on past errors and returns them
 // all; a second call does nothing.
 func (b *Backend) Close(ctx context.Context) error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	live, first := b.clusters.Close()
+	if !first {
 		return nil
 	}
-	b.closed = true
-	live := make([]*Cluster, 0, len(b.live))
-	for c := range b.live {
-		live = append(live, c)
-	}
-	b.mu.Unlock()
-
 	var errs []error
 	for _, c := range live {
 		errs = append(errs, c.Teardown(ctx))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,29 +43,9 @@ func (topo *testTopology) nodePath() string { return topo.Path() }
 // answering "ok"; it returns the pod's namespace.
 func (topo *testTopology) addPod(tb testing.TB, name string, ip netip.Addr) string {
 	tb.Helper()
-	podNS := topo.AddPod(tb, name, ip, topo.podCIDR).NetNS
-	var ln net.Listener
-	err := inNetNS(netnsPath(podNS), func() (err error) {
-		ln, err = net.Listen("tcp", netip.AddrPortFrom(ip, 80).String())
-		return err
-	})
-	if err != nil {
-		tb.Fatalf("listen in %s: %v", podNS, err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conn.Write([]byte("ok"))
-			conn.Close()
-		}
-	}()
-	tb.Cleanup(func() { ln.Close(); wg.Wait() })
+	pod := topo.AddPod(tb, name, ip, topo.podCIDR)
+	pod.ServeTCP(tb, 80)
+	podNS := pod.NetNS
 	return podNS
 }
 

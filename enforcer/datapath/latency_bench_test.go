@@ -36,7 +36,7 @@ func BenchmarkPolicyChange(b *testing.B) {
 	node := newTestNode(b)
 	pa := node.addPod(b, "a", netip.MustParseAddr("192.168.84.1"), podCIDR)
 	pb := node.addPod(b, "b", netip.MustParseAddr("192.168.84.2"), podCIDR)
-	serveUDP(b, pb, 80)
+	pb.ServeUDP(b, 80)
 	world := benchWorld{pods: 1000, local: 1000}
 	all := policyWorld(1000)
 	// Without b-from-a, b-isolated keeps b isolated: a's datagrams drop.

@@ -22,61 +22,6 @@ import (
 
 const probeTimeout = 700 * time.Millisecond
 
-// serveTCP accepts connections on addr inside the pod namespace and answers
-// each with "ok".
-func serveTCP(tb testing.TB, pod *testPod, port uint16) {
-	tb.Helper()
-	var ln net.Listener
-	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
-		ln, err = net.Listen("tcp", netip.AddrPortFrom(pod.IP, port).String())
-		return err
-	})
-	if err != nil {
-		tb.Fatalf("listen tcp in %s: %v", pod.NetNS, err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conn.Write([]byte("ok"))
-			conn.Close()
-		}
-	}()
-	tb.Cleanup(func() { ln.Close(); wg.Wait() })
-}
-
-// serveUDP echoes datagrams on addr inside the pod namespace.
-func serveUDP(tb testing.TB, pod *testPod, port uint16) {
-	tb.Helper()
-	var pc net.PacketConn
-	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
-		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(pod.IP, port).String())
-		return err
-	})
-	if err != nil {
-		tb.Fatalf("listen udp in %s: %v", pod.NetNS, err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 64)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			pc.WriteTo(buf[:n], from)
-		}
-	}()
-	tb.Cleanup(func() { pc.Close(); wg.Wait() })
-}
-
 // connects tells whether a connection from the pod to the server succeeds:
 // dialled inside the pod's namespace, to an address in our own namespaces.
 func connects(tb testing.TB, from *testPod, protocol string, to netip.AddrPort) bool {
@@ -116,11 +61,11 @@ func TestIntegrationNamespaces(t *testing.T) {
 	node := newTestNode(t)
 	a := node.addPod(t, "a", netip.MustParseAddr("192.168.77.1"), podCIDR)
 	b := node.addPod(t, "b", netip.MustParseAddr("192.168.77.2"), podCIDR)
-	serveTCP(t, a, 80)
-	serveTCP(t, b, 80)
-	serveTCP(t, b, 81)
-	serveUDP(t, b, 53)
-	serveUDP(t, b, 54)
+	a.ServeTCP(t, 80)
+	b.ServeTCP(t, 80)
+	b.ServeTCP(t, 81)
+	b.ServeUDP(t, 53)
+	b.ServeUDP(t, 54)
 
 	root := testPinRoot(t)
 	d, err := Open("it", WithPinRoot(root), WithNetNS(node.path()))

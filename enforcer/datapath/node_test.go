@@ -22,8 +22,8 @@ func TestIntegrationNodeReachesItsIsolatedPods(t *testing.T) {
 	node := newTestNode(t)
 	a := node.addPod(t, "a", netip.MustParseAddr("192.168.82.1"), podCIDR)
 	b := node.addPod(t, "b", netip.MustParseAddr("192.168.82.2"), podCIDR)
-	serveTCP(t, a, 8080)
-	serveTCP(t, b, 8080)
+	a.ServeTCP(t, 8080)
+	b.ServeTCP(t, 8080)
 
 	d := openTest(t, WithNetNS(node.path()))
 	for _, p := range []*testPod{a, b} {

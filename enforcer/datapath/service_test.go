@@ -39,8 +39,8 @@ func TestIntegrationServiceTranslation(t *testing.T) {
 	a := node.addPod(t, "a", netip.MustParseAddr("192.168.76.1"), podCIDR)
 	b := node.addPod(t, "b", netip.MustParseAddr("192.168.76.2"), podCIDR)
 	c := node.addPod(t, "c", netip.MustParseAddr("192.168.76.3"), podCIDR)
-	serveTCP(t, b, 8080)
-	serveTCP(t, c, 8080)
+	b.ServeTCP(t, 8080)
+	c.ServeTCP(t, 8080)
 	// Two Services on port 80, one per backend, translated in the node
 	// namespace as kube-proxy's nftables mode does; the client routes the
 	// Service range through its gateway.

@@ -24,20 +24,7 @@ func TestNodeWiresPodsToEachOther(t *testing.T) {
 		if a.HostIndex == 0 || b.HostIndex == 0 || a.HostName != "hv-a" {
 			t.Fatalf("host sides: %+v %+v", a, b)
 		}
-		var ln net.Listener
-		if err := InNetNS(NetNSPath(b.NetNS), func() (err error) {
-			ln, err = net.Listen("tcp", netip.AddrPortFrom(b.IP, 80).String())
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			if c, err := ln.Accept(); err == nil {
-				c.Write([]byte("ok"))
-				c.Close()
-			}
-		}()
+		b.ServeTCP(t, 80)
 		var got string
 		err := InNetNS(NetNSPath(a.NetNS), func() error {
 			c, err := net.DialTimeout("tcp", netip.AddrPortFrom(b.IP, 80).String(), 2*time.Second)

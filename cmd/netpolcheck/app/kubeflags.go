@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/netpolcheck/netpolcheck/clusters/backends"
 	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
 	"github.com/netpolcheck/netpolcheck/probes"
@@ -153,14 +154,10 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 	if err != nil {
 		return nil, badInput("%v", err)
 	}
-	client, exec, err := kube.Connect(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", cfg.Host, err)
-	}
-	if opts.PolicyAPI, err = kube.ConnectPolicyAPI(cfg); err != nil {
-		return nil, err
-	}
-	if len(opts.StaticHosts) == 0 {
+	return backends.Kube(ctx, cfg, opts, func(client kubernetes.Interface, opts *kube.Options) error {
+		if len(opts.StaticHosts) > 0 {
+			return nil
+		}
 		if c := netpolcheckKindCluster(ctx, client, opts.ProbeImage); c != nil {
 			hosts := "its external hosts serve the external-host cells"
 			if f.noExternalHosts() {
@@ -169,24 +166,21 @@ func (f *kubeFlags) backend(ctx context.Context, probeConcurrency int, log io.Wr
 				opts.ExternalHosts = c.ExternalHosts()
 			}
 			// Results then name the enforcer certified, as run --cluster kind's do.
+			var err error
 			if f.kindEnforcer, err = c.RunningEnforcer(ctx); err != nil {
-				return nil, err
+				return err
 			}
 			if opts.EnforcerPods == nil {
 				if opts.EnforcerPods, err = c.EnforcerPods(ctx); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			if log != nil {
 				fmt.Fprintf(log, "kind cluster %s was made by netpolcheck (enforcer %s): %s\n", c.Name(), f.kindEnforcer, hosts)
 			}
 		}
-	}
-	b, err := kube.New(ctx, client, exec, opts)
-	if err != nil {
-		return nil, fmt.Errorf("kube cluster at %s: %w", cfg.Host, err)
-	}
-	return b, nil
+		return nil
+	})
 }
 
 // kubeOnly are the flags that mean nothing to other clusters.

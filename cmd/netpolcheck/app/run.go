@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/clusters/backends"
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
 	"github.com/netpolcheck/netpolcheck/clusters/local"
-	"github.com/netpolcheck/netpolcheck/clusters/local/reference"
 	"github.com/netpolcheck/netpolcheck/reports"
 )
 
@@ -123,18 +123,12 @@ func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error
 	default:
 		return nil, "", badInput("--cluster %q: not one of local, kube, kind", f.cluster)
 	}
-	opts := local.Options{Concurrency: f.concurrency}
 	targets, err := f.kube.targets()
 	if err != nil {
 		return nil, "", err
 	}
-	opts.Targets = targets
-	switch f.enforcer {
-	case "reference":
-		opts.Enforcer = reference.Factory(reference.Options{})
-	case "none":
-	default:
-		return nil, "", badInput("--enforcer %q: not one of reference, none", f.enforcer)
+	if err := backends.CheckEnforcer(f.enforcer); err != nil {
+		return nil, "", badInput("%v", err)
 	}
 	// What runs that died (killed outright, a reboot) left goes first, as
 	// `netpolcheck clean` would remove it; live runs are never touched.
@@ -143,9 +137,9 @@ func (f *runFlags) backend(ctx context.Context) (clusters.Backend, string, error
 	} else if len(removed) > 0 {
 		fmt.Fprintf(f.log, "removed %d objects that runs which died left behind (netpolcheck clean)\n", len(removed))
 	}
-	b, err := local.New(opts)
+	b, err := backends.Local(f.enforcer, local.Options{Concurrency: f.concurrency, Targets: targets})
 	if err != nil {
-		return nil, "", fmt.Errorf("local cluster: %w", err)
+		return nil, "", err
 	}
 	return b, f.enforcer, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
+	"github.com/netpolcheck/netpolcheck/clusters/backends"
 	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kube"
 	"github.com/netpolcheck/netpolcheck/clusters/runner"
@@ -164,14 +165,7 @@ func (f *runFlags) kindKube(ctx context.Context, c *kind.Cluster, probe string) 
 	if opts.EnforcerPods, err = c.EnforcerPods(ctx); err != nil {
 		return nil, err
 	}
-	client, exec, err := kube.Connect(c.RESTConfig())
-	if err != nil {
-		return nil, fmt.Errorf("connect to kind cluster %s: %w", c.Name(), err)
-	}
-	if opts.PolicyAPI, err = kube.ConnectPolicyAPI(c.RESTConfig()); err != nil {
-		return nil, err
-	}
-	b, err := kube.New(ctx, client, exec, opts)
+	b, err := backends.Kube(ctx, c.RESTConfig(), opts, nil)
 	if err != nil {
 		return nil, fmt.Errorf("kind cluster %s: %w", c.Name(), err)
 	}
