@@ -138,7 +138,7 @@ type echoSession struct {
 
 func startEchoSession(tb testing.TB, from, to *testPod, port uint16) *echoSession {
 	tb.Helper()
-	ln := listenTCP(tb, to, port)
+	ln := to.ListenTCP(tb, port)
 	defer ln.Close()
 	s := &echoSession{stop: make(chan struct{})}
 	accepted := make(chan net.Conn, 1)

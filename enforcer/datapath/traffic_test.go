@@ -14,21 +14,6 @@ import (
 // The robustness tests and benchmarks send real traffic between pod
 // namespaces, always to addresses of namespaces the test created.
 
-// listenTCP opens a listener inside the pod's namespace; the socket stays
-// there whichever thread later uses it.
-func listenTCP(tb testing.TB, pod *testPod, port uint16) net.Listener {
-	tb.Helper()
-	var ln net.Listener
-	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
-		ln, err = net.Listen("tcp", netip.AddrPortFrom(pod.IP, port).String())
-		return err
-	})
-	if err != nil {
-		tb.Fatalf("listen tcp %s:%d in %s: %v", pod.IP, port, pod.NetNS, err)
-	}
-	return ln
-}
-
 // acceptCounter counts the connections a listener accepted, per source
 // address, closing each at once: a server behind a cell that must stay
 // blocked, whose count proves no connection got through.
@@ -46,7 +31,7 @@ func (c *acceptCounter) from(addr netip.Addr) int {
 // serveCounting accepts and closes connections to the pod's port, counting them.
 func serveCounting(tb testing.TB, pod *testPod, port uint16) *acceptCounter {
 	tb.Helper()
-	ln := listenTCP(tb, pod, port)
+	ln := pod.ListenTCP(tb, port)
 	c := &acceptCounter{counts: map[netip.Addr]int{}}
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -70,14 +55,7 @@ func serveCounting(tb testing.TB, pod *testPod, port uint16) *acceptCounter {
 // source address.
 func serveCountingUDP(tb testing.TB, pod *testPod, port uint16) *acceptCounter {
 	tb.Helper()
-	var pc net.PacketConn
-	err := inNetNS(netnsPath(pod.NetNS), func() (err error) {
-		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(pod.IP, port).String())
-		return err
-	})
-	if err != nil {
-		tb.Fatalf("listen udp %s:%d in %s: %v", pod.IP, port, pod.NetNS, err)
-	}
+	pc := pod.ListenUDP(tb, port)
 	c := &acceptCounter{counts: map[netip.Addr]int{}}
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// ServeTCP accepts connections on the pod's address and port, inside its
-// namespace, and answers each with "ok", until the test ends.
-func (p *Pod) ServeTCP(tb testing.TB, port uint16) {
+// ListenTCP opens a TCP listener on the pod's address and port, inside its
+// namespace; the socket stays there whichever thread later uses it.
+func (p *Pod) ListenTCP(tb testing.TB, port uint16) net.Listener {
 	tb.Helper()
 	var ln net.Listener
 	err := InNetNS(NetNSPath(p.NetNS), func() (err error) {
@@ -17,8 +17,31 @@ func (p *Pod) ServeTCP(tb testing.TB, port uint16) {
 		return err
 	})
 	if err != nil {
-		tb.Fatalf("listen tcp in %s: %v", p.NetNS, err)
+		tb.Fatalf("listen tcp %s:%d in %s: %v", p.IP, port, p.NetNS, err)
 	}
+	return ln
+}
+
+// ListenUDP opens a UDP socket on the pod's address and port, inside its
+// namespace.
+func (p *Pod) ListenUDP(tb testing.TB, port uint16) net.PacketConn {
+	tb.Helper()
+	var pc net.PacketConn
+	err := InNetNS(NetNSPath(p.NetNS), func() (err error) {
+		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(p.IP, port).String())
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("listen udp %s:%d in %s: %v", p.IP, port, p.NetNS, err)
+	}
+	return pc
+}
+
+// ServeTCP answers every connection to the pod's port with "ok", until the
+// test ends.
+func (p *Pod) ServeTCP(tb testing.TB, port uint16) {
+	tb.Helper()
+	ln := p.ListenTCP(tb, port)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -33,18 +56,10 @@ func (p *Pod) ServeTCP(tb testing.TB, port uint16) {
 	tb.Cleanup(func() { ln.Close(); wg.Wait() })
 }
 
-// ServeUDP echoes datagrams on the pod's address and port, inside its
-// namespace, until the test ends.
+// ServeUDP echoes datagrams on the pod's port, until the test ends.
 func (p *Pod) ServeUDP(tb testing.TB, port uint16) {
 	tb.Helper()
-	var pc net.PacketConn
-	err := InNetNS(NetNSPath(p.NetNS), func() (err error) {
-		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(p.IP, port).String())
-		return err
-	})
-	if err != nil {
-		tb.Fatalf("listen udp in %s: %v", p.NetNS, err)
-	}
+	pc := p.ListenUDP(tb, port)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		buf := make([]byte, 64)
