@@ -124,7 +124,7 @@ func hairpinObservations(r *Results) []Observation {
 	for _, sc := range r.Scenarios {
 		for _, st := range sc.Steps {
 			for _, c := range st.Cells {
-				if !c.Loopback || c.Expected != "blocked" {
+				if !c.Loopback || c.Expected != OutcomeBlocked {
 					continue
 				}
 				t := byTarget[r.CellTarget(c)]
@@ -133,9 +133,9 @@ func hairpinObservations(r *Results) []Observation {
 					byTarget[r.CellTarget(c)] = t
 				}
 				switch c.Observed {
-				case "allowed":
+				case OutcomeAllowed:
 					t.allowed++
-				case "blocked":
+				case OutcomeBlocked:
 					t.blocked++
 				}
 			}
@@ -154,9 +154,9 @@ func hairpinObservations(r *Results) []Observation {
 		value := "mixed"
 		switch {
 		case t.blocked == 0:
-			value = "allowed"
+			value = string(OutcomeAllowed)
 		case t.allowed == 0:
-			value = "blocked"
+			value = string(OutcomeBlocked)
 		}
 		out = append(out, Observation{Name: "hairpin " + how, Value: value,
 			Detail: fmt.Sprintf("a pod isolated against itself reached itself in %d of %d cells", t.allowed, t.allowed+t.blocked)})
