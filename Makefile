@@ -21,9 +21,9 @@ build:
 	go build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 ## run: the main job: the built-in library with real packets on the local cluster, each cell
-## by pod IP and through the destination's ClusterIP Service (reports in $(REPORT_DIR)).
+## by pod IP, through the destination's ClusterIP Service and by its DNS name (reports in $(REPORT_DIR)).
 run: deps build
-	$(BIN)/netpolcheck run --cluster local --report-dir $(REPORT_DIR)
+	$(BIN)/netpolcheck run --cluster local --target pod,service,dns --report-dir $(REPORT_DIR)
 
 ## simulate: the built-in library through the truth oracle only, no cluster.
 simulate: build

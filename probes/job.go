@@ -40,6 +40,10 @@ type Job struct {
 	// Target says how a pod destination is dialled; empty means TargetPod.
 	// The runner names it, the backend turns it into Host.
 	Target Target `json:"target,omitempty"`
+	// Resolver is, with TargetDNS, the runner's name of the cluster DNS pod
+	// the source's resolver reaches (through its Service), as the oracle
+	// judged it; the backend turns it into an address.
+	Resolver string `json:"resolver,omitempty"`
 }
 
 // Target is how a probe reaches a destination pod. Applications reach pods
@@ -54,10 +58,14 @@ const (
 	TargetPod Target = "pod"
 	// TargetService dials the ClusterIP of a Service selecting the pod alone.
 	TargetService Target = "service"
+	// TargetDNS resolves that Service's name through the cluster's DNS, from
+	// the source, then dials the address it resolved to: resolution is
+	// traffic under policy too.
+	TargetDNS Target = "dns"
 )
 
 // Targets are the targets in the order reports show them.
-var Targets = []Target{TargetPod, TargetService}
+var Targets = []Target{TargetPod, TargetService, TargetDNS}
 
 // OrPod returns t, or TargetPod when t is empty.
 func (t Target) OrPod() Target {
@@ -88,7 +96,7 @@ func ParseTargets(names []string) ([]Target, error) {
 		targets = append(targets, Target(strings.TrimSpace(name)))
 	}
 	if len(targets) == 0 {
-		return nil, errors.New("give at least one of pod, service")
+		return nil, errors.New("give at least one of pod, service, dns")
 	}
 	return targets, CheckTargets(targets)
 }
@@ -100,7 +108,7 @@ func ParseTarget(s string) (Target, error) {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("%q: not one of pod, service", s)
+	return "", fmt.Errorf("%q: not one of pod, service, dns", s)
 }
 
 // DefaultTimeout bounds a probe whose Job has no Timeout.
@@ -118,6 +126,9 @@ const (
 	Dropped Block = "dropped"
 	// Refused: a reset, a refusal or an ICMP port unreachable came back.
 	Refused Block = "refused"
+	// Unresolved: with TargetDNS, the name did not resolve: the DNS server
+	// did not answer, as when policy blocks the query. Nothing was dialled.
+	Unresolved Block = "unresolved"
 )
 
 // Result is a Job with what happened.

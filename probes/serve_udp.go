@@ -50,12 +50,17 @@ func (s *Server) answerDatagrams(c *net.UDPConn) {
 			continue
 		}
 		pause = minAcceptPause
-		nonce, ok := datagramNonce(buf[:n])
-		if !ok {
+		var reply []byte
+		if nonce, ok := datagramNonce(buf[:n]); ok {
+			reply = datagramReply(s.identity, nonce)
+		} else if answer := s.dns.Load(); answer != nil {
+			reply, _ = answerDNS(buf[:n], *answer)
+		}
+		if reply == nil {
 			continue
 		}
 		// A reply that cannot be sent is a lost datagram; the client resends.
-		_, _, _ = c.WriteMsgUDP(datagramReply(s.identity, nonce), replySource(oob[:oobn]), from)
+		_, _, _ = c.WriteMsgUDP(reply, replySource(oob[:oobn]), from)
 	}
 }
 

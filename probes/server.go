@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,7 +30,15 @@ type Server struct {
 	stopWatch func() bool
 	closeOnce sync.Once
 	closeErr  error
+
+	// dns, when set, answers DNS queries that reach a UDP port (AnswerDNS).
+	dns atomic.Pointer[DNSAnswerer]
 }
+
+// AnswerDNS makes every UDP port of the server also answer DNS queries for
+// A records, with answer: the server then stands for a cluster's DNS. A
+// datagram that is a probe's request is still answered with the identity.
+func (s *Server) AnswerDNS(answer DNSAnswerer) { s.dns.Store(&answer) }
 
 // endpoint is one bound socket: serve runs until the socket is closed.
 type endpoint struct {

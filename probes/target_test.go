@@ -13,9 +13,10 @@ func TestParseTargets(t *testing.T) {
 	}{
 		{[]string{"pod"}, []Target{TargetPod}, ""},
 		{[]string{"service", " pod"}, []Target{TargetService, TargetPod}, ""},
-		{[]string{"dns"}, nil, `"dns": not one of pod, service`},
+		{[]string{"dns", "service"}, []Target{TargetDNS, TargetService}, ""},
+		{[]string{"node"}, nil, `"node": not one of pod, service, dns`},
 		{[]string{"pod", "pod"}, nil, `"pod" given twice`},
-		{nil, nil, "give at least one of pod, service"},
+		{nil, nil, "give at least one of pod, service, dns"},
 	}
 	for _, tt := range tests {
 		got, err := ParseTargets(tt.names)

@@ -84,8 +84,11 @@ func denyObservations(r *Results) []Observation {
 			for _, c := range st.Cells {
 				if c.Expected == OutcomeBlocked && c.Observed == OutcomeBlocked && !c.Loopback {
 					name := cmp.Or(c.Protocol, "TCP")
-					if r.CellTarget(c) == TargetService {
+					switch r.CellTarget(c) {
+					case TargetService:
 						name += " through Services"
+					case TargetDNS:
+						name += " by DNS name"
 					}
 					add(name, c.Blocked, 1)
 				}

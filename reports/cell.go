@@ -36,6 +36,9 @@ const (
 	BlockedDropped How = "dropped"
 	// BlockedRefused: a reset, a refusal or an ICMP unreachable came back.
 	BlockedRefused How = "refused"
+	// BlockedUnresolved: probing by DNS name, the name did not resolve (the
+	// query got no answer), so nothing was dialled.
+	BlockedUnresolved How = "unresolved"
 )
 
 // Probed is what a run learnt of one cell, beyond its outcome, that

@@ -136,6 +136,9 @@ func scenarioSuite(r *Results, sc ScenarioResult) junitSuite {
 		properties = append(properties,
 			junitProperty{Name: "blocked.dropped", Value: strconv.Itoa(blocks[BlockedDropped])},
 			junitProperty{Name: "blocked.refused", Value: strconv.Itoa(blocks[BlockedRefused])})
+		if n := blocks[BlockedUnresolved]; n > 0 {
+			properties = append(properties, junitProperty{Name: "blocked.unresolved", Value: strconv.Itoa(n)})
+		}
 	}
 	if len(properties) > 0 {
 		suite.Properties = &junitProperties{Properties: properties}

@@ -244,6 +244,9 @@ type Cell struct {
 const (
 	TargetPod     = "pod"
 	TargetService = "service"
+	// TargetDNS cells resolved the destination Service's name through the
+	// cluster's DNS first; blocked with "unresolved" when it did not resolve.
+	TargetDNS = "dns"
 )
 
 // CellTarget is how c's destination was dialled: its own Target, else the

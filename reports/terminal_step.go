@@ -212,5 +212,9 @@ func blocksLine(blocks map[How]int) string {
 	if len(blocks) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("blocked cells: %d dropped (no answer), %d refused (reset or unreachable)", blocks[BlockedDropped], blocks[BlockedRefused])
+	line := fmt.Sprintf("blocked cells: %d dropped (no answer), %d refused (reset or unreachable)", blocks[BlockedDropped], blocks[BlockedRefused])
+	if n := blocks[BlockedUnresolved]; n > 0 {
+		line += fmt.Sprintf(", %d unresolved (the name did not resolve)", n)
+	}
+	return line
 }

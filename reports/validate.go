@@ -94,7 +94,7 @@ func validateCell(mode string, c Cell) error {
 		if c.Observed != OutcomeBlocked {
 			return fmt.Errorf("blocked %q on a cell observed %q", c.Blocked, c.Observed)
 		}
-		return oneOf("blocked", c.Blocked, BlockedDropped, BlockedRefused)
+		return oneOf("blocked", c.Blocked, BlockedDropped, BlockedRefused, BlockedUnresolved)
 	}
 	return nil
 }

@@ -2,29 +2,18 @@ package kube
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
-// serviceName names the Service of the pod named pod. Service names must be
-// DNS-1035 labels while pod names may be longer subdomains, so a name that
-// does not fit is replaced by a hash.
-func serviceName(pod string) string {
-	name := "np-" + pod
-	if len(validation.IsDNS1035Label(name)) == 0 {
-		return name
-	}
-	h := fnv.New32a()
-	h.Write([]byte(pod))
-	return fmt.Sprintf("np-%08x", h.Sum32())
-}
+// serviceName names the Service of the pod named pod (probes.ServiceNameOf).
+func serviceName(pod string) string { return probes.ServiceNameOf(pod) }
 
 // probeService is the ClusterIP Service in front of one probe pod, as
 // upstream's e2e tests make one per pod: a port per served port, selected by

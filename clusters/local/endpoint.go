@@ -100,6 +100,11 @@ func (c *Cluster) configureEndpoint(ep *endpoint, ports []probes.PortSpec) error
 		if err != nil {
 			return err
 		}
+		if c.services != nil {
+			// Any pod a probe by name takes for the cluster's DNS answers
+			// the cluster's Service names on its UDP ports.
+			srv.AnswerDNS(c.services.answer)
+		}
 		ep.server = srv
 		return nil
 	})

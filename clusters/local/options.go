@@ -55,7 +55,9 @@ type Options struct {
 }
 
 // services tells whether pods get ClusterIPs.
-func (o Options) services() bool { return slices.Contains(o.Targets, probes.TargetService) }
+func (o Options) services() bool {
+	return slices.Contains(o.Targets, probes.TargetService) || slices.Contains(o.Targets, probes.TargetDNS)
+}
 
 // withDefaults fills the zero fields and checks the others.
 func (o Options) withDefaults() (Options, error) {

@@ -39,6 +39,8 @@ func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result
 		known = append(known, sent)
 		at = append(at, i)
 	}
+	// Probes by DNS name resolve first, from their sources.
+	known, at = c.resolveNames(ctx, known, at, results)
 	for k, r := range probes.RunBatchIn(ctx, known, c.b.opts.Concurrency, c.enterSource) {
 		r.Job = jobs[at[k]] // the runner's job, whatever address was dialled
 		results[at[k]] = r

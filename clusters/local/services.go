@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/netpolcheck/netpolcheck/probes"
 )
@@ -32,6 +33,9 @@ const hairpinMark = "0x4000"
 // a pod that reaches itself (hairpin), whose answer would otherwise come
 // from its own address.
 type services struct {
+	// mu guards vip, which the DNS answers of the cluster's probe servers
+	// read from their own goroutines.
+	mu   sync.RWMutex
 	vip  map[string]netip.Addr // pod ID to ClusterIP
 	next netip.Addr
 }
@@ -43,6 +47,8 @@ func newServices() *services {
 // sync gives every pod in ids a ClusterIP (kept for its lifetime, never
 // reused) and forgets pods that are gone.
 func (s *services) sync(ids []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	keep := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		keep[id] = true
@@ -66,6 +72,8 @@ func (s *services) sync(ids []string) error {
 // ruleset renders the node's whole Services table, replacing the one in
 // place in one transaction. podIP gives each pod's address.
 func (s *services) ruleset(podIP map[string]string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var backends, hairpin []string
 	for _, id := range slices.Sorted(maps.Keys(s.vip)) {
 		ip, ok := podIP[id]
@@ -142,16 +150,39 @@ func nftIn(path, ruleset string) error {
 // the job cannot be carried, rather than dial the pod IP under the
 // Service's name.
 func (c *Cluster) serviceJob(j probes.Job) (probes.Job, string) {
-	if j.Target.OrPod() != probes.TargetService {
+	if j.Target.OrPod() == probes.TargetPod {
 		return j, ""
 	}
 	if c.services == nil {
 		return j, fmt.Sprintf("%s has no Service to dial (--target service not given)", j.To)
 	}
-	vip, ok := c.services.vip[j.To]
+	vip, ok := c.services.clusterIP(j.To)
 	if !ok {
 		return j, fmt.Sprintf("%s is not a pod: only pods have Services", j.To)
 	}
 	j.Host = vip.String()
 	return j, ""
+}
+
+// clusterIP is the ClusterIP of the pod's Service.
+func (s *services) clusterIP(pod string) (netip.Addr, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	vip, ok := s.vip[pod]
+	return vip, ok
+}
+
+// answer is the cluster's DNS: the ClusterIP of the Service a name names
+// (probes.ServiceDNSName of probes.ServiceNameOf the pod), as CoreDNS
+// answers a Service's name.
+func (s *services) answer(name string) (netip.Addr, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for id, vip := range s.vip {
+		ns, pod, _ := strings.Cut(id, "/")
+		if probes.ServiceDNSName(probes.ServiceNameOf(pod), ns) == name {
+			return vip, true
+		}
+	}
+	return netip.Addr{}, false
 }

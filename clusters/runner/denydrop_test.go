@@ -12,7 +12,6 @@ import (
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/reports"
 	"github.com/netpolcheck/netpolcheck/scenarios"
-	"github.com/netpolcheck/netpolcheck/scenarios/library"
 )
 
 // refusingBackend enforces exactly as the oracle says, but every blocked
@@ -39,19 +38,6 @@ func (c refusingCluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes
 // With DenyMustDrop, a refused cell fails where a ClusterNetworkPolicy Deny
 // decided it, naming the rule, and passes where NetworkPolicy isolation did.
 func TestDenyMustDrop(t *testing.T) {
-	all, err := library.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pick := func(name string) *scenarios.Scenario {
-		for _, s := range all {
-			if s.Name == name {
-				return s
-			}
-		}
-		t.Fatalf("no scenario %s", name)
-		return nil
-	}
 	identity := refusingBackend{tierMutantBackend{mutate: passThrough}}
 	for _, tc := range []struct {
 		scenario     string
@@ -62,7 +48,7 @@ func TestDenyMustDrop(t *testing.T) {
 		{"cnp-baseline-default-deny", true, reports.Fail},
 		{"seed000-default-deny-then-allow", true, reports.Pass}, // NetworkPolicy alone: refused is fine
 	} {
-		res := Run(context.Background(), []*scenarios.Scenario{pick(tc.scenario)}, Options{
+		res := Run(context.Background(), []*scenarios.Scenario{builtin(t, tc.scenario)}, Options{
 			Backend: identity, Converge: time.Millisecond, DenyMustDrop: tc.denyMustDrop, Cells: CellsAll,
 		})
 		s := res.Scenarios[0]

@@ -27,6 +27,8 @@ type probeCell struct {
 	// undropped marks a blocked result the cluster's drop log cannot account
 	// for: on a cluster that logs drops, that is a slow answer, not policy.
 	undropped bool
+	// query is, for a probe by DNS name, its query to the cluster DNS.
+	query probes.Job
 }
 
 // observed is what the probe saw, in the words of reports.
@@ -39,8 +41,11 @@ func (p *probeCell) observed() reports.Probed {
 		o.Outcome = reports.OutcomeAllowed
 	case p.result.Outcome == probes.Blocked:
 		o.Outcome, o.Blocked = reports.OutcomeBlocked, reports.BlockedDropped
-		if p.result.Blocked == probes.Refused {
+		switch p.result.Blocked {
+		case probes.Refused:
 			o.Blocked = reports.BlockedRefused
+		case probes.Unresolved:
+			o.Blocked = reports.BlockedUnresolved
 		}
 	case p.result.Outcome == probes.Skipped:
 		o.Outcome = reports.OutcomeSkipped
@@ -49,6 +54,15 @@ func (p *probeCell) observed() reports.Probed {
 		o.Outcome = reports.OutcomeError
 	}
 	return o
+}
+
+// dropped is the traffic whose drop blocked the cell: the probe's own, or
+// for a probe by name that did not resolve, its query to the cluster DNS.
+func (p *probeCell) dropped() probes.Job {
+	if p.job.Target != probes.TargetDNS || p.result.Blocked != probes.Unresolved {
+		return p.job
+	}
+	return p.query
 }
 
 // verdict is the cell's verdict as things stand (reports.CompareCell).
@@ -110,7 +124,7 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 			// A timeout only counts as the policy's when the enforcer logged
 			// the drop, so that a slow answer never passes for a blocked cell.
 			c.undropped = logsDrops && c.expected == reports.OutcomeBlocked && !c.cell.Loopback && c.result.Outcome == probes.Blocked &&
-				len(dropLog.Drops(c.job)) == 0
+				len(dropLog.Drops(c.dropped())) == 0
 			c.refusedDeny = ""
 			if sc.opts.DenyMustDrop && c.expected == reports.OutcomeBlocked && c.result.Outcome == probes.Blocked && c.result.Blocked == probes.Refused {
 				if explainer == nil {
@@ -134,6 +148,10 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*probeCell {
 	timeout := sc.opts.ProbeTimeout
 	via := sc.caps.ProbeTargets()
+	resolver := ""
+	if slices.Contains(via, probes.TargetDNS) {
+		resolver = clusterDNS(table)
+	}
 	var cells []*probeCell
 	for c := range table.Cells() {
 		target := table.Targets[c.Target]
@@ -152,7 +170,17 @@ func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*prob
 			if t != probes.TargetPod {
 				pc.cell.Target = string(t)
 			}
+			if t == probes.TargetDNS {
+				pc.job.Resolver = resolver
+				pc.expected = byName(resolution(table, src.ID, resolver), pc.expected)
+				pc.query = probes.Job{From: src.ID, To: resolver, Host: endpointIP(table, resolver), Port: dnsPort,
+					Protocol: string(scenarios.UDP), Expect: resolver, Timeout: timeout, Target: probes.TargetService}
+			}
 			switch {
+			case t == probes.TargetDNS && resolver == "":
+				pc.skip = noClusterDNS
+			case t == probes.TargetDNS && src.ID == resolver:
+				pc.skip = resolverSelf
 			case target.Port.Protocol == scenarios.SCTP && !sc.caps.SCTP:
 				pc.skip = "SCTP: " + sc.caps.SCTPReason
 			case (src.External != nil || dst.External != nil) && !sc.caps.ExternalHosts:
@@ -208,6 +236,11 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 				explainer = truth.NewExplainer(w)
 			}
 			cell.Explanation = explain(explainer, cell)
+			if c.job.Target == probes.TargetDNS {
+				query := cell
+				query.To, query.Port, query.Protocol = c.job.Resolver, dnsPort, string(scenarios.UDP)
+				cell.Explanation = "resolving the name (" + c.job.Resolver + " 53/UDP): " + explain(explainer, query) + "\nconnecting: " + cell.Explanation
+			}
 		}
 		if cell.Verdict == reports.Fail || cell.Verdict == reports.Error {
 			if r, ok := sc.cluster.(clusters.Reproducer); ok {
@@ -218,7 +251,7 @@ func (sc *ScenarioRun) record(res *reports.StepResult, w *scenarios.World, cells
 		}
 		if wantsDrops(cell) {
 			if r, ok := sc.cluster.(clusters.DropReporter); ok {
-				cell.Drops = r.Drops(c.job)
+				cell.Drops = r.Drops(c.dropped())
 			}
 		}
 		res.Cells = append(res.Cells, cell)

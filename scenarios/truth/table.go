@@ -134,19 +134,26 @@ func (t *TruthTable) Undefined(src, target int) bool {
 // Lookup finds a cell by names; ok is false when the cell does not exist
 // (ext→ext, or a port the destination does not serve).
 func (t *TruthTable) Lookup(from, to string, port int32, proto scenarios.Protocol) (allowed, ok bool) {
+	c, ok := t.Find(from, to, port, proto)
+	return c.Allowed, ok
+}
+
+// Find finds a cell by names, with its verdict; ok is false when the cell
+// does not exist (Lookup).
+func (t *TruthTable) Find(from, to string, port int32, proto scenarios.Protocol) (Cell, bool) {
 	src, found := t.byID[from]
 	if !found {
-		return false, false
+		return Cell{}, false
 	}
 	dst, found := t.byID[to]
 	if !found || (t.external(src) && t.external(dst)) {
-		return false, false
+		return Cell{}, false
 	}
 	target, found := t.byTarget[targetKey{endpoint: dst, port: port, protocol: protocolOrTCP(proto)}]
 	if !found {
-		return false, false
+		return Cell{}, false
 	}
-	return t.row(src).has(target), true
+	return Cell{Source: src, Target: target, Allowed: t.Allowed(src, target), Undefined: t.Undefined(src, target), Loopback: src == dst}, true
 }
 
 // Cells iterates every cell in a deterministic order: source endpoint order,

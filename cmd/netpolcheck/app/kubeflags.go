@@ -109,6 +109,9 @@ func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
 	if err != nil {
 		return opts, err
 	}
+	if slices.Contains(targets, probes.TargetDNS) {
+		return opts, badInput("--target dns: %v", kube.ErrNoDNSTarget)
+	}
 	opts.Targets = targets
 	switch opts.SCTP {
 	case kube.SCTPOff, kube.SCTPOn, kube.SCTPAuto:

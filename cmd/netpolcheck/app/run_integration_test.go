@@ -164,7 +164,51 @@ func TestIntegrationRunRecordsItsTarget(t *testing.T) {
 	if code != ExitOK || res.Target != "pod,service" {
 		t.Errorf("default: exit %d, target %q; want 0, pod,service", code, res.Target)
 	}
-	if _, stderr, code := run(t, "run", "--target", "dns"); code != ExitBadInput || !strings.Contains(stderr, `--target "dns": not one of pod, service`) {
-		t.Errorf("--target dns: exit %d, %s; want 2 naming the flag", code, stderr)
+	if _, stderr, code := run(t, "run", "--target", "dnss"); code != ExitBadInput || !strings.Contains(stderr, `--target "dnss": not one of pod, service, dns`) {
+		t.Errorf("--target dnss: exit %d, %s; want 2 naming the flag", code, stderr)
+	}
+}
+
+// The seed pitfall "egress deny breaks DNS", observed as the seed tells it:
+// with the egress policy the backend's names stop resolving (blocked,
+// unresolved, each drop in the enforcer's log), and the fix brings them
+// back. Without an enforcer every name resolves, so the run fails on
+// exactly the cells the oracle blocks.
+func TestIntegrationRunByDNSName(t *testing.T) {
+	testenv.NeedRoot(t, "runs netpolcheck on the local cluster, which creates network namespaces")
+	focus := []string{"--target", "dns", "--focus", "^pitfall-egress-breaks-dns$"}
+	res, code := runJSON(t, focus...)
+	if code != ExitOK || len(res.Scenarios) != 1 || len(res.Scenarios[0].Steps) != 2 {
+		t.Fatalf("exit %d, %+v; want 0 and the two steps", code, res.Scenarios)
+	}
+	unresolved := map[string]int{}
+	for _, st := range res.Scenarios[0].Steps {
+		for _, c := range st.Cells {
+			if c.Target != reports.TargetDNS {
+				t.Errorf("%s: cell %s -> %s via %q; want only dns", st.Name, c.From, c.To, c.Target)
+			}
+			if c.Blocked == reports.BlockedUnresolved {
+				unresolved[st.Name]++
+				if c.From != "default/backend" || len(c.Drops) == 0 {
+					t.Errorf("%s: %s -> %s %d unresolved, drops %v; want only the backend's names, each with the query's drop", st.Name, c.From, c.To, c.Port, c.Drops)
+				}
+			}
+		}
+	}
+	if steps := res.Scenarios[0].Steps; unresolved[steps[0].Name] == 0 || unresolved[steps[1].Name] != 0 {
+		t.Errorf("unresolved cells per step %v; want some before the fix, none after", unresolved)
+	}
+
+	none, code := runJSON(t, append(focus, "--enforcer", "none")...)
+	if code != ExitFailed {
+		t.Fatalf("--enforcer none: exit %d; want 1", code)
+	}
+	for _, st := range none.Scenarios[0].Steps {
+		for _, c := range st.Cells {
+			wantFail := c.Expected == reports.OutcomeBlocked && c.Verdict != reports.Skipped && !c.Loopback
+			if (c.Verdict == reports.Fail) != wantFail {
+				t.Errorf("--enforcer none, %s: %s -> %s %d/%s expected %s, verdict %s", st.Name, c.From, c.To, c.Port, c.Protocol, c.Expected, c.Verdict)
+			}
+		}
 	}
 }
