@@ -78,3 +78,24 @@ func TestLookupThroughAProbeServer(t *testing.T) {
 		t.Errorf("a lookup of a closed server = %v; want ErrUnresolved", err)
 	}
 }
+
+// The DNS server reads datagrams from anywhere in its network, and the
+// client reads whatever answers: neither may panic on any input, and a
+// reply the server makes must read back.
+func FuzzDNSMessages(f *testing.F) {
+	q, _ := dnsQuery(9, "np-a.x.svc.cluster.local")
+	f.Add(q)
+	f.Add([]byte("netpolcheck-probe 1 abc"))
+	f.Add([]byte{0, 9, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0})
+	answer := func(string) (netip.Addr, bool) { return netip.MustParseAddr("198.18.0.1"), true }
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		_, _ = dnsAddress(msg, 9)
+		reply, ok := answerDNS(msg, answer)
+		if !ok {
+			return
+		}
+		if _, err := dnsAddress(reply, uint16(msg[0])<<8|uint16(msg[1])); errors.Is(err, errNotForUs) {
+			t.Fatalf("the reply to %x is not read as its reply", msg)
+		}
+	})
+}
