@@ -21,8 +21,8 @@
 #   4. the Ginkgo suite on it (E2E_GINKGO_FILTER): must pass
 #   5. kind down
 #   6. a cluster without enforcer (kind up --cni none), the seed and
-#      ClusterNetworkPolicy scenarios (E2E_NONE_FOCUS), by pod IP and through
-#      Services: must fail on exactly the cells the oracle blocks
+#      ClusterNetworkPolicy scenarios (E2E_NONE_FOCUS), by pod IP, through
+#      Services and by DNS name: must fail on exactly the cells the oracle blocks
 #   7. on that cluster, kube-network-policies built from its module without
 #      netpolcheck's kernel adaptation (kind deploy --knp-adaptation never):
 #      where the kernel lacks nftables' queue expression it programs nothing
@@ -30,7 +30,8 @@
 #   8. on that cluster, kube-network-policies as kind up --cni deploys it
 #      (adapted where the kernel needs it): certify of the upstream e2e
 #      family's egress cases and the pitfalls (E2E_KNP_TAGS), each cell by
-#      pod IP and through its Service, must pass. The upstream family alone
+#      pod IP, through its Service and by its DNS name (through the model's
+#      kube-dns), must pass: kube-network-policies judges the DNS pitfalls. The upstream family alone
 #      takes 11 minutes here by pod IP, the whole library with the quick
 #      profile both ways about 40: that is make e2e-knp (hack/e2e-knp.sh),
 #      more than CI has
@@ -136,7 +137,7 @@ code=0
 # nothing and keeps a slow answer on a loaded machine from passing for a
 # block, while a short --converge keeps the expected-blocked cells, which stay
 # wrong, from being probed again for long.
-timeout 30m "$npc" run --cluster kind --name "$none" --converge 5s --probe-timeout 3s --focus "$none_focus" --behaviour \
+timeout 30m "$npc" run --cluster kind --name "$none" --converge 5s --probe-timeout 3s --focus "$none_focus" --behaviour --target pod,service,dns \
 	--report-dir "$out/none" >"$out/none.txt" || code=$?
 [ $code -eq 1 ] || fail "run --cni none exited $code, want 1 (expectations failed)"
 "$bin/compare-results" no-enforcer "$out/none/results.json"
@@ -157,12 +158,12 @@ else
 	echo "e2e-kind: this kernel runs kube-network-policies unadapted: no fail-open state to catch" >&2
 fi
 
-step "8. kube-network-policies on $none: certify by pod IP and through Services ($knp_tags)"
+step "8. kube-network-policies on $none: certify by pod IP, through Services and by DNS name ($knp_tags)"
 timeout 20m "$npc" kind deploy --name "$none" --cni kube-network-policies 2>"$out/knp.log" ||
 	fail "kind deploy --cni kube-network-policies exited $? (log in $out/knp.log)"
 grep -E "adaptation|programmed" "$out/knp.log" >&2 || true
 timeout 40m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --tags "$knp_tags" \
-	--report-dir "$out/knp" >"$out/knp.txt" ||
+	--target pod,service,dns --report-dir "$out/knp" >"$out/knp.txt" ||
 	fail "certify of kube-network-policies exited $? (grids in $out/knp.txt)"
 "$bin/compare-results" behaviour measured "$out/knp/results.json"
 timeout 5m "$npc" kind down --name "$none"

@@ -44,6 +44,11 @@ type Job struct {
 	// the source's resolver reaches (through its Service), as the oracle
 	// judged it; the backend turns it into an address.
 	Resolver string `json:"resolver,omitempty"`
+	// Name, when set, is resolved from the source before anything is
+	// dialled, through the source's own resolver (the first nameserver of
+	// its /etc/resolv.conf), and the address it resolves to is dialled
+	// instead of Host. Run does this, in the probe agent inside a pod.
+	Name string `json:"name,omitempty"`
 }
 
 // Target is how a probe reaches a destination pod. Applications reach pods

@@ -13,6 +13,9 @@ import (
 // calling goroutine's OS thread before Run blocks, so a caller that locked its
 // thread and entered a network namespace probes from that namespace.
 func Run(ctx context.Context, job Job) Result {
+	if job.Name != "" {
+		return runByName(ctx, job, ResolvConf)
+	}
 	return Start(ctx, job).Finish(ctx)
 }
 

@@ -46,5 +46,5 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.Profile, "profile", "", "also run the generated cases of this profile: quick or full")
 	fs.DurationVar(&f.Converge, "converge", 0, "how long a step may take to match the truth table (default: the cluster's)")
 	fs.DurationVar(&f.ProbeTimeout, "probe-timeout", 0, "timeout of one probe (default: the cluster's, 250ms locally, 1s on others)")
-	fs.StringVar(&f.Target, "target", "pod,service", "how probes dial destination pods, each pod-to-pod cell once per target: pod, service, or both (comma-separated)")
+	fs.StringVar(&f.Target, "target", "pod,service", "how probes dial destination pods, each pod-to-pod cell once per target: pod, service, dns, or several (comma-separated)")
 }

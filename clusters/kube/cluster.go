@@ -66,7 +66,7 @@ func newCluster(b *Backend, scenario string, n int, sctp bool) *Cluster {
 			image:      b.opts.ProbeImage,
 			pullPolicy: b.opts.PullPolicy,
 			sctp:       sctp,
-			service:    slices.Contains(b.opts.Targets, probes.TargetService),
+			service:    slices.Contains(b.opts.Targets, probes.TargetService) || slices.Contains(b.opts.Targets, probes.TargetDNS),
 		},
 		namespaces: map[string]types.UID{},
 		pods:       map[string]*livePod{},

@@ -72,6 +72,22 @@ func (k *fakeKubelet) start(pod *corev1.Pod) {
 	if k.podState != nil {
 		k.podState(pod)
 	}
+	// A Service made before its pod (the model's DNS) gets its endpoint now.
+	svcs, _ := k.client.Tracker().List(corev1.SchemeGroupVersion.WithResource("services"), corev1.SchemeGroupVersion.WithKind("Service"), pod.Namespace)
+	for _, svc := range svcs.(*corev1.ServiceList).Items {
+		if sel := svc.Spec.Selector[PodLabel]; sel != "" && sel == pod.Labels[PodLabel] {
+			_ = k.client.Tracker().Add(endpointSlice(&svc, pod.Status.PodIP))
+		}
+	}
+}
+
+// endpointSlice lists ip as the ready endpoint of svc.
+func endpointSlice(svc *corev1.Service, ip string) *discoveryv1.EndpointSlice {
+	return &discoveryv1.EndpointSlice{
+		ObjectMeta:  metav1.ObjectMeta{Name: svc.Name + "-abc", Namespace: svc.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: svc.Name}},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{ip}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)}}},
+	}
 }
 
 // expose gives the Service an address and an EndpointSlice listing the
@@ -87,12 +103,7 @@ func (k *fakeKubelet) expose(svc *corev1.Service) {
 		if p.Labels[PodLabel] != svc.Spec.Selector[PodLabel] {
 			continue
 		}
-		slice := &discoveryv1.EndpointSlice{
-			ObjectMeta:  metav1.ObjectMeta{Name: svc.Name + "-abc", Namespace: svc.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: svc.Name}},
-			AddressType: discoveryv1.AddressTypeIPv4,
-			Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{p.Status.PodIP}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)}}},
-		}
-		_ = k.client.Tracker().Add(slice)
+		_ = k.client.Tracker().Add(endpointSlice(svc, p.Status.PodIP))
 	}
 }
 
@@ -120,6 +131,13 @@ type execCall struct {
 }
 
 func (f *fakeExec) Exec(ctx context.Context, req ExecRequest) error {
+	if req.Stdin == nil {
+		// A command, not a batch (the DNS records): recorded only.
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.calls = append(f.calls, execCall{req.Namespace, req.Pod, req.Container, req.Command, nil})
+		return nil
+	}
 	jobs, err := probes.DecodeJobs(req.Stdin)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package kube
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -65,13 +64,6 @@ const (
 	DefaultExecConcurrency = 8
 	DefaultHeartbeat       = 30 * time.Second
 )
-
-// ErrNoDNSTarget says why a kube cluster does not probe by DNS name yet.
-// Its names are CoreDNS's, in kube-system: the oracle would have to judge
-// each query against those real pods and that real namespace, which the
-// run's own namespaces never are (a scenario's kube-system is renamed like
-// any of its namespaces). The local cluster's DNS is a pod of the model.
-var ErrNoDNSTarget = errors.New("probing by DNS name is built for the local cluster only: a kube cluster resolves through CoreDNS, which the oracle does not judge yet")
 
 // Options configure a Backend.
 type Options struct {
@@ -175,9 +167,6 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if err := probes.CheckTargets(o.Targets); err != nil {
 		return o, fmt.Errorf("target %w", err)
-	}
-	if slices.Contains(o.Targets, probes.TargetDNS) {
-		return o, fmt.Errorf("target dns: %w", ErrNoDNSTarget)
 	}
 	switch o.SCTP {
 	case "":

@@ -42,7 +42,6 @@ func TestOptionsErrors(t *testing.T) {
 	}{
 		{"no image", Options{}, "no probe image given"},
 		{"target", Options{ProbeImage: "i", Targets: []probes.Target{"node"}}, `target "node": not one of pod, service, dns`},
-		{"dns target", Options{ProbeImage: "i", Targets: []probes.Target{probes.TargetDNS}}, "target dns: " + ErrNoDNSTarget.Error()},
 		{"target twice", Options{ProbeImage: "i", Targets: []probes.Target{probes.TargetService, probes.TargetService}}, `target "service" given twice`},
 		{"sctp", Options{ProbeImage: "i", SCTP: "maybe"}, `SCTP mode "maybe" is not one of off, on, auto`},
 		{"run ID", Options{ProbeImage: "i", RunID: "Run"}, `run ID "Run" may hold only lower-case letters and digits`},

@@ -38,6 +38,9 @@ type podTemplate struct {
 	sctp bool
 	// service adds PodLabel so that the pod's own Service selects it.
 	service bool
+	// dnsServer, when set, is every pod's nameserver: the ClusterIP of the
+	// model's cluster DNS pod dnsPod, which answers from its records file.
+	dnsServer, dnsPod string
 }
 
 // pod returns the probe pod standing for p in the real namespace: one
@@ -53,7 +56,7 @@ func (t podTemplate) pod(namespace string, p scenarios.Pod) *corev1.Pod {
 	}
 	served := servedPorts(p.Ports, t.sctp)
 	command := []string{probeBinary, "serve", "--identity", p.ID(), "--ports", served}
-	return &corev1.Pod{
+	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        p.Name,
 			Namespace:   namespace,
@@ -100,6 +103,16 @@ func (t podTemplate) pod(namespace string, p scenarios.Pod) *corev1.Pod {
 			RestartPolicy:                 corev1.RestartPolicyAlways,
 		},
 	}
+	if t.dnsServer != "" {
+		pod.Spec.DNSPolicy, pod.Spec.DNSConfig = corev1.DNSNone, t.dnsConfig(namespace)
+	}
+	if t.dnsServer != "" && p.ID() == t.dnsPod {
+		c := &pod.Spec.Containers[0]
+		c.Command = append(c.Command, "--dns-records", recordsFile)
+		c.VolumeMounts = []corev1.VolumeMount{{Name: recordsVolume, MountPath: recordsDir}}
+		pod.Spec.Volumes = []corev1.Volume{{Name: recordsVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
+	}
+	return pod
 }
 
 // containerPorts declares every port of the pod with its name and protocol,

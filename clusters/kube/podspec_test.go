@@ -187,3 +187,32 @@ func TestServiceName(t *testing.T) {
 		}
 	}
 }
+
+// Probing by name, every pod resolves through the model's DNS pod's
+// Service, with kubelet's search list; that pod alone answers DNS from its
+// records volume.
+func TestProbePodsResolveThroughTheModelDNS(t *testing.T) {
+	tmpl := podTemplate{image: "i", service: true, dnsServer: "10.96.7.7", dnsPod: "kube-system/kube-dns"}
+	dns := scenarios.Pod{Namespace: "kube-system", Name: "kube-dns", Ports: []scenarios.Port{{Port: 53, Protocol: scenarios.UDP}}}
+	web := scenarios.Pod{Namespace: "x", Name: "a", Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}}
+	for _, tt := range []struct {
+		pod       scenarios.Pod
+		namespace string
+		serves    bool
+	}{{dns, "npc-r1-0-kube-system", true}, {web, "npc-r1-0-x", false}} {
+		got := tmpl.pod(tt.namespace, tt.pod)
+		cfg := got.Spec.DNSConfig
+		if got.Spec.DNSPolicy != corev1.DNSNone || cfg == nil || len(cfg.Nameservers) != 1 || cfg.Nameservers[0] != "10.96.7.7" ||
+			len(cfg.Searches) == 0 || cfg.Searches[0] != tt.namespace+".svc.cluster.local" {
+			t.Errorf("%s: DNS policy %s, config %+v; want None through 10.96.7.7, searching its real namespace first", tt.pod.ID(), got.Spec.DNSPolicy, cfg)
+		}
+		command := strings.Join(got.Spec.Containers[0].Command, " ")
+		serves := strings.Contains(command, "--dns-records "+recordsFile)
+		if serves != tt.serves || (len(got.Spec.Volumes) == 1) != tt.serves || (len(got.Spec.Containers[0].VolumeMounts) == 1) != tt.serves {
+			t.Errorf("%s: command %q, volumes %v; want the records volume and flag only on the DNS pod", tt.pod.ID(), command, got.Spec.Volumes)
+		}
+	}
+	if got := (podTemplate{image: "i"}).pod("x", web); got.Spec.DNSPolicy != "" || got.Spec.DNSConfig != nil {
+		t.Errorf("without a model DNS: %s %+v; want the cluster's default", got.Spec.DNSPolicy, got.Spec.DNSConfig)
+	}
+}

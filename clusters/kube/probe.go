@@ -91,7 +91,7 @@ func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
 		}
 	}
 	target := j.Target.OrPod()
-	j.Target = ""
+	j.Target, j.Resolver = "", ""
 	if _, isPod := c.pods[j.From]; !isPod {
 		if _, ok := c.b.opts.ExternalHosts.(ExternalProber); !ok {
 			return j, fmt.Sprintf("external host %s cannot send probes on this cluster", j.From)
@@ -102,6 +102,11 @@ func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
 		case target == probes.TargetPod:
 		case dst.serviceIP == "":
 			return j, fmt.Sprintf("%s has no Service to dial (--target %s not given)", j.To, target)
+		case target == probes.TargetDNS && c.template.dnsServer == "":
+			return j, "dns: the model has no cluster DNS to resolve through"
+		case target == probes.TargetDNS:
+			// The probe agent resolves it through the pod's resolv.conf.
+			j.Host, j.Name = dst.serviceIP, probes.ServiceDNSName(dst.service, dst.namespace)
 		default:
 			j.Host = dst.serviceIP
 		}

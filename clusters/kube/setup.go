@@ -35,6 +35,9 @@ func (c *Cluster) Setup(ctx context.Context, w *scenarios.World) (clusters.Addre
 			return nil, err
 		}
 	}
+	if err := c.setupDNS(ctx, w); err != nil {
+		return nil, err
+	}
 	created := make([]*livePod, 0, len(w.Pods))
 	for _, p := range w.Pods {
 		lp, err := c.createPod(ctx, p)
@@ -47,6 +50,9 @@ func (c *Cluster) Setup(ctx context.Context, w *scenarios.World) (clusters.Addre
 		return nil, err
 	}
 	if err := c.waitServicesAnswer(ctx, created); err != nil {
+		return nil, err
+	}
+	if err := c.writeRecords(ctx); err != nil {
 		return nil, err
 	}
 	addrs := clusters.Addresses{}
@@ -160,8 +166,11 @@ func (c *Cluster) createPod(ctx context.Context, p scenarios.Pod) (*livePod, err
 	if svc == nil {
 		return lp, nil
 	}
-	if _, err := c.b.client.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("create service %s/%s for %s: %w", ns, svc.Name, p.ID(), err)
+	// The cluster DNS pod's Service exists already (setupDNS).
+	if p.ID() != c.template.dnsPod {
+		if _, err := c.b.client.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+			return nil, fmt.Errorf("create service %s/%s for %s: %w", ns, svc.Name, p.ID(), err)
+		}
 	}
 	lp.service = svc.Name
 	lp.answer = answerPort(svc)

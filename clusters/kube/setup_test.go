@@ -170,3 +170,43 @@ func TestHostsServingLeavesSCTPToClustersThatCarryIt(t *testing.T) {
 		t.Errorf("the scenario's hosts were changed: %v", hosts[0].Ports)
 	}
 }
+
+// Probing by name, the model's DNS pod gets its Service before any pod, so
+// that every pod resolves through it; once all are ready it is given every
+// Service's name, again when a pod is added, and jobs by name carry the
+// destination Service's name for the probe agent to resolve.
+func TestSetupByNameResolvesThroughTheModelDNS(t *testing.T) {
+	k := newFakeCluster(t)
+	exec := &fakeExec{}
+	opts := testOptions()
+	opts.Targets = []probes.Target{probes.TargetDNS}
+	b := newTestBackend(t, k, exec, opts)
+	w := xyWorld()
+	w.Namespaces = append(w.Namespaces, scenarios.Namespace{Name: "kube-system", Labels: map[string]string{"kubernetes.io/metadata.name": "kube-system"}})
+	w.Pods = append(w.Pods, scenarios.Pod{Namespace: "kube-system", Name: "kube-dns", Labels: map[string]string{"k8s-app": "kube-dns"},
+		Ports: []scenarios.Port{{Port: 53, Protocol: scenarios.UDP}}, IP: "10.244.0.12"})
+	c, _ := setUp(t, b, w)
+
+	dnsSvc, err := k.client.CoreV1().Services("npc-r1-0-kube-system").Get(context.Background(), "np-kube-dns", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := getPod(t, k, "npc-r1-0-x", "a")
+	if pod.Spec.DNSConfig == nil || pod.Spec.DNSConfig.Nameservers[0] != dnsSvc.Spec.ClusterIP {
+		t.Fatalf("x/a resolves through %+v; want the DNS pod's ClusterIP %s", pod.Spec.DNSConfig, dnsSvc.Spec.ClusterIP)
+	}
+	var records []string
+	for _, call := range exec.sortedCalls() {
+		if call.Jobs == nil && call.Pod == "kube-dns" {
+			records = call.Command
+		}
+	}
+	want := "np-a.npc-r1-0-x.svc.cluster.local="
+	if len(records) != 4+3 || !strings.HasPrefix(strings.Join(records[4:], " "), want) {
+		t.Errorf("records written %q; want a record per Service, x/a's first", records)
+	}
+	job, skip := c.prepare(probes.Job{From: "y/b", To: "x/a", Host: "10.244.0.10", Port: 80, Protocol: "TCP", Target: probes.TargetDNS, Resolver: "kube-system/kube-dns"})
+	if skip != "" || job.Name != "np-a.npc-r1-0-x.svc.cluster.local" || job.Target != "" || job.Resolver != "" {
+		t.Errorf("prepared job %+v, skip %q; want the Service's name, nothing else for the agent", job, skip)
+	}
+}

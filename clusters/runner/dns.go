@@ -6,34 +6,23 @@ import (
 	"github.com/netpolcheck/netpolcheck/scenarios/truth"
 )
 
-// The cluster DNS a probe by name resolves through: the pods kube-dns's
-// Service selects on every common distribution, and its port.
-const (
-	dnsNamespace = "kube-system"
-	dnsLabel     = "k8s-app"
-	dnsLabelApp  = "kube-dns"
-	dnsPort      = 53
-)
+// dnsPort is where the cluster DNS answers queries, over UDP.
+const dnsPort = scenarios.ClusterDNSPort
 
 // noClusterDNS is the skip reason of a probe by name in a model without a
 // cluster DNS to resolve through.
 const noClusterDNS = "dns: the model has no cluster DNS to resolve through (a pod labelled " +
-	dnsLabel + "=" + dnsLabelApp + " in namespace " + dnsNamespace + " that serves 53/UDP)"
+	scenarios.ClusterDNSLabel + "=" + scenarios.ClusterDNSApp + " in namespace " + scenarios.ClusterDNSNamespace + " that serves 53/UDP)"
 
 // resolverSelf is the skip reason of a probe by name from the cluster DNS
 // pod itself, which resolves nothing through its own Service.
 const resolverSelf = "dns: the cluster DNS pod does not resolve names through itself"
 
-// clusterDNS is the model's cluster DNS pod: the first pod of kube-system
-// labelled k8s-app=kube-dns that serves 53/UDP, as the table lists it;
-// "" when there is none.
+// clusterDNS is the model's cluster DNS pod (scenarios.IsClusterDNS), the
+// first as the table lists them; "" when there is none.
 func clusterDNS(table *truth.TruthTable) string {
 	for _, e := range table.Endpoints {
-		p := e.Pod
-		if p == nil || p.Namespace != dnsNamespace || p.Labels[dnsLabel] != dnsLabelApp {
-			continue
-		}
-		if _, ok := table.Lookup(e.ID, e.ID, dnsPort, scenarios.UDP); ok {
+		if e.Pod != nil && scenarios.IsClusterDNS(*e.Pod) {
 			return e.ID
 		}
 	}

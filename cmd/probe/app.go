@@ -24,6 +24,8 @@ commands:
   hold     --to HOST --port N [--expect ns/pod] [--from NAME] [--timeout 1s]
            hold a TCP connection; stdin "exchange N" or "dial N", JSON lines out
   wait     do nothing until SIGTERM (a pod that is only exec'd into)
+  dns-records --file PATH NAME=ADDRESS...
+           replace the records a server run with serve --dns-records PATH answers
   version  print the version
 
 exit status 2 means bad flags; 3 a failure or a probe error.
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, s streams) error {
 		return runHold(ctx, rest, s)
 	case "wait":
 		return runWait(ctx, rest, s)
+	case "dns-records":
+		return runDNSRecords(rest, s)
 	case "version":
 		return runVersion(rest, s)
 	case "help", "-h", "-help", "--help":

@@ -9,8 +9,9 @@ import (
 )
 
 type serveFlags struct {
-	identity string
-	ports    string
+	identity   string
+	ports      string
+	dnsRecords string
 }
 
 // runServe answers probes until ctx ends, which main ties to SIGTERM and SIGINT.
@@ -19,6 +20,7 @@ func runServe(ctx context.Context, args []string, s streams) error {
 	fs := newFlagSet("serve", s)
 	fs.StringVar(&f.identity, "identity", "", "the identity to answer with, ns/pod (required)")
 	fs.StringVar(&f.ports, "ports", "", "ports to serve, e.g. 80/TCP,81/UDP,82/SCTP (required)")
+	fs.StringVar(&f.dnsRecords, "dns-records", "", "also answer DNS queries on the UDP ports, from this file of NAME ADDRESS lines (probe dns-records writes it): the pod then stands for the cluster's DNS")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,6 +34,9 @@ func runServe(ctx context.Context, args []string, s streams) error {
 	srv, err := probes.Serve(ctx, f.identity, ports)
 	if err != nil {
 		return err
+	}
+	if f.dnsRecords != "" {
+		srv.AnswerDNS(probes.RecordsAnswerer(f.dnsRecords))
 	}
 	fmt.Fprintf(s.err, "probe: serving %s on %s\n", f.identity, joinPorts(srv.Ports()))
 	<-ctx.Done()
@@ -48,4 +53,29 @@ func joinPorts(ports []probes.PortSpec) string {
 		names[i] = p.String()
 	}
 	return strings.Join(names, ",")
+}
+
+// runDNSRecords replaces the records file of a DNS-answering server.
+func runDNSRecords(args []string, s streams) error {
+	fs := newFlagSet("dns-records", s)
+	file := fs.String("file", "", "the records file serve --dns-records reads (required)")
+	// The records come after the flags, so parseFlags, which refuses
+	// arguments, parses only up to them.
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") {
+		i++
+		if !strings.Contains(args[i-1], "=") && i < len(args) {
+			i++
+		}
+	}
+	if err := parseFlags(fs, args[:i]); err != nil {
+		return err
+	}
+	if *file == "" {
+		return usageErrorf("dns-records: --file is required")
+	}
+	if err := probes.WriteRecords(*file, args[i:]); err != nil {
+		return usageErrorf("dns-records: %w", err)
+	}
+	return nil
 }

@@ -24,7 +24,6 @@ func TestKubeFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "local", "--sctp", "on"}, "--sctp applies to --cluster kube, not local"},
 		{[]string{"run", "--cluster", "kube", "--enforcer", "none"}, "--enforcer applies to the local and kind clusters; a kube cluster enforces with its own CNI"},
 		{[]string{"run", "--cluster", "kube", "--target", "node"}, `--target "node": not one of pod, service, dns`},
-		{[]string{"run", "--cluster", "kube", "--target", "pod,dns"}, "--target dns: probing by DNS name is built for the local cluster only"},
 		{[]string{"run", "--cluster", "kube", "--target", "pod,pod"}, `--target "pod" given twice`},
 		{[]string{"run", "--cluster", "kube", "--target", ""}, `--target: give at least one of pod, service`},
 		{[]string{"run", "--cluster", "kube", "--sctp", "maybe"}, `--sctp "maybe": not one of off, on, auto`},

@@ -46,7 +46,7 @@ func (f *kubeFlags) bind(fs *pflag.FlagSet, behaviour bool) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file of the cluster (kube); $KUBECONFIG or ~/.kube/config when empty")
 	fs.StringVar(&f.context, "context", "", "kubeconfig context to use (kube); the current context when empty")
 	fs.StringVar(&f.probeImage, "probe-image", kube.ProbeImage(version()), "image of the probe pods (kube)")
-	fs.StringSliceVar(&f.target, "target", []string{string(probes.TargetPod), string(probes.TargetService)}, "how probes dial destination pods, each pod-to-pod cell once per target: pod (pod IPs), service (a ClusterIP Service per pod, as applications connect; on the local cluster translated in its node namespace); repeatable or comma-separated")
+	fs.StringSliceVar(&f.target, "target", []string{string(probes.TargetPod), string(probes.TargetService)}, "how probes dial destination pods, each pod-to-pod cell once per target: pod (pod IPs), service (a ClusterIP Service per pod, as applications connect; on the local cluster translated in its node namespace), dns (that Service's name, resolved from the source through the model's kube-dns pod first: the query is traffic under policy too); repeatable or comma-separated")
 	fs.StringVar(&f.sctp, "sctp", string(kube.SCTPOff), "probe SCTP cells (kube): off (skip them), on, or auto (on if one SCTP probe between two pods works)")
 	fs.StringArrayVar(&f.externalHosts, "external-host", nil, "NAME=IP: a probe server (probe serve --identity NAME) pods reach at IP, standing in for scenario external hosts at that address (kube; repeatable); none: no external hosts at all, not even a kind cluster's own (their cells are skipped)")
 	fs.DurationVar(&f.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "how long probe pods may take to become ready (kube)")
@@ -108,9 +108,6 @@ func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
 	targets, err := f.targets()
 	if err != nil {
 		return opts, err
-	}
-	if slices.Contains(targets, probes.TargetDNS) {
-		return opts, badInput("--target dns: %v", kube.ErrNoDNSTarget)
 	}
 	opts.Targets = targets
 	switch opts.SCTP {
