@@ -82,6 +82,9 @@ func (c *Cluster) addPod(ctx context.Context, p scenarios.Pod) (clusters.Address
 	if err := c.waitReady(ctx, []*livePod{lp}); err != nil {
 		return nil, err
 	}
+	if err := c.waitNewServiceAnswers(ctx, lp); err != nil {
+		return nil, err
+	}
 	// Its name resolves from now on, as CoreDNS would learn it.
 	if err := c.writeRecords(ctx); err != nil {
 		return nil, err

@@ -89,17 +89,10 @@ func (c *Cluster) waitServicesAnswer(ctx context.Context, created []*livePod) er
 
 // onePerNode picks a probe pod on each node, the first by identity.
 func onePerNode(pods map[string]*livePod) []*livePod {
-	all := make([]*livePod, 0, len(pods))
-	for _, lp := range pods {
-		if lp.node != "" && lp.ip != "" {
-			all = append(all, lp)
-		}
-	}
-	slices.SortFunc(all, func(a, b *livePod) int { return cmp.Compare(a.id, b.id) })
 	seen := map[string]bool{}
 	var out []*livePod
-	for _, lp := range all {
-		if !seen[lp.node] {
+	for _, lp := range sortedPods(pods) {
+		if lp.node != "" && lp.ip != "" && !seen[lp.node] {
 			seen[lp.node] = true
 			out = append(out, lp)
 		}
@@ -117,4 +110,88 @@ func (c *Cluster) notForwarded(pending map[[2]string]probes.Job, last map[[2]str
 	slices.Sort(lines)
 	return fmt.Errorf("not every node forwards the Services after %s (kube-proxy or its replacement has not programmed them; no policy is in force yet): %s",
 		c.b.opts.ReadyTimeout, strings.Join(lines, "; "))
+}
+
+// triesPerNode bounds the sources waitNewServiceAnswers tries on one node
+// when policies block them from the new pod.
+const triesPerNode = 3
+
+// waitNewServiceAnswers is waitServicesAnswer for a pod added after policies
+// may be in force, so a dial that fails may be the policy's doing. From a
+// probe pod on each node it dials the new pod's Service and its pod IP on
+// the same port. The Service answering settles the node. The pod IP
+// answering while the Service does not means the node does not forward it
+// yet: wait. Neither answering means policy blocks that source, so another
+// pod of the node is tried; a node where every try is blocked cannot tell,
+// and is left to the probes (the cells of a pod policy blocks from all of
+// them are expected blocked either way).
+func (c *Cluster) waitNewServiceAnswers(ctx context.Context, added *livePod) error {
+	if added.serviceIP == "" || added.answer == nil {
+		return nil
+	}
+	byNode := map[string][]*livePod{}
+	var nodes []string
+	for _, lp := range sortedPods(c.pods) {
+		if lp == added || lp.node == "" || lp.ip == "" || len(byNode[lp.node]) == triesPerNode {
+			continue
+		}
+		if byNode[lp.node] == nil {
+			nodes = append(nodes, lp.node)
+		}
+		byNode[lp.node] = append(byNode[lp.node], lp)
+	}
+	job := func(src *livePod, host string) probes.Job {
+		return probes.Job{From: src.id, To: added.id, Host: host, Port: added.answer.Port,
+			Protocol: string(added.answer.Protocol), Expect: added.id, Timeout: probes.DefaultTimeout}
+	}
+	deadline := time.Now().Add(c.b.opts.ReadyTimeout)
+	last := map[string]string{}
+	for len(nodes) > 0 {
+		var waiting []string
+		for _, node := range nodes {
+			src := byNode[node][0]
+			results, err := c.execBatch(ctx, src, []probes.Job{job(src, added.serviceIP), job(src, added.ip)})
+			if err != nil {
+				return fmt.Errorf("check that node %s forwards the Service of %s: %w", node, added.id, err)
+			}
+			service, pod := results[0], results[1]
+			switch {
+			case service.Outcome == probes.Allowed:
+			case pod.Outcome == probes.Allowed:
+				last[node] = fmt.Sprintf("from %s the pod IP answers, the Service %s:%d does not: %s (%s)", src.id, added.serviceIP, added.answer.Port, service.Outcome, service.Detail)
+				waiting = append(waiting, node)
+			case len(byNode[node]) > 1:
+				byNode[node] = byNode[node][1:]
+				waiting = append(waiting, node)
+			}
+		}
+		nodes = waiting
+		if len(nodes) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var lines []string
+			for _, node := range nodes {
+				lines = append(lines, "node "+node+": "+cmp.Or(last[node], "no source could tell"))
+			}
+			return fmt.Errorf("the Service of %s is not forwarded everywhere after %s (kube-proxy or its replacement has not programmed it): %s",
+				added.id, c.b.opts.ReadyTimeout, strings.Join(lines, "; "))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("check that every node forwards the Service of %s: %w", added.id, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+	return nil
+}
+
+// sortedPods are the pods by identity.
+func sortedPods(pods map[string]*livePod) []*livePod {
+	all := make([]*livePod, 0, len(pods))
+	for _, lp := range pods {
+		all = append(all, lp)
+	}
+	slices.SortFunc(all, func(a, b *livePod) int { return cmp.Compare(a.id, b.id) })
+	return all
 }

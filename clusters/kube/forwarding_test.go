@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netpolcheck/netpolcheck/probes"
+	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
 // onTwoNodes puts x's pods on node-x and y's on node-y.
@@ -89,5 +90,65 @@ func TestSetupByPodIPChecksNoForwarding(t *testing.T) {
 	setUp(t, newTestBackend(t, k, exec, testOptions()), xyWorld())
 	if len(exec.calls) != 0 {
 		t.Errorf("%d execs at setup by pod IP, want none", len(exec.calls))
+	}
+}
+
+// A pod added mid-scenario, when policies may block the check itself: the
+// pod IP answering while the Service does not is a node that does not
+// forward it yet, waited for; a source policy blocks both ways is replaced
+// by another pod of its node, and a node no source can tell about is left
+// to the probes.
+func TestAddPodWaitsUntilItsServiceIsForwarded(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		// answer says what a dial to the new pod gets, by pod IP or Service.
+		answer   func(service bool, from string, n int32) probes.Outcome
+		wantErr  string
+		minCalls int
+	}{
+		{"forwarded after a while", func(service bool, _ string, n int32) probes.Outcome {
+			if service && n <= 4 {
+				return probes.Blocked
+			}
+			return probes.Allowed
+		}, "", 3},
+		{"policy blocks every source both ways", func(bool, string, int32) probes.Outcome { return probes.Blocked }, "", 2},
+		{"never forwarded", func(service bool, _ string, _ int32) probes.Outcome {
+			if service {
+				return probes.Blocked
+			}
+			return probes.Allowed
+		}, "the Service of x/c is not forwarded everywhere", 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			k := newFakeCluster(t)
+			k.podState = onTwoNodes
+			var serviceDials atomic.Int32
+			var added atomic.Bool
+			exec := &fakeExec{answer: func(_ ExecRequest, j probes.Job) probes.Result {
+				if !added.Load() || j.To != "x/c" {
+					return probes.Result{Job: j, Outcome: probes.Allowed, Detail: "answered " + j.Expect}
+				}
+				service := strings.HasPrefix(j.Host, "10.96.")
+				n := int32(0)
+				if service {
+					n = serviceDials.Add(1)
+				}
+				o := tt.answer(service, j.From, n)
+				return probes.Result{Job: j, Outcome: o, Blocked: map[bool]probes.Block{true: probes.Dropped}[o == probes.Blocked], Detail: string(o)}
+			}}
+			opts := testOptions()
+			opts.Targets = []probes.Target{probes.TargetPod, probes.TargetService}
+			c, _ := setUp(t, newTestBackend(t, k, exec, opts), xyWorld())
+			before := len(exec.calls)
+			added.Store(true)
+			_, err := c.Apply(context.Background(), scenarios.Change{Kind: scenarios.AddPod, Pod: &scenarios.Pod{Namespace: "x", Name: "c", Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}}})
+			if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("AddPod = %v; want %q", err, tt.wantErr)
+			}
+			if calls := len(exec.calls) - before; calls < tt.minCalls {
+				t.Errorf("%d checking execs; want at least %d", calls, tt.minCalls)
+			}
+		})
 	}
 }
