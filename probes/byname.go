@@ -51,24 +51,31 @@ func Nameserver(resolvConf string) (netip.AddrPort, error) {
 // Error, never a block.
 func runByName(ctx context.Context, job Job, resolvConf string) Result {
 	began := time.Now()
-	fail := func(o Outcome, b Block, detail string) Result {
-		return Result{Job: job, Outcome: o, Blocked: b, Detail: detail, Elapsed: time.Since(began)}
-	}
 	server, err := Nameserver(resolvConf)
 	if err != nil {
-		return fail(Error, "", "resolve "+job.Name+": "+err.Error())
+		return Result{Job: job, Outcome: Error, Detail: "resolve " + job.Name + ": " + err.Error(), Elapsed: time.Since(began)}
 	}
 	addr, err := StartLookup(server, job.Name, job.Timeout).Finish(ctx)
-	switch {
-	case errors.Is(err, ErrUnresolved):
-		return fail(Blocked, Unresolved, fmt.Sprintf("resolve %s through %s: %v", job.Name, server, err))
-	case err != nil:
-		return fail(Error, "", fmt.Sprintf("resolve %s through %s: %v", job.Name, server, err))
+	if err != nil {
+		r := LookupFailed(job, job.Name, server, err)
+		r.Elapsed = time.Since(began)
+		return r
 	}
 	dial := job
 	dial.Name, dial.Host = "", addr.String()
 	r := Start(ctx, dial).Finish(ctx)
 	r.Job = job
+	return r
+}
+
+// LookupFailed is the result of a job whose name did not resolve: Blocked
+// (Unresolved) when the query got no answer, as when policy blocks it, an
+// Error otherwise (an answer that is not an address, a bad name).
+func LookupFailed(job Job, name string, server netip.AddrPort, err error) Result {
+	r := Result{Job: job, Outcome: Error, Detail: fmt.Sprintf("resolve %s through %s: %v", name, server, err)}
+	if errors.Is(err, ErrUnresolved) {
+		r.Outcome, r.Blocked = Blocked, Unresolved
+	}
 	return r
 }
 

@@ -222,7 +222,7 @@ func Deploy(ctx context.Context, c *Cluster, spec Spec) error {
 // LoadProbeImage builds spec's probe image and loads it into the existing
 // cluster c, which a run reuses as it is. It returns the image.
 func LoadProbeImage(ctx context.Context, c *Cluster, spec Spec) (string, error) {
-	spec.CNI = CNINone
+	spec.CNI = CNINone // a creation without enforcer plans the probe image alone
 	cr, err := NewCreation(spec)
 	if err != nil {
 		return "", err

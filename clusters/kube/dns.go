@@ -74,13 +74,14 @@ func (c *Cluster) writeRecords(ctx context.Context) error {
 	if c.template.dnsPod == "" || !ok {
 		return nil
 	}
-	cmd := []string{probeBinary, "dns-records", "--file", recordsFile}
+	var records []string
 	for _, lp := range c.pods {
 		if lp.service != "" && lp.serviceIP != "" {
-			cmd = append(cmd, probes.ServiceDNSName(lp.service, lp.namespace)+"="+lp.serviceIP)
+			records = append(records, probes.ServiceDNSName(lp.service, lp.namespace)+"="+lp.serviceIP)
 		}
 	}
-	slices.Sort(cmd[4:])
+	slices.Sort(records)
+	cmd := append([]string{probeBinary, "dns-records", "--file", recordsFile}, records...)
 	var stderr bytes.Buffer
 	err := c.b.exec.Exec(ctx, ExecRequest{Namespace: dns.namespace, Pod: dns.name, Container: ContainerName,
 		Command: cmd, Stdout: &stderr, Stderr: &stderr})

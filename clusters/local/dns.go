@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -80,12 +79,8 @@ func (c *Cluster) resolveNames(ctx context.Context, jobs []probes.Job, at []int,
 		switch {
 		case lk.l == nil:
 			failed[lk.k] = true
-		case errors.Is(errs[i], probes.ErrUnresolved):
-			results[at[lk.k]] = probes.Result{Job: j, Outcome: probes.Blocked, Blocked: probes.Unresolved,
-				Detail: fmt.Sprintf("resolve %s through %s: %v", lk.name, lk.server, errs[i])}
-			failed[lk.k] = true
 		case errs[i] != nil:
-			results[at[lk.k]] = probes.Result{Job: j, Outcome: probes.Error, Detail: fmt.Sprintf("resolve %s through %s: %v", lk.name, lk.server, errs[i])}
+			results[at[lk.k]] = probes.LookupFailed(j, lk.name, lk.server, errs[i])
 			failed[lk.k] = true
 		default:
 			jobs[lk.k].Host = resolved[i].String()

@@ -63,11 +63,8 @@ func run(ctx context.Context, args []string, s streams) error {
 // parseFlags parses a subcommand's flags; flag prints the problem and the
 // flag list itself, so the error only needs its exit status.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &exitCodeError{code: exitUsage}
+	if err := parseFlagsAndArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
@@ -81,4 +78,16 @@ func newFlagSet(name string, s streams) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(s.err)
 	return fs
+}
+
+// parseFlagsAndArgs parses a subcommand's flags and leaves the arguments
+// after them in fs.Args.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitCodeError{code: exitUsage}
+	}
+	return nil
 }

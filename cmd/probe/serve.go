@@ -59,22 +59,13 @@ func joinPorts(ports []probes.PortSpec) string {
 func runDNSRecords(args []string, s streams) error {
 	fs := newFlagSet("dns-records", s)
 	file := fs.String("file", "", "the records file serve --dns-records reads (required)")
-	// The records come after the flags, so parseFlags, which refuses
-	// arguments, parses only up to them.
-	i := 0
-	for i < len(args) && strings.HasPrefix(args[i], "-") {
-		i++
-		if !strings.Contains(args[i-1], "=") && i < len(args) {
-			i++
-		}
-	}
-	if err := parseFlags(fs, args[:i]); err != nil {
+	if err := parseFlagsAndArgs(fs, args); err != nil {
 		return err
 	}
 	if *file == "" {
 		return usageErrorf("dns-records: --file is required")
 	}
-	if err := probes.WriteRecords(*file, args[i:]); err != nil {
+	if err := probes.WriteRecords(*file, fs.Args()); err != nil {
 		return usageErrorf("dns-records: %w", err)
 	}
 	return nil

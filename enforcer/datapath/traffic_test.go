@@ -55,23 +55,12 @@ func serveCounting(tb testing.TB, pod *testPod, port uint16) *acceptCounter {
 // source address.
 func serveCountingUDP(tb testing.TB, pod *testPod, port uint16) *acceptCounter {
 	tb.Helper()
-	pc := pod.ListenUDP(tb, port)
 	c := &acceptCounter{counts: map[netip.Addr]int{}}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		buf := make([]byte, 64)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			c.mu.Lock()
-			c.counts[from.(*net.UDPAddr).AddrPort().Addr().Unmap()]++
-			c.mu.Unlock()
-			pc.WriteTo(buf[:n], from)
-		}
+	pod.EchoUDP(tb, port, func(from netip.Addr) {
+		c.mu.Lock()
+		c.counts[from]++
+		c.mu.Unlock()
 	})
-	tb.Cleanup(func() { pc.Close(); wg.Wait() })
 	return c
 }
 

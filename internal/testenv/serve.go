@@ -59,6 +59,13 @@ func (p *Pod) ServeTCP(tb testing.TB, port uint16) {
 // ServeUDP echoes datagrams on the pod's port, until the test ends.
 func (p *Pod) ServeUDP(tb testing.TB, port uint16) {
 	tb.Helper()
+	p.EchoUDP(tb, port, nil)
+}
+
+// EchoUDP echoes datagrams on the pod's port until the test ends, telling
+// seen (when given) the source of each.
+func (p *Pod) EchoUDP(tb testing.TB, port uint16, seen func(from netip.Addr)) {
+	tb.Helper()
 	pc := p.ListenUDP(tb, port)
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -67,6 +74,9 @@ func (p *Pod) ServeUDP(tb testing.TB, port uint16) {
 			n, from, err := pc.ReadFrom(buf)
 			if err != nil {
 				return
+			}
+			if seen != nil {
+				seen(from.(*net.UDPAddr).AddrPort().Addr().Unmap())
 			}
 			pc.WriteTo(buf[:n], from)
 		}
