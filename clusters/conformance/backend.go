@@ -21,7 +21,7 @@ func newBackend(ctx context.Context, f Flags) (clusters.Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return backends.Kube(ctx, cfg, kube.Options{ProbeImage: f.ProbeImage, Targets: targets}, nil)
+		return backends.Kube(ctx, cfg, kube.Options{ProbeImage: f.ProbeImage, Targets: targets, Sessions: true}, nil)
 	}
 	return backends.Local(f.Enforcer, local.Options{Targets: targets})
 }

@@ -98,6 +98,7 @@ func (c *Cluster) removePod(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("remove pod %s: no such pod in this cluster", id)
 	}
+	lp.closeSession(nil)
 	pods := c.b.client.CoreV1().Pods(lp.namespace)
 	if err := pods.Delete(ctx, lp.name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("remove pod %s (%s/%s): %w", id, lp.namespace, lp.name, err)

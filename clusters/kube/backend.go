@@ -30,6 +30,11 @@ type Backend struct {
 	execCalls atomic.Int64
 	// execRetries counts execs sent again after a stream ended early.
 	execRetries atomic.Int64
+	// sessionFailures counts batches a probe session failed, sent again by
+	// one exec; sessionsOff is set once a session ended before its first
+	// answer (a probe image without sessions).
+	sessionFailures atomic.Int64
+	sessionsOff     atomic.Bool
 
 	// clusters are the clusters made and not yet torn down.
 	clusters clusters.LiveSet[*Cluster]
@@ -152,6 +157,10 @@ func (b *Backend) ExecCalls() int64 { return b.execCalls.Load() }
 // ExecRetries returns how many execs were sent again because the stream
 // ended before the probe's answer (execAttempts).
 func (b *Backend) ExecRetries() int64 { return b.execRetries.Load() }
+
+// SessionFailures counts the batches sent again by one exec after their
+// probe session failed (Options.Sessions).
+func (b *Backend) SessionFailures() int64 { return b.sessionFailures.Load() }
 
 // NewCluster prepares an empty cluster for one scenario, with namespace
 // names of its own so that parallel scenarios never meet.

@@ -49,6 +49,10 @@ type livePod struct {
 	// answer is a port its Service serves, for the check that every node
 	// forwards the Service (waitServicesAnswer); TCP where it has one.
 	answer *scenarios.Port
+
+	// session is the pod's probe session (Options.Sessions), once opened.
+	sessionMu sync.Mutex
+	session   *lineSession
 }
 
 var (

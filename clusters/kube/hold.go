@@ -1,14 +1,10 @@
 package kube
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
@@ -43,32 +39,8 @@ func (c *Cluster) Hold(ctx context.Context, job probes.Job) (clusters.HeldConnec
 		args = append(args, "--expect", prepared.Expect)
 	}
 
-	sessionCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stdin, commands := io.Pipe()
-	results, stdout := io.Pipe()
-	s := &heldSession{job: job, wait: timeout + execSlack, commands: commands, cancel: cancel,
-		pending: map[int]chan probes.Result{}, ended: make(chan struct{})}
-	first := make(chan probes.Result, 1)
-	s.pending[0] = first
-	c.b.execCalls.Add(1)
-	go func() {
-		var stderr limitedBuffer
-		err := c.b.exec.Exec(sessionCtx, ExecRequest{
-			Namespace: lp.namespace, Pod: lp.name, Container: ContainerName,
-			Command: args, Stdin: stdin, Stdout: stdout, Stderr: &stderr,
-		})
-		if err != nil {
-			err = fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String()))
-		} else {
-			err = errors.New("probe hold ended")
-		}
-		_ = stdout.CloseWithError(err)
-		// Commands written after the end fail instead of blocking.
-		_ = stdin.CloseWithError(err)
-	}()
-	go s.read(results)
-
-	return s, s.await(ctx, first), nil
+	h := &heldSession{job: job, wait: timeout + execSlack, session: c.openSession(ctx, lp, args)}
+	return h, h.result(ctx, 0), nil
 }
 
 // cmpTimeout is the job's timeout, or the probe's default.
@@ -81,142 +53,42 @@ func cmpTimeout(d time.Duration) time.Duration {
 
 // heldSession is one probe hold exec.
 type heldSession struct {
-	job      probes.Job
-	wait     time.Duration // the longest one answer may take
-	commands *io.PipeWriter
-	cancel   context.CancelFunc
-
-	mu      sync.Mutex
-	next    int
-	pending map[int]chan probes.Result
-	ended   chan struct{} // closed when the exec's output ends
-	endErr  error
+	job     probes.Job
+	wait    time.Duration // the longest one answer may take
+	session *lineSession
 }
 
-// read hands each result line to the command waiting for it, until the
-// exec's output ends.
-func (s *heldSession) read(r *io.PipeReader) {
-	lines := bufio.NewScanner(r)
-	for lines.Scan() {
-		var line struct {
-			Seq    int           `json:"seq"`
-			Result probes.Result `json:"result"`
-		}
-		if err := json.Unmarshal(lines.Bytes(), &line); err != nil {
-			s.end(fmt.Errorf("probe hold wrote %q: %w", lines.Text(), err))
-			_ = r.CloseWithError(err)
-			return
-		}
-		s.mu.Lock()
-		ch := s.pending[line.Seq]
-		delete(s.pending, line.Seq)
-		s.mu.Unlock()
-		if ch != nil {
-			ch <- line.Result
-		}
+// result waits for the answer to command seq (0: the first exchange).
+func (h *heldSession) result(ctx context.Context, seq int) probes.Result {
+	raw, err := h.session.await(ctx, seq, h.wait)
+	if err != nil {
+		return probes.Result{Job: h.job, Outcome: probes.Error, Detail: "hold: " + err.Error()}
 	}
-	err := lines.Err()
-	if err == nil {
-		err = errors.New("probe hold ended")
+	var line struct {
+		Result probes.Result `json:"result"`
 	}
-	s.end(err)
-}
-
-func (s *heldSession) end(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	select {
-	case <-s.ended:
-	default:
-		s.endErr = err
-		close(s.ended)
+	if err := json.Unmarshal(raw, &line); err != nil {
+		return probes.Result{Job: h.job, Outcome: probes.Error, Detail: fmt.Sprintf("hold: answer %.200q: %v", raw, err)}
 	}
+	line.Result.Job = h.job
+	return line.Result
 }
 
 // send issues a command and waits for its result.
-func (s *heldSession) send(ctx context.Context, verb string) probes.Result {
-	s.mu.Lock()
-	select {
-	case <-s.ended:
-		s.mu.Unlock()
-		return s.failed()
-	default:
+func (h *heldSession) send(ctx context.Context, verb string) probes.Result {
+	seq, err := h.session.send(func(seq int) []byte { return fmt.Appendf(nil, "%s %d\n", verb, seq) })
+	if err != nil {
+		return probes.Result{Job: h.job, Outcome: probes.Error, Detail: "hold: send " + verb + ": " + err.Error()}
 	}
-	s.next++
-	seq := s.next
-	ch := make(chan probes.Result, 1)
-	s.pending[seq] = ch
-	s.mu.Unlock()
-	if _, err := fmt.Fprintf(s.commands, "%s %d\n", verb, seq); err != nil {
-		return probes.Result{Job: s.job, Outcome: probes.Error, Detail: "hold: send " + verb + ": " + err.Error()}
-	}
-	return s.await(ctx, ch)
+	return h.result(ctx, seq)
 }
 
-// await waits for the result read into ch. The caller keeps ch from when it
-// registered the command: read takes it out of pending as soon as the
-// answer comes, which may be before await runs.
-func (s *heldSession) await(ctx context.Context, ch chan probes.Result) probes.Result {
-	timer := time.NewTimer(s.wait)
-	defer timer.Stop()
-	select {
-	case r := <-ch:
-		r.Job = s.job
-		return r
-	case <-s.ended:
-		select {
-		case r := <-ch:
-			r.Job = s.job
-			return r
-		default:
-			return s.failed()
-		}
-	case <-timer.C:
-		return probes.Result{Job: s.job, Outcome: probes.Error, Detail: fmt.Sprintf("hold: no result within %s", s.wait)}
-	case <-ctx.Done():
-		return probes.Result{Job: s.job, Outcome: probes.Error, Detail: "hold: interrupted: " + ctx.Err().Error()}
-	}
-}
-
-func (s *heldSession) failed() probes.Result {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return probes.Result{Job: s.job, Outcome: probes.Error, Detail: "hold: the session ended: " + s.endErr.Error()}
-}
-
-func (s *heldSession) Exchange(ctx context.Context) probes.Result { return s.send(ctx, "exchange") }
-func (s *heldSession) Dial(ctx context.Context) probes.Result     { return s.send(ctx, "dial") }
+func (h *heldSession) Exchange(ctx context.Context) probes.Result { return h.send(ctx, "exchange") }
+func (h *heldSession) Dial(ctx context.Context) probes.Result     { return h.send(ctx, "dial") }
 
 // Close ends probe hold's stdin, which closes the connection and ends the
 // exec; an exec that does not end soon is cancelled.
-func (s *heldSession) Close() error {
-	_ = s.commands.Close()
-	select {
-	case <-s.ended:
-	case <-time.After(10 * time.Second):
-	}
-	s.cancel()
+func (h *heldSession) Close() error {
+	h.session.close(10 * time.Second)
 	return nil
-}
-
-// limitedBuffer keeps the first 4 KiB written to it: a session's stderr is
-// only for the error message.
-type limitedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := 4096 - len(b.buf); room > 0 {
-		b.buf = append(b.buf, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-func (b *limitedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

@@ -61,7 +61,7 @@ const (
 const (
 	DefaultReadyTimeout    = 2 * time.Minute
 	DefaultDeleteTimeout   = 2 * time.Minute
-	DefaultExecConcurrency = 8
+	DefaultExecConcurrency = 32
 	DefaultHeartbeat       = 30 * time.Second
 )
 
@@ -104,6 +104,11 @@ type Options struct {
 	// ExecConcurrency bounds the execs in flight per Probe call, one per
 	// source pod; DefaultExecConcurrency when zero.
 	ExecConcurrency int
+	// Sessions keeps one exec open per source pod (probe session) and sends
+	// each round's batch down it, instead of one exec per batch: on kind,
+	// starting execs was most of a run's CPU. A batch whose session fails
+	// is sent again by one exec.
+	Sessions bool
 	// ProbeConcurrency bounds the probes in flight inside one exec;
 	// probes.DefaultConcurrency when zero.
 	ProbeConcurrency int

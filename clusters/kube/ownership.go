@@ -53,6 +53,13 @@ func (b *Backend) deleteOwnedNamespace(ctx context.Context, name string, uid typ
 	if err := checkOwned(ns, b.runID, uid); err != nil {
 		return fmt.Errorf("delete namespace %s: %w", name, err)
 	}
+	// The pods go first, at once (grace 0): a namespace waits for its pods
+	// to be confirmed gone by their kubelets, which on a busy kind cluster
+	// took tens of seconds at the end of a run. Probe pods hold nothing to
+	// shut down cleanly, and their kubelets still stop the containers.
+	if err := b.client.CoreV1().Pods(name).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: ptr(int64(0))}, metav1.ListOptions{}); err != nil {
+		return fmt.Errorf("delete the pods of namespace %s: %w", name, err)
+	}
 	if err := b.client.CoreV1().Namespaces().Delete(ctx, name, deleteOptions(ns.UID)); err != nil {
 		return fmt.Errorf("delete namespace %s: %w", name, err)
 	}

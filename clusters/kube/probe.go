@@ -3,6 +3,7 @@ package kube
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -155,8 +156,16 @@ func (c *Cluster) runBatch(ctx context.Context, from string, jobs []probes.Job) 
 // and failed (an exit code) is not retried: it would fail the same way.
 const execAttempts = 3
 
-// execBatch runs probe connect --batch in the source pod.
+// execBatch runs the batch in the source pod: through its probe session
+// (Options.Sessions), or with probe connect --batch when the session fails.
 func (c *Cluster) execBatch(ctx context.Context, lp *livePod, jobs []probes.Job) ([]probes.Result, error) {
+	if c.b.opts.Sessions && !c.b.sessionsOff.Load() {
+		results, err := c.sessionBatch(ctx, lp, jobs)
+		if err == nil || ctx.Err() != nil {
+			return results, err
+		}
+		c.b.sessionFailures.Add(1)
+	}
 	var encoded bytes.Buffer
 	if err := probes.EncodeJobs(&encoded, jobs); err != nil {
 		return nil, fmt.Errorf("exec in %s: %w", lp.id, err)
@@ -207,6 +216,83 @@ func (c *Cluster) execOnce(ctx context.Context, lp *livePod, jobs []probes.Job, 
 		return nil, fmt.Errorf("exec in %s (%s/%s): %w%s", lp.id, lp.namespace, lp.name, err, stderrSuffix(stderr.String())), false
 	}
 	return results, nil, false
+}
+
+// sessionBatch sends the batch down the pod's probe session, opening one
+// if it has none. A session that fails is closed, so that the next round
+// opens another; one whose probe exits 2 (bad usage) at once comes from an
+// image without sessions (an older one), and sessions are turned off.
+func (c *Cluster) sessionBatch(ctx context.Context, lp *livePod, jobs []probes.Job) ([]probes.Result, error) {
+	encoded, err := json.Marshal(jobs)
+	if err != nil {
+		return nil, fmt.Errorf("session in %s: %w", lp.id, err)
+	}
+	lp.sessionMu.Lock()
+	s, fresh := lp.session, false
+	if s == nil {
+		s, fresh = c.openSession(ctx, lp, sessionCommand(c.b.opts.ProbeConcurrency)), true
+		lp.session = s
+	}
+	lp.sessionMu.Unlock()
+	results, err := askSession(ctx, s, encoded, len(jobs), batchBound(jobs, c.b.opts.ProbeConcurrency))
+	if err != nil {
+		lp.closeSession(s)
+		var exit utilexec.ExitError
+		if fresh && errors.As(err, &exit) && exit.ExitStatus() == 2 {
+			c.b.sessionsOff.Store(true)
+		}
+		return nil, fmt.Errorf("session in %s (%s/%s): %w", lp.id, lp.namespace, lp.name, err)
+	}
+	return results, nil
+}
+
+// askSession sends one batch and reads its results.
+func askSession(ctx context.Context, s *lineSession, jobs json.RawMessage, n int, wait time.Duration) ([]probes.Result, error) {
+	seq, err := s.send(func(seq int) []byte {
+		line, _ := json.Marshal(struct {
+			Seq  int             `json:"seq"`
+			Jobs json.RawMessage `json:"jobs"`
+		}{seq, jobs})
+		return append(line, '\n')
+	})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.await(ctx, seq, wait)
+	if err != nil {
+		return nil, err
+	}
+	var answer struct {
+		Results []probes.Result `json:"results"`
+	}
+	if err := json.Unmarshal(raw, &answer); err != nil {
+		return nil, fmt.Errorf("answer %.200q: %w", raw, err)
+	}
+	if len(answer.Results) != n {
+		return nil, fmt.Errorf("%d results for %d jobs", len(answer.Results), n)
+	}
+	return answer.Results, nil
+}
+
+// closeSession ends s if it is still the pod's session; nil ends whichever it has.
+func (lp *livePod) closeSession(s *lineSession) {
+	lp.sessionMu.Lock()
+	if s == nil {
+		s = lp.session
+	}
+	if lp.session == s {
+		lp.session = nil
+	}
+	lp.sessionMu.Unlock()
+	if s != nil {
+		// The session has nothing in flight: its command ends with its stdin.
+		go s.close(10 * time.Second)
+	}
+}
+
+// sessionCommand is the command of a probe session.
+func sessionCommand(concurrency int) []string {
+	return []string{probeBinary, "session", "--concurrency", strconv.Itoa(concurrency)}
 }
 
 // batchCommand is the command exec runs in a probe pod.

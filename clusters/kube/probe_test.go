@@ -1,12 +1,15 @@
 package kube
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -409,6 +412,81 @@ func TestProbeSkipsHostsTheProviderCannotPlace(t *testing.T) {
 	} {
 		if !reflect.DeepEqual(results[i], want) {
 			t.Errorf("result %d = %+v, want %+v", i, results[i], want)
+		}
+	}
+}
+
+// sessionExec plays probe session, or with refuse an older probe that does
+// not know it (exit 2); one-shot batches it answers as fakeExec does.
+type sessionExec struct {
+	fakeExec
+	refuse   bool
+	sessions atomic.Int64
+}
+
+func (s *sessionExec) Exec(ctx context.Context, req ExecRequest) error {
+	if len(req.Command) < 2 || req.Command[1] != "session" {
+		return s.fakeExec.Exec(ctx, req)
+	}
+	s.sessions.Add(1)
+	if s.refuse {
+		return utilexec.CodeExitError{Err: errors.New("command terminated with exit code 2"), Code: 2}
+	}
+	enc := json.NewEncoder(req.Stdout)
+	lines := bufio.NewScanner(req.Stdin)
+	for lines.Scan() {
+		var batch struct {
+			Seq  int          `json:"seq"`
+			Jobs []probes.Job `json:"jobs"`
+		}
+		if err := json.Unmarshal(lines.Bytes(), &batch); err != nil {
+			return err
+		}
+		results := make([]probes.Result, len(batch.Jobs))
+		for i, j := range batch.Jobs {
+			results[i] = probes.Result{Job: j, Outcome: probes.Allowed, Detail: "answered " + j.Expect + " in a session"}
+		}
+		if err := enc.Encode(map[string]any{"seq": batch.Seq, "results": results}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestProbeSessionsCarryEveryRoundInOneExec(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		k := newFakeCluster(t)
+		exec := &sessionExec{refuse: refuse}
+		opts := testOptions()
+		opts.Sessions = true
+		b := newTestBackend(t, k, exec, opts)
+		c, addrs := setUp(t, b, xyWorld())
+		jobs := jobsFor(addrs, [2]string{"x/a", "y/b"}, [2]string{"x/a", "x/a"})
+		for round := range 3 {
+			results, err := c.Probe(context.Background(), jobs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range results {
+				if r.Outcome != probes.Allowed || !reflect.DeepEqual(r.Job, jobs[i]) {
+					t.Errorf("refuse %v, round %d, result %d = %+v", refuse, round, i, r)
+				}
+				if inSession := strings.HasSuffix(r.Detail, "in a session"); inSession == refuse {
+					t.Errorf("refuse %v, round %d: detail %q", refuse, round, r.Detail)
+				}
+			}
+		}
+		// One session for the three rounds; a probe without sessions is
+		// asked once, then every round is one exec.
+		wantSessions, wantBatches := int64(1), 0
+		if refuse {
+			wantBatches = 3
+		}
+		if exec.sessions.Load() != wantSessions || len(exec.calls) != wantBatches {
+			t.Errorf("refuse %v: %d sessions, %d one-shot execs; want %d, %d", refuse, exec.sessions.Load(), len(exec.calls), wantSessions, wantBatches)
+		}
+		if err := c.Teardown(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -28,6 +28,9 @@ func (c *Cluster) teardown(ctx context.Context, wait bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.torn = true
+	for _, lp := range c.pods {
+		lp.closeSession(nil)
+	}
 	var errs []error
 	// Cluster policies outlive namespaces: they go first, so that none
 	// is left selecting pods of a namespace name used again.

@@ -38,16 +38,49 @@ type clusterPool struct {
 	limit    int
 	clusters []*parked      // oldest first
 	claimed  map[string]int // external host address -> scenarios setting up with it
+	// inUse counts, per model key, the clusters holding exclusive external
+	// hosts that scenarios are using; changed is closed when one is parked
+	// or gone.
+	inUse   map[string]int
+	changed chan struct{}
+	// remaining counts, per model key, the scenarios yet to start; once a
+	// run has planned them all (planned), a cluster whose model no scenario
+	// awaits is torn down when parked, rather than at the end of the run:
+	// namespaces then terminate while the run goes on, not after it.
+	remaining map[string]int
+	planned   bool
 }
 
 func newClusterPool(limit int) *clusterPool {
-	return &clusterPool{limit: max(limit, 1), claimed: map[string]int{}}
+	return &clusterPool{limit: max(limit, 1), claimed: map[string]int{}, inUse: map[string]int{}, changed: make(chan struct{}), remaining: map[string]int{}}
+}
+
+// expect records a scenario of the run that will want a cluster of key ("":
+// one that is never parked).
+func (p *clusterPool) expect(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.planned = true
+	if key != "" {
+		p.remaining[key]++
+	}
+}
+
+// started records that a scenario expected with key has its cluster.
+func (p *clusterPool) started(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.remaining[key]--
 }
 
 // take removes and returns a parked cluster whose model has key, or nil.
 func (p *clusterPool) take(key string) *parked {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.takeLocked(key)
+}
+
+func (p *clusterPool) takeLocked(key string) *parked {
 	for i, c := range p.clusters {
 		if c.key == key {
 			p.clusters = slices.Delete(p.clusters, i, i+1)
@@ -55,6 +88,43 @@ func (p *clusterPool) take(key string) *parked {
 		}
 	}
 	return nil
+}
+
+// takeExclusive is take for a model with exclusive external hosts: while
+// another scenario uses a cluster of that model, it waits for that cluster
+// to be parked rather than set one up, since the new cluster would wait for
+// the host addresses anyway. It returns nil when the caller is to set up
+// its own. Either way the caller then uses a cluster of key, and must
+// release it.
+func (p *clusterPool) takeExclusive(ctx context.Context, key string) (*parked, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		if c := p.takeLocked(key); c != nil || p.inUse[key] == 0 {
+			p.inUse[key]++
+			return c, nil
+		}
+		changed := p.changed
+		p.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			p.mu.Lock()
+			return nil, ctx.Err()
+		case <-changed:
+		}
+		p.mu.Lock()
+	}
+}
+
+// release ends a takeExclusive, once its cluster is parked or torn down.
+func (p *clusterPool) release(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inUse[key]--; p.inUse[key] <= 0 {
+		delete(p.inUse, key)
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
 }
 
 // claimHosts records that a scenario is about to set up w, and removes and
@@ -103,11 +173,11 @@ func (p *clusterPool) holdsClaimed(c *parked) bool {
 
 // park keeps c and returns the clusters that no longer fit, oldest first,
 // for the caller to tear down; c itself when a scenario waits for one of
-// its external host addresses.
+// its external host addresses, or when no scenario to come has its model.
 func (p *clusterPool) park(c *parked) []*parked {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.holdsClaimed(c) {
+	if p.holdsClaimed(c) || (p.planned && p.remaining[c.key] <= 0) {
 		return []*parked{c}
 	}
 	p.clusters = append(p.clusters, c)

@@ -28,6 +28,8 @@ type recordingCluster struct {
 	// kind does; held are the addresses this cluster holds.
 	hosts *sync.Map
 	held  []string
+	// served logs, per Setup, each pod's ports; probed each probe's port.
+	served, probed *[]string
 }
 
 func (c *recordingCluster) note(format string, args ...any) {
@@ -38,6 +40,15 @@ func (c *recordingCluster) note(format string, args ...any) {
 
 func (c *recordingCluster) Setup(_ context.Context, w *scenarios.World) (clusters.Addresses, error) {
 	c.note("setup %d pods", len(w.Pods))
+	c.mu.Lock()
+	for _, p := range w.Pods {
+		var ports []string
+		for _, port := range p.Ports {
+			ports = append(ports, port.Name+":"+port.String())
+		}
+		*c.served = append(*c.served, fmt.Sprintf("c%d %s %s", c.id, p.ID(), strings.Join(ports, ",")))
+	}
+	c.mu.Unlock()
 	for _, h := range w.ExternalHosts {
 		if owner, taken := c.hosts.LoadOrStore(h.IP, c.id); taken {
 			// A real backend would wait here for ever.
@@ -73,6 +84,9 @@ func (c *recordingCluster) Probe(_ context.Context, jobs []probes.Job) ([]probes
 	out := make([]probes.Result, len(jobs))
 	for i, j := range jobs {
 		c.note("probe %s>%s", j.From, j.Host)
+		c.mu.Lock()
+		*c.probed = append(*c.probed, fmt.Sprintf("c%d %d/%s", c.id, j.Port, j.Protocol))
+		c.mu.Unlock()
 		out[i] = probes.Result{Job: j, Outcome: truthful(j, 0)}
 	}
 	return out, nil
@@ -95,6 +109,8 @@ type recordingBackend struct {
 	fails scenarios.ChangeKind
 	hosts sync.Map
 	caps  clusters.Capabilities
+	// served and probed: see recordingCluster.
+	served, probed []string
 }
 
 func (b *recordingBackend) Name() string                        { return "recording" }
@@ -104,7 +120,7 @@ func (b *recordingBackend) NewCluster(context.Context, string) (clusters.Cluster
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.made++
-	return &recordingCluster{id: b.made, log: &b.log, mu: &b.mu, fails: b.fails, hosts: &b.hosts}, nil
+	return &recordingCluster{id: b.made, log: &b.log, mu: &b.mu, fails: b.fails, hosts: &b.hosts, served: &b.served, probed: &b.probed}, nil
 }
 
 // lifecycle is the log without probes, which only show addresses. The
@@ -172,9 +188,9 @@ func TestRunReusesClustersOfTheSameModel(t *testing.T) {
 			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 label x/a map[pod:a role:client]", "c1 label x map[kubernetes.io/metadata.name:x ns:x team:blue]",
 			// The second scenario starts from the model's own labels and no policy.
 			"c1 delete x/deny-b", "c1 label x map[kubernetes.io/metadata.name:x ns:x]", "c1 label x/a map[pod:a]", "c1 apply x/deny-b",
-			"c2 setup 3 pods", "c2 apply x/deny-b",
-			"c1 delete x/deny-b", "c1 apply x/deny-b",
-			"c1 teardown", "c2 teardown",
+			// No scenario to come has three pods: torn down at once.
+			"c2 setup 3 pods", "c2 apply x/deny-b", "c2 teardown",
+			"c1 delete x/deny-b", "c1 apply x/deny-b", "c1 teardown",
 		}},
 		{"fresh", true, "", []string{
 			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 label x/a map[pod:a role:client]", "c1 label x map[kubernetes.io/metadata.name:x ns:x team:blue]", "c1 teardown",
@@ -187,9 +203,8 @@ func TestRunReusesClustersOfTheSameModel(t *testing.T) {
 		{"errored", false, scenarios.LabelPod, []string{
 			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 label x/a map[pod:a role:client]", "c1 teardown",
 			"c2 setup 2 pods", "c2 apply x/deny-b",
-			"c3 setup 3 pods", "c3 apply x/deny-b",
-			"c2 delete x/deny-b", "c2 apply x/deny-b",
-			"c2 teardown", "c3 teardown",
+			"c3 setup 3 pods", "c3 apply x/deny-b", "c3 teardown",
+			"c2 delete x/deny-b", "c2 apply x/deny-b", "c2 teardown",
 		}},
 	}
 	for _, tt := range tests {
@@ -244,21 +259,59 @@ func TestRunTearsDownParkedClustersHoldingAWantedHost(t *testing.T) {
 	}
 }
 
-// Where an external host address is exclusive, a cluster holding one is
-// never parked: scenarios waiting for the address would wait for it as long
-// as it stays parked. Clusters without hosts are still handed on.
-func TestRunDoesNotParkExclusiveHosts(t *testing.T) {
+// Where an external host address is exclusive, scenarios of one model wait
+// for the cluster that holds it instead of setting up their own, which
+// would wait for the address (the recording cluster fails that Setup).
+func TestRunWaitsForTheClusterHoldingExclusiveHosts(t *testing.T) {
 	b := &recordingBackend{caps: clusters.Capabilities{ExternalHosts: true, ExternalHostsExclusive: true}}
-	scns := []*scenarios.Scenario{withHost(t, twoPods(t, "allow")), withHost(t, twoPods(t, "allow")), threePods(t), threePods(t)}
-	Run(context.Background(), scns, Options{Backend: b, Parallel: 1})
+	scns := []*scenarios.Scenario{withHost(t, twoPods(t, "allow")), withHost(t, twoPods(t, "allow")), withHost(t, twoPods(t, "allow"))}
+	res := Run(context.Background(), scns, Options{Backend: b, Parallel: 3})
+	for _, s := range res.Scenarios {
+		if s.Status != reports.Pass {
+			t.Errorf("%s: %s (%s), want pass", s.Name, s.Status, s.Error)
+		}
+	}
 	want := []string{
-		"c1 setup 2 pods", "c1 apply x/deny-b", "c1 teardown",
-		"c2 setup 2 pods", "c2 apply x/deny-b", "c2 teardown",
-		"c3 setup 3 pods", "c3 apply x/deny-b",
-		"c3 delete x/deny-b", "c3 apply x/deny-b", "c3 teardown",
+		"c1 setup 2 pods", "c1 apply x/deny-b",
+		"c1 delete x/deny-b", "c1 apply x/deny-b",
+		"c1 delete x/deny-b", "c1 apply x/deny-b", "c1 teardown",
 	}
 	if got := b.lifecycle(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("cluster log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestClusterPoolTakeExclusive(t *testing.T) {
+	p := newClusterPool(2)
+	if c, err := p.takeExclusive(context.Background(), "k"); c != nil || err != nil {
+		t.Fatalf("first take: %v, %v; want nothing to reuse", c, err)
+	}
+	// In use: a second take waits until its context ends...
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.takeExclusive(ctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("take while in use: %v, want context.Canceled", err)
+	}
+	// ...or the cluster is parked and released, which it then takes.
+	got := make(chan *parked)
+	go func() {
+		c, _ := p.takeExclusive(context.Background(), "k")
+		got <- c
+	}()
+	held := &parked{key: "k", world: &scenarios.World{}}
+	p.park(held)
+	p.release("k")
+	if c := <-got; c != held {
+		t.Fatalf("take after release: %v, want the parked cluster", c)
+	}
+	// A cluster torn down instead lets the next one set up its own.
+	go func() {
+		c, _ := p.takeExclusive(context.Background(), "k")
+		got <- c
+	}()
+	p.release("k")
+	if c := <-got; c != nil {
+		t.Fatalf("take after a teardown: %v, want nothing to reuse", c)
 	}
 }
 

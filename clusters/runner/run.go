@@ -13,8 +13,8 @@ import (
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
-// Run runs every scenario, at most opts.Parallel at once, and returns their
-// results in the scenarios' order. A scenario that fails or errors is
+// Run runs every scenario, at most opts.Parallel at once, in the order
+// schedule gives, and returns their results in the scenarios' order. A scenario that fails or errors is
 // recorded in the results; Run itself does not fail.
 func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports.Results {
 	opts = opts.withDefaults()
@@ -26,27 +26,32 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 	progress := newProgress(opts.Progress, len(scns))
 	keepPassing := opts.keepPassingCells(scns)
 	var pool *clusterPool
+	plans := make([]modelPlan, len(scns))
 	if opts.Backend != nil && !opts.FreshClusters {
 		pool = newClusterPool(2 * opts.Parallel)
+		caps := opts.Backend.Capabilities()
+		plans = planModels(scns, func(s *scenarios.Scenario, w *scenarios.World) bool { return parkable(caps, s, w) })
+		for _, p := range plans {
+			pool.expect(p.key)
+		}
 	}
+	exclusiveHosts := opts.Backend != nil && opts.Backend.Capabilities().ExternalHostsExclusive
 	sem := make(chan struct{}, opts.Parallel)
 	var wg sync.WaitGroup
-	for i, s := range scns {
-		wg.Add(1)
+	for _, unit := range schedule(scns, plans, exclusiveHosts) {
 		sem <- struct{}{}
-		if ctx.Err() != nil {
-			// Interrupted: what never started is reported as not run, not as errored.
-			res.Scenarios[i] = notRun(s, "not run: the run was interrupted before it started")
-			<-sem
-			wg.Done()
-			continue
-		}
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			defer func() { <-sem }()
-			res.Scenarios[i] = runScenario(ctx, s, opts, keepPassing, progress, pool)
-			progress.scenarioDone(res.Scenarios[i])
-		}()
+			for _, i := range unit {
+				if ctx.Err() != nil {
+					// Interrupted: what never started is reported as not run, not as errored.
+					res.Scenarios[i] = notRun(scns[i], "not run: the run was interrupted before it started")
+					continue
+				}
+				res.Scenarios[i] = runScenario(ctx, scns[i], opts, keepPassing, progress, pool, plans[i].served)
+				progress.scenarioDone(res.Scenarios[i])
+			}
+		})
 	}
 	wg.Wait()
 	if pool != nil {
@@ -82,7 +87,7 @@ func ExitCode(r *reports.Results) int {
 	return 0
 }
 
-func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool) (res reports.ScenarioResult) {
+func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *servedPorts) (res reports.ScenarioResult) {
 	began := time.Now()
 	res = reports.ScenarioResult{
 		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
@@ -96,7 +101,7 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 	}
 
 	setupBegan := time.Now()
-	sc, err := start(ctx, s, opts, keepPassing, progress, pool)
+	sc, err := start(ctx, s, opts, keepPassing, progress, pool, served)
 	if opts.Backend != nil {
 		res.Setup = reports.Seconds(time.Since(setupBegan).Seconds())
 	}

@@ -30,18 +30,31 @@ type ScenarioRun struct {
 	// end without reshaping its model (modelKey is the key it came under).
 	pool     *clusterPool
 	modelKey string
-	complete bool
-	reshaped bool
+	// exclusive: the pool counts this scenario's cluster as in use (see
+	// clusterPool.takeExclusive) until Close releases it.
+	exclusive bool
+	complete  bool
+	reshaped  bool
 }
 
 // Start prepares a scenario: its state and, with opts.Backend, a cluster set
 // up with the scenario's model. Close it when done.
 func Start(ctx context.Context, s *scenarios.Scenario, opts Options) (*ScenarioRun, error) {
 	opts = opts.withDefaults()
-	return start(ctx, s, opts, opts.keepPassingCells([]*scenarios.Scenario{s}), newProgress(opts.Progress, 1), nil)
+	return start(ctx, s, opts, opts.keepPassingCells([]*scenarios.Scenario{s}), newProgress(opts.Progress, 1), nil, nil)
 }
 
-func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool) (*ScenarioRun, error) {
+// parkable tells whether a scenario's cluster may come from, and go back
+// to, the run's pool: its initial world has no policies (a reset deletes
+// them; Setup would otherwise have to), and the backend runs it.
+func parkable(caps clusters.Capabilities, s *scenarios.Scenario, initial *scenarios.World) bool {
+	if s.UsesClusterPolicies() && caps.ClusterNetworkPolicySkip(s.ExperimentalClusterPolicyFields()) != "" {
+		return false
+	}
+	return len(initial.Policies) == 0
+}
+
+func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *servedPorts) (_ *ScenarioRun, err error) {
 	st, err := scenarios.NewState(s)
 	if err != nil {
 		return nil, err
@@ -52,9 +65,26 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 	}
 	sc.caps = opts.Backend.Capabilities()
 	initial := st.World()
-	if pool != nil && len(initial.Policies) == 0 && !(sc.caps.ExternalHostsExclusive && len(initial.ExternalHosts) > 0) {
-		sc.pool, sc.modelKey = pool, modelKey(initial)
-		if c := pool.take(sc.modelKey); c != nil {
+	setup := initial
+	if pool != nil && parkable(sc.caps, s, initial) {
+		setup = served.serving(initial)
+		sc.pool, sc.modelKey = pool, modelKey(setup)
+		var c *parked
+		if sc.caps.ExternalHostsExclusive && len(initial.ExternalHosts) > 0 {
+			if c, err = pool.takeExclusive(ctx, sc.modelKey); err != nil {
+				return nil, fmt.Errorf("wait for the cluster of an earlier scenario with this model: %w", err)
+			}
+			sc.exclusive = true
+			defer func() {
+				if err != nil {
+					pool.release(sc.modelKey)
+				}
+			}()
+		} else {
+			c = pool.take(sc.modelKey)
+		}
+		pool.started(sc.modelKey)
+		if c != nil {
 			if err := reuse(ctx, c, initial); err != nil {
 				if terr := c.cluster.Teardown(context.WithoutCancel(ctx)); terr != nil {
 					err = fmt.Errorf("%w (teardown: %v)", err, terr)
@@ -75,7 +105,7 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 	if err != nil {
 		return nil, fmt.Errorf("create cluster: %w", err)
 	}
-	addrs, err := cl.Setup(ctx, st.World())
+	addrs, err := cl.Setup(ctx, setup)
 	if err != nil {
 		// Teardown must run even when the run is being cancelled.
 		if terr := cl.Teardown(context.WithoutCancel(ctx)); terr != nil {
@@ -105,6 +135,11 @@ func (sc *ScenarioRun) Step(ctx context.Context, i int) (reports.StepResult, err
 func (sc *ScenarioRun) Close(ctx context.Context) error {
 	if sc.cluster == nil {
 		return nil
+	}
+	if sc.exclusive {
+		// After the cluster is parked or gone: a scenario waiting for it
+		// then finds it, or sets up its own.
+		defer sc.pool.release(sc.modelKey)
 	}
 	if sc.pool != nil && sc.complete && !sc.reshaped && ctx.Err() == nil {
 		w := sc.state.World()

@@ -21,6 +21,8 @@ commands:
   connect  --batch [--concurrency N] < jobs.json        run a batch of jobs, results as JSON
   connect  --to HOST --port N [--protocol TCP] [--expect ns/pod] [--from NAME] [--timeout 1s]
            run one job; exit 0 allowed, 1 blocked, 3 error
+  session  [--concurrency N]   batches as JSON lines {"seq":N,"jobs":[...]} on stdin,
+           results as {"seq":N,"results":[...]} lines, until stdin ends
   hold     --to HOST --port N [--expect ns/pod] [--from NAME] [--timeout 1s]
            hold a TCP connection; stdin "exchange N" or "dial N", JSON lines out
   wait     do nothing until SIGTERM (a pod that is only exec'd into)
@@ -43,6 +45,8 @@ func run(ctx context.Context, args []string, s streams) error {
 		return runServe(ctx, rest, s)
 	case "connect":
 		return runConnect(ctx, rest, s)
+	case "session":
+		return runSession(ctx, rest, s)
 	case "hold":
 		return runHold(ctx, rest, s)
 	case "wait":

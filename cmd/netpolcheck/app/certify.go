@@ -169,5 +169,6 @@ func (f *certifyFlags) loadCertified(notes io.Writer) ([]*scenarios.Scenario, er
 // printExecStats says how many execs the run made into probe pods, the cost
 // that dominates a run on a real cluster; run --cluster kind says the same.
 func printExecStats(w io.Writer, who string, b *kube.Backend) {
-	fmt.Fprintf(w, "%s: %d execs into probe pods, %d of them again after a stream ended early\n", who, b.ExecCalls(), b.ExecRetries())
+	fmt.Fprintf(w, "%s: %d execs into probe pods, %d of them again after a stream ended early; %d batches sent again after their probe session failed\n",
+		who, b.ExecCalls(), b.ExecRetries(), b.SessionFailures())
 }

@@ -65,7 +65,7 @@ func TestKubeFlagsOptions(t *testing.T) {
 	}
 	want := kube.Options{
 		ProbeImage: "reg/probe:1", Targets: []probes.Target{probes.TargetService}, SCTP: kube.SCTPAuto,
-		ReadyTimeout: 30 * time.Second, ProbeConcurrency: 16,
+		ReadyTimeout: 30 * time.Second, ProbeConcurrency: 16, Sessions: true,
 		StaticHosts: []kube.StaticHost{{Name: "lab", IP: "198.51.100.10"}, {Name: "other", IP: "203.0.113.5"}},
 		KubectlArgs: []string{"--kubeconfig", "/k/config", "--context", "kind-npc"},
 	}

@@ -99,6 +99,7 @@ func (f *kubeFlags) kubectlArgs() []string {
 // --probe-concurrency, the probes in flight inside each exec.
 func (f *kubeFlags) options(probeConcurrency int) (kube.Options, error) {
 	opts := kube.Options{
+		Sessions:         true,
 		ProbeImage:       f.probeImage,
 		SCTP:             kube.SCTPMode(f.sctp),
 		ReadyTimeout:     f.readyTimeout,

@@ -1,0 +1,73 @@
+package runner
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/netpolcheck/netpolcheck/reports"
+	"github.com/netpolcheck/netpolcheck/scenarios"
+)
+
+func tcp(port int32, name string) scenarios.Port {
+	return scenarios.Port{Name: name, Port: port, Protocol: scenarios.TCP}
+}
+
+// Models that differ only in their ports share one cluster serving them
+// all, unless a port would change its name: a policy naming it would then
+// mean another thing on the shared cluster than in the scenario's model.
+func TestRunSharesAClusterServingTheUnionOfPorts(t *testing.T) {
+	b := &recordingBackend{}
+	scns := []*scenarios.Scenario{
+		twoPods(t, "allow", tcp(80, "http")),
+		twoPods(t, "allow", tcp(81, "")),
+		twoPods(t, "allow", tcp(80, "web")),  // 80 named otherwise: a second cluster
+		twoPods(t, "allow", tcp(82, "http")), // http names 80 on the first: the second
+		twoPods(t, "allow", tcp(80, "http"), scenarios.Port{Port: 82, Protocol: scenarios.UDP}),
+	}
+	res := Run(context.Background(), scns, Options{Backend: b, Parallel: 1})
+	for _, s := range res.Scenarios {
+		if s.Status != reports.Pass {
+			t.Errorf("%s: %s (%s), want pass", s.Name, s.Status, s.Error)
+		}
+	}
+	wantServed := []string{
+		"c1 x/a http:80/TCP,:81/TCP,:82/UDP", "c1 x/b http:80/TCP,:81/TCP,:82/UDP",
+		"c2 x/a web:80/TCP,http:82/TCP", "c2 x/b web:80/TCP,http:82/TCP",
+	}
+	if strings.Join(b.served, "\n") != strings.Join(wantServed, "\n") {
+		t.Errorf("served:\n%s\nwant:\n%s", strings.Join(b.served, "\n"), strings.Join(wantServed, "\n"))
+	}
+	// Each scenario probes its own ports only, on whichever cluster it ran.
+	var probed []string
+	for _, p := range b.probed {
+		if !slices.Contains(probed, p) {
+			probed = append(probed, p)
+		}
+	}
+	wantProbed := []string{"c1 80/TCP", "c1 81/TCP", "c2 80/TCP", "c2 82/TCP", "c1 82/UDP"}
+	if strings.Join(probed, " ") != strings.Join(wantProbed, " ") {
+		t.Errorf("probed %v, want %v", probed, wantProbed)
+	}
+}
+
+func TestPortsAgree(t *testing.T) {
+	tests := []struct {
+		a, b []scenarios.Port
+		want bool
+	}{
+		{nil, []scenarios.Port{tcp(80, "http")}, true},
+		{[]scenarios.Port{tcp(80, "http")}, []scenarios.Port{tcp(80, "http"), tcp(81, "")}, true},
+		{[]scenarios.Port{tcp(80, "http")}, []scenarios.Port{tcp(80, "")}, false},
+		{[]scenarios.Port{tcp(80, "")}, []scenarios.Port{tcp(80, "http")}, false},
+		{[]scenarios.Port{tcp(80, "http")}, []scenarios.Port{tcp(81, "http")}, false},
+		{[]scenarios.Port{tcp(80, "")}, []scenarios.Port{tcp(81, "")}, true},
+		{[]scenarios.Port{tcp(80, "p")}, []scenarios.Port{{Name: "p", Port: 80, Protocol: scenarios.UDP}}, false},
+	}
+	for _, tt := range tests {
+		if got := portsAgree(tt.a, tt.b); got != tt.want {
+			t.Errorf("portsAgree(%v, %v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
