@@ -70,9 +70,8 @@ type Capabilities struct {
 	ExternalHostsReason string `json:"externalHostsReason,omitempty"`
 	// ExternalHostsExclusive says an external host address belongs to one
 	// scenario's cluster at a time (kind's hosts are containers on one
-	// network): scenarios using the same address wait for each other, so
-	// the runner never parks such a cluster for reuse, which would keep the
-	// address from the scenarios waiting for it.
+	// network): the runner runs the scenarios using an address one after
+	// another, in one lane, handing the cluster on.
 	ExternalHostsExclusive bool `json:"externalHostsExclusive,omitempty"`
 	// ClusterNetworkPolicy is true when the backend can apply
 	// ClusterNetworkPolicies and its enforcer enforces them. A scenario that

@@ -295,6 +295,9 @@ type StepPhases struct {
 // Round is one probe round of a step.
 type Round struct {
 	Seconds Seconds `json:"seconds"`
+	// Timeout is the timeout of the round's first probes of cells; cells
+	// probed again to confirm a drop use the run's own (runner's timeout.go).
+	Timeout Seconds `json:"timeoutSeconds,omitempty"`
 	// Cells is how many cells the round probed: all of them first, then
 	// the ones not yet settled.
 	Cells int `json:"cells"`

@@ -193,6 +193,9 @@ func (t *terminalReport) timing(tm *Timing) {
 	t.line("", "time, summed over scenarios: setup %s, apply %s, enforcer sync %s, checks %s, probing %s in %s (%d probes, %d waited out their timeout), between rounds %s, teardown %s",
 		seconds(tm.Setup), seconds(tm.Apply), seconds(tm.Sync), seconds(tm.Check), seconds(tm.Probe),
 		plural(tm.Rounds, "round", "rounds"), tm.Probes, tm.TimedOut, seconds(tm.Backoff), seconds(tm.Teardown))
+	if timeouts := tm.Timeouts(); timeouts != "" {
+		t.line("", "%s", timeouts)
+	}
 	t.line("", "slowest steps:")
 	for _, s := range tm.Slowest {
 		p := s.Phases

@@ -2,7 +2,9 @@ package reports
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"time"
 )
 
 // Timing sums where a run's time went, over every scenario and step: the
@@ -20,6 +22,11 @@ type Timing struct {
 	Rounds   int     `json:"rounds"`
 	Probes   int     `json:"probes"`
 	TimedOut int     `json:"timedOut"`
+	// ShortestTimeout and LongestTimeout bound the rounds' probe timeouts:
+	// apart where the runner chose them from the answers it saw (an
+	// adaptive timeout), zero in results written before rounds recorded it.
+	ShortestTimeout Seconds `json:"shortestTimeoutSeconds,omitempty"`
+	LongestTimeout  Seconds `json:"longestTimeoutSeconds,omitempty"`
 	// Slowest are the steps that took longest, apply to last round, most first.
 	Slowest []StepTime `json:"slowest"`
 }
@@ -57,6 +64,10 @@ func RunTiming(r *Results) *Timing {
 			for _, round := range p.Rounds {
 				t.Probes += round.Cells
 				t.TimedOut += round.TimedOut
+				if round.Timeout > 0 && (t.ShortestTimeout == 0 || round.Timeout < t.ShortestTimeout) {
+					t.ShortestTimeout = round.Timeout
+				}
+				t.LongestTimeout = max(t.LongestTimeout, round.Timeout)
 			}
 			t.Slowest = append(t.Slowest, StepTime{Scenario: sc.Name, Step: st.Name, Seconds: p.total(), Phases: *p})
 		}
@@ -67,6 +78,23 @@ func RunTiming(r *Results) *Timing {
 	slices.SortStableFunc(t.Slowest, func(a, b StepTime) int { return cmp.Compare(b.Seconds, a.Seconds) })
 	t.Slowest = t.Slowest[:min(len(t.Slowest), slowestShown)]
 	return t
+}
+
+// Timeouts says what the rounds' probe timeouts were: one value, or the
+// range an adaptive timeout took; "" when the results do not say.
+func (t *Timing) Timeouts() string {
+	switch {
+	case t.LongestTimeout == 0:
+		return ""
+	case t.ShortestTimeout == t.LongestTimeout:
+		return fmt.Sprintf("probe timeout %s", t.LongestTimeout.duration())
+	}
+	return fmt.Sprintf("probe timeouts %s to %s, chosen from the answers seen", t.ShortestTimeout.duration(), t.LongestTimeout.duration())
+}
+
+// duration rounds s to the millisecond, for a reader.
+func (s Seconds) duration() time.Duration {
+	return time.Duration(float64(s) * float64(time.Second)).Round(time.Millisecond)
 }
 
 // total is the step's time from its first change to its last probe.

@@ -77,9 +77,10 @@ func (b *BuiltImages) Close() error {
 // BuildProjectImages writes the images' archives. With from empty it builds
 // the programs from the module at root (go build, static); otherwise from
 // holds prebuilt static binaries named probe and enforcer, which are only
-// wrapped.
+// wrapped. With no images it only makes the directory, for the caller's own
+// archives (kind load --binary-image alone), and needs neither.
 func BuildProjectImages(ctx context.Context, log io.Writer, root, from string, imgs []BinaryImage) (*BuiltImages, error) {
-	if from == "" && root == "" {
+	if from == "" && root == "" && len(imgs) > 0 {
 		return nil, inputErrorf("no netpolcheck source tree to build the images from: run from a clone, or give --images-from DIR with static probe and enforcer binaries (CGO_ENABLED=0 go build -o DIR/ ./cmd/probe ./cmd/enforcer)")
 	}
 	dir, err := os.MkdirTemp("", "netpolcheck-images-")

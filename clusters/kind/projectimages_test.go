@@ -185,6 +185,20 @@ func TestBuildImagesFromPrebuiltBinaries(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("BuildProjectImages without an enforcer binary = %v; want %s", err, want)
 	}
+
+	// kind load --binary-image alone builds nothing, so it needs no source
+	// tree: only a directory for the archives it writes itself.
+	none, err := BuildProjectImages(context.Background(), io.Discard, "", "", nil)
+	if err != nil {
+		t.Fatalf("BuildProjectImages of no images outside a source tree: %v", err)
+	}
+	defer none.Close()
+	if st, err := os.Stat(none.Dir); err != nil || !st.IsDir() || len(none.Archives) != 0 {
+		t.Errorf("no images: dir %q (%v), archives %v", none.Dir, err, none.Archives)
+	}
+	if _, err := BuildProjectImages(context.Background(), io.Discard, "", "", imgs); err == nil {
+		t.Error("BuildProjectImages of the probe with neither a source tree nor --images-from: no error")
+	}
 }
 
 // archiveTags reads the image tags a docker-archive tarball carries.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/netpolcheck/netpolcheck/probes"
@@ -48,27 +49,38 @@ func (c *Cluster) waitServicesAnswer(ctx context.Context, created []*livePod) er
 	deadline := time.Now().Add(c.b.opts.ReadyTimeout)
 	last := map[[2]string]string{}
 	for len(pending) > 0 {
-		for _, src := range sources {
-			var keys [][2]string
-			var jobs []probes.Job
+		// The nodes are asked at once: each batch waits out a probe timeout
+		// for every Service its node does not forward yet.
+		type batch struct {
+			keys    [][2]string
+			jobs    []probes.Job
+			results []probes.Result
+			err     error
+		}
+		batches := make([]batch, len(sources))
+		var wg sync.WaitGroup
+		for i, src := range sources {
+			b := &batches[i]
 			for key, job := range pending {
 				if key[0] == src.id {
-					keys = append(keys, key)
-					jobs = append(jobs, job)
+					b.keys = append(b.keys, key)
+					b.jobs = append(b.jobs, job)
 				}
 			}
-			if len(jobs) == 0 {
-				continue
+			if len(b.jobs) > 0 {
+				wg.Go(func() { b.results, b.err = c.execBatch(ctx, src, b.jobs) })
 			}
-			results, err := c.execBatch(ctx, src, jobs)
-			if err != nil {
-				return fmt.Errorf("check that node %s forwards the Services: %w", src.node, err)
+		}
+		wg.Wait()
+		for i, b := range batches {
+			if b.err != nil {
+				return fmt.Errorf("check that node %s forwards the Services: %w", sources[i].node, b.err)
 			}
-			for i, r := range results {
+			for k, r := range b.results {
 				if r.Outcome == probes.Allowed {
-					delete(pending, keys[i])
+					delete(pending, b.keys[k])
 				} else {
-					last[keys[i]] = fmt.Sprintf("%s (%s)", r.Outcome, r.Detail)
+					last[b.keys[k]] = fmt.Sprintf("%s (%s)", r.Outcome, r.Detail)
 				}
 			}
 		}

@@ -2,43 +2,66 @@ package runner
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
 
-// Scenarios whose models differ only in the ports their pods serve share a
-// parked cluster when every pod serves the union of those ports, as the
-// upstream suite's x/y/z pods serve 80 and 81 over TCP, UDP and SCTP for
-// every test. A scenario never probes a port its own model lacks (the
-// oracle's targets are its own pods' ports), so the extra ports change no
-// cell of it, provided named ports mean the same thing everywhere: within a
-// group, one port has one name (or none) in every model, and one name names
-// one port. A policy naming a port the scenario's pod lacks then names, on
-// the shared cluster, only a port the scenario does not probe.
+// Setting a model up is most of a scenario's time on a real cluster, so
+// scenarios share parked clusters beyond their own model:
+//
+//   - Models that differ only in the ports their pods serve share a cluster
+//     whose pods serve the union, as the upstream suite's x/y/z pods serve
+//     80 and 81 over TCP, UDP and SCTP for every test.
+//   - Where the backend allows it (clusters.Capabilities.SharedModels),
+//     models with other namespaces and pods share one too: the cluster holds
+//     all of them side by side.
+//
+// Neither changes a cell. A scenario probes only its own pods on their own
+// ports (the oracle's targets), and a cell's verdict depends only on its
+// two ends and the policies: a policy of the scenario that also selects a
+// pod it does not know, or admits one, decides only cells it never probes.
+// What must agree is what a policy could name: within a shared model one
+// port has one name (or none) in every model, and one name names one port, so a named port the scenario's pod lacks names,
+// on the shared cluster, only a port the scenario does not probe.
+//
+// Scenarios with external hosts (kind gives an address to one cluster at a
+// time) or that create or delete pods and namespaces (which another
+// model's pods could collide with) share only with their own layout. So do
+// all scenarios on backends that place pods at the addresses a model plans
+// (the local cluster): a shared model would have to agree on those too.
 
-// servedPorts is what a shared cluster's endpoints serve: per pod ID, and
-// per external host name.
-type servedPorts struct {
-	pods  map[string][]scenarios.Port
-	hosts map[string][]scenarios.Port
+// maxSharedPods bounds a model shared across layouts: its setup is paid
+// once per lane, all lanes at the start of a run.
+const maxSharedPods = 16
+
+// sharedModel is what one parked cluster holds: the namespaces, pods and
+// external hosts of every scenario planned onto it, in the order first
+// seen, each endpoint serving the union of its ports. Labels are those
+// first seen; a scenario sets its own up (serving, then reset).
+type sharedModel struct {
+	namespaces []scenarios.Namespace
+	pods       []scenarios.Pod
+	hosts      []scenarios.ExternalHost
+	podAt      map[string]int // pod ID -> index in pods
 }
 
-// modelPlan is what a run plans for one scenario's cluster: the ports it
-// serves (nil: the scenario's own) and the model key it is parked under
-// ("" when it is never parked).
+// modelPlan is what a run plans for one scenario's cluster: the model it
+// sets up (nil: the scenario's own) and the key it is parked under ("" when
+// it is never parked).
 type modelPlan struct {
-	served *servedPorts
+	served *sharedModel
 	key    string
 }
 
 // planModels groups the scenarios whose clusters a run may park (parkable)
-// by their layout, and plans each one's cluster.
+// into shared models, and plans each one's cluster.
 func planModels(scns []*scenarios.Scenario, parkable func(*scenarios.Scenario, *scenarios.World) bool) []modelPlan {
 	out := make([]modelPlan, len(scns))
 	worlds := make([]*scenarios.World, len(scns))
-	groups := map[string][]*servedPorts{}
+	groups := map[string][]*sharedModel{}
 	for i, s := range scns {
 		st, err := scenarios.NewState(s)
 		if err != nil {
@@ -49,7 +72,7 @@ func planModels(scns []*scenarios.Scenario, parkable func(*scenarios.Scenario, *
 			continue
 		}
 		key := layoutKey(w)
-		var group *servedPorts
+		var group *sharedModel
 		for _, g := range groups[key] {
 			if g.admits(w) {
 				group = g
@@ -57,7 +80,7 @@ func planModels(scns []*scenarios.Scenario, parkable func(*scenarios.Scenario, *
 			}
 		}
 		if group == nil {
-			group = &servedPorts{pods: map[string][]scenarios.Port{}, hosts: map[string][]scenarios.Port{}}
+			group = &sharedModel{podAt: map[string]int{}}
 			groups[key] = append(groups[key], group)
 		}
 		group.add(w)
@@ -87,16 +110,19 @@ func layoutKey(w *scenarios.World) string {
 	return b.String()
 }
 
-// admits tells whether w's ports agree with the group's on every name.
-func (s *servedPorts) admits(w *scenarios.World) bool {
+// admits tells whether w, of the model's layout, can join it: every pod
+// and host keeps its port names.
+func (m *sharedModel) admits(w *scenarios.World) bool {
 	for _, p := range w.Pods {
-		if !portsAgree(s.pods[p.ID()], p.Ports) {
+		if i, ok := m.podAt[p.ID()]; ok && !portsAgree(m.pods[i].Ports, p.Ports) {
 			return false
 		}
 	}
 	for _, h := range w.ExternalHosts {
-		if !portsAgree(s.hosts[h.Name], h.Ports) {
-			return false
+		for _, mh := range m.hosts {
+			if mh.Name == h.Name && (mh.IP != h.IP || !portsAgree(mh.Ports, h.Ports)) {
+				return false
+			}
 		}
 	}
 	return true
@@ -116,12 +142,28 @@ func portsAgree(a, b []scenarios.Port) bool {
 	return true
 }
 
-func (s *servedPorts) add(w *scenarios.World) {
+func (m *sharedModel) add(w *scenarios.World) {
+	for _, ns := range w.Namespaces {
+		if !slices.ContainsFunc(m.namespaces, func(n scenarios.Namespace) bool { return n.Name == ns.Name }) {
+			m.namespaces = append(m.namespaces, scenarios.Namespace{Name: ns.Name, Labels: maps.Clone(ns.Labels)})
+		}
+	}
 	for _, p := range w.Pods {
-		s.pods[p.ID()] = unionPorts(s.pods[p.ID()], p.Ports)
+		i, ok := m.podAt[p.ID()]
+		if !ok {
+			i = len(m.pods)
+			m.podAt[p.ID()] = i
+			m.pods = append(m.pods, scenarios.Pod{Namespace: p.Namespace, Name: p.Name, Labels: maps.Clone(p.Labels), IP: p.IP})
+		}
+		m.pods[i].Ports = unionPorts(m.pods[i].Ports, p.Ports)
 	}
 	for _, h := range w.ExternalHosts {
-		s.hosts[h.Name] = unionPorts(s.hosts[h.Name], h.Ports)
+		i := slices.IndexFunc(m.hosts, func(mh scenarios.ExternalHost) bool { return mh.Name == h.Name })
+		if i < 0 {
+			i = len(m.hosts)
+			m.hosts = append(m.hosts, scenarios.ExternalHost{Name: h.Name, IP: h.IP})
+		}
+		m.hosts[i].Ports = unionPorts(m.hosts[i].Ports, h.Ports)
 	}
 }
 
@@ -134,20 +176,45 @@ func unionPorts(a, b []scenarios.Port) []scenarios.Port {
 	return a
 }
 
-// serving is w with its endpoints serving s's ports, for Setup; w itself
-// when s is nil.
-func (s *servedPorts) serving(w *scenarios.World) *scenarios.World {
-	if s == nil {
+// serving is the world to set up for w: the model's namespaces, pods and
+// hosts, with w's own labels on those that are w's; w itself when m is nil.
+func (m *sharedModel) serving(w *scenarios.World) *scenarios.World {
+	if m == nil {
 		return w
 	}
-	out := *w
-	out.Pods = slices.Clone(w.Pods)
+	out := &scenarios.World{
+		Namespaces:      slices.Clone(m.namespaces),
+		Pods:            slices.Clone(m.pods),
+		ExternalHosts:   slices.Clone(m.hosts),
+		Policies:        w.Policies,
+		ClusterPolicies: w.ClusterPolicies,
+	}
 	for i := range out.Pods {
-		out.Pods[i].Ports = slices.Clone(s.pods[out.Pods[i].ID()])
+		out.Pods[i].Ports = slices.Clone(out.Pods[i].Ports)
 	}
-	out.ExternalHosts = slices.Clone(w.ExternalHosts)
 	for i := range out.ExternalHosts {
-		out.ExternalHosts[i].Ports = slices.Clone(s.hosts[out.ExternalHosts[i].Name])
+		out.ExternalHosts[i].Ports = slices.Clone(out.ExternalHosts[i].Ports)
 	}
+	return withLabelsOf(out, w)
+}
+
+// withLabelsOf is a copy of base, a cluster's world, after w ran on it: the
+// namespaces and pods that w has carry w's labels, and the policies are w's.
+// The rest keep theirs.
+func withLabelsOf(base, w *scenarios.World) *scenarios.World {
+	out := *base
+	out.Namespaces = slices.Clone(base.Namespaces)
+	for i, ns := range out.Namespaces {
+		if j := slices.IndexFunc(w.Namespaces, func(n scenarios.Namespace) bool { return n.Name == ns.Name }); j >= 0 {
+			out.Namespaces[i].Labels = maps.Clone(w.Namespaces[j].Labels)
+		}
+	}
+	out.Pods = slices.Clone(base.Pods)
+	for i, p := range out.Pods {
+		if j := slices.IndexFunc(w.Pods, func(q scenarios.Pod) bool { return q.ID() == p.ID() }); j >= 0 {
+			out.Pods[i].Labels = maps.Clone(w.Pods[j].Labels)
+		}
+	}
+	out.Policies, out.ClusterPolicies = w.Policies, w.ClusterPolicies
 	return &out
 }

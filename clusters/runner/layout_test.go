@@ -71,3 +71,28 @@ func TestPortsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestSharedModelAdmits(t *testing.T) {
+	world := func(pods ...scenarios.Pod) *scenarios.World { return &scenarios.World{Pods: pods} }
+	pod := func(id string, ports ...scenarios.Port) scenarios.Pod {
+		ns, name, _ := strings.Cut(id, "/")
+		return scenarios.Pod{Namespace: ns, Name: name, Ports: ports}
+	}
+	m := &sharedModel{podAt: map[string]int{}}
+	m.add(world(pod("x/a", tcp(80, "http")), pod("x/b", tcp(80, "http"))))
+	// Callers group by layout first (layoutKey): only ports differ here.
+	tests := []struct {
+		name string
+		w    *scenarios.World
+		want bool
+	}{
+		{"another port", world(pod("x/a", tcp(81, "")), pod("x/b")), true},
+		{"a port named otherwise", world(pod("x/a", tcp(80, "web")), pod("x/b")), false},
+		{"a name given to another port", world(pod("x/a"), pod("x/b", tcp(8080, "http"))), false},
+	}
+	for _, tt := range tests {
+		if got := m.admits(tt.w); got != tt.want {
+			t.Errorf("%s: admits = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

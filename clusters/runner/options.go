@@ -42,6 +42,11 @@ type Options struct {
 	// Behaviour runs the behaviour probes (clusters/behaviour) after the
 	// scenarios, on a cluster of their own, into Results.Probed.
 	Behaviour bool
+
+	// answers, when the probe timeout is the backend's own, are the run's
+	// allowed answer times that an adaptive timeout is chosen from
+	// (timeout.go); nil keeps ProbeTimeout for every probe.
+	answers *answerTimes
 }
 
 // CellDetail says which steps keep their cells in the results.
@@ -79,6 +84,9 @@ func (o Options) withDefaults() Options {
 		}
 		if o.ProbeTimeout <= 0 {
 			o.ProbeTimeout = defaults.ProbeTimeout
+			if o.answers == nil {
+				o.answers = &answerTimes{}
+			}
 		}
 	}
 	if o.Converge <= 0 {

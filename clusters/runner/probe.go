@@ -29,6 +29,10 @@ type probeCell struct {
 	undropped bool
 	// query is, for a probe by DNS name, its query to the cluster DNS.
 	query probes.Job
+	// unconfirmed marks a cell whose probe waited out a timeout shorter than
+	// the run's with no drop logged to settle it; confirm probes it again
+	// with the run's timeout from then on (timeout.go).
+	unconfirmed, confirm bool
 }
 
 // observed is what the probe saw, in the words of reports.
@@ -84,24 +88,41 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 	deadline := applied.Add(sc.opts.Converge)
 	backoff := 100 * time.Millisecond
 	dropLog, logsDrops := sc.cluster.(clusters.DropReporter)
+	adaptive := logsDrops && sc.opts.answers != nil
 	var explainer *truth.Explainer // made for the first refused cell DenyMustDrop asks about
-	for round := 0; len(pending) > 0; round++ {
+	for round, final := 0, false; len(pending) > 0; round++ {
 		if round > 0 {
 			waited := time.Now()
-			if time.Now().Add(backoff).After(deadline) || sleep(ctx, backoff) != nil {
+			if time.Now().Add(backoff).After(deadline) {
+				// Out of time: a cell a short timeout left unconfirmed still
+				// gets one round at the run's timeout before its verdict.
+				pending = slices.DeleteFunc(pending, func(c *probeCell) bool { return !c.unconfirmed })
+				if final || len(pending) == 0 {
+					break
+				}
+				final = true
+			} else if sleep(ctx, backoff) != nil {
 				break
 			}
 			res.Phases.Backoff += since(waited)
 			backoff = min(2*backoff, time.Second)
 			res.Retries++
 		}
+		timeout := sc.opts.ProbeTimeout
+		if adaptive {
+			timeout = sc.opts.answers.timeout(sc.opts.ProbeTimeout)
+		}
 		jobs := make([]probes.Job, len(pending))
 		for i, c := range pending {
+			c.job.Timeout = timeout
+			if c.confirm {
+				c.job.Timeout = sc.opts.ProbeTimeout
+			}
 			jobs[i] = c.job
 		}
 		began := time.Now()
 		results, err := sc.cluster.Probe(ctx, jobs)
-		res.Phases.Rounds = append(res.Phases.Rounds, roundOf(since(began), results))
+		res.Phases.Rounds = append(res.Phases.Rounds, roundOf(since(began), timeout, results))
 		if err != nil {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("probe: %v", err)
 			return
@@ -109,6 +130,9 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 		if len(results) != len(jobs) {
 			res.Status, res.Error = reports.Error, fmt.Sprintf("probe: backend returned %d results for %d jobs", len(results), len(jobs))
 			return
+		}
+		if adaptive {
+			sc.opts.answers.record(results)
 		}
 		next := pending[:0]
 		for i, c := range pending {
@@ -123,8 +147,10 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 			}
 			// A timeout only counts as the policy's when the enforcer logged
 			// the drop, so that a slow answer never passes for a blocked cell.
-			c.undropped = logsDrops && c.expected == reports.OutcomeBlocked && !c.cell.Loopback && c.result.Outcome == probes.Blocked &&
-				len(dropLog.Drops(c.dropped())) == 0
+			logged := logsDrops && c.result.Outcome == probes.Blocked && len(dropLog.Drops(c.dropped())) > 0
+			c.undropped = logsDrops && c.expected == reports.OutcomeBlocked && !c.cell.Loopback && c.result.Outcome == probes.Blocked && !logged
+			c.unconfirmed = c.job.Timeout < sc.opts.ProbeTimeout && timedOut(c.result) && !(c.expected == reports.OutcomeBlocked && logged)
+			c.confirm = c.confirm || c.unconfirmed
 			c.refusedDeny = ""
 			if sc.opts.DenyMustDrop && c.expected == reports.OutcomeBlocked && c.result.Outcome == probes.Blocked && c.result.Blocked == probes.Refused {
 				if explainer == nil {
@@ -132,7 +158,7 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 				}
 				c.refusedDeny = denyingRule(explainer, c.job)
 			}
-			if !c.settled() {
+			if c.unconfirmed || !c.settled() {
 				next = append(next, c)
 			}
 		}
@@ -306,17 +332,23 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// roundOf summarizes one probe round: its length, its cells, its slowest
-// probe and the probes that waited out their timeout.
-func roundOf(took reports.Seconds, results []probes.Result) reports.Round {
-	r := reports.Round{Seconds: took, Cells: len(results)}
+// roundOf summarizes one probe round: its length, its probes' timeout, its
+// cells, its slowest probe and the probes that waited out their timeout.
+func roundOf(took reports.Seconds, timeout time.Duration, results []probes.Result) reports.Round {
+	r := reports.Round{Seconds: took, Timeout: reports.Seconds(timeout.Seconds()), Cells: len(results)}
 	for _, res := range results {
 		r.Slowest = max(r.Slowest, reports.Seconds(res.Elapsed.Seconds()))
-		if res.Outcome == probes.Blocked && res.Blocked == probes.Dropped {
+		if timedOut(res) {
 			r.TimedOut++
 		}
 	}
 	return r
+}
+
+// timedOut tells a probe that waited out its timeout: no answer to the
+// connection, or to the name's query.
+func timedOut(r probes.Result) bool {
+	return r.Outcome == probes.Blocked && (r.Blocked == probes.Dropped || r.Blocked == probes.Unresolved)
 }
 
 // denyingRule names the ClusterNetworkPolicy Deny rule that blocks the

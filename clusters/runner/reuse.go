@@ -21,7 +21,8 @@ import (
 // forget deleted policies and follow relabelled pods.
 
 // parked is a cluster left by a scenario that ran to its end, with the state
-// it was left in.
+// it was left in: every namespace and pod it holds, with their labels and
+// addresses, and the policies in force.
 type parked struct {
 	cluster clusters.Cluster
 	world   *scenarios.World
@@ -224,8 +225,9 @@ func modelKey(w *scenarios.World) string {
 }
 
 // resetChanges turns a parked cluster's world into a scenario's initial
-// one, whose model is the same: every policy and cluster policy deleted,
-// then labels restored.
+// one, whose pods and namespaces the cluster holds (perhaps among others):
+// every policy and cluster policy deleted, then the labels of the
+// scenario's namespaces and pods restored.
 func resetChanges(from, to *scenarios.World) []scenarios.Change {
 	var changes []scenarios.Change
 	for _, p := range from.Policies {
@@ -235,12 +237,14 @@ func resetChanges(from, to *scenarios.World) []scenarios.Change {
 		changes = append(changes, scenarios.Change{Kind: scenarios.DeleteClusterPolicy, PolicyKey: scenarios.ClusterPolicyKey(scenarios.TieredKind(p), p.Name)})
 	}
 	for i, ns := range to.Namespaces {
-		if !maps.Equal(ns.Labels, from.Namespaces[i].Labels) {
+		j := slices.IndexFunc(from.Namespaces, func(n scenarios.Namespace) bool { return n.Name == ns.Name })
+		if j < 0 || !maps.Equal(ns.Labels, from.Namespaces[j].Labels) {
 			changes = append(changes, scenarios.Change{Kind: scenarios.LabelNamespace, Namespace: &to.Namespaces[i]})
 		}
 	}
 	for i, pod := range to.Pods {
-		if !maps.Equal(pod.Labels, from.Pods[i].Labels) {
+		j := slices.IndexFunc(from.Pods, func(p scenarios.Pod) bool { return p.ID() == pod.ID() })
+		if j < 0 || !maps.Equal(pod.Labels, from.Pods[j].Labels) {
 			changes = append(changes, scenarios.Change{Kind: scenarios.LabelPod, Pod: &to.Pods[i]})
 		}
 	}
@@ -262,15 +266,6 @@ func reuse(ctx context.Context, c *parked, w *scenarios.World) error {
 		}
 	}
 	return nil
-}
-
-// addressesOf is the address of every pod of w, as Setup reported them.
-func addressesOf(w *scenarios.World) clusters.Addresses {
-	addrs := make(clusters.Addresses, len(w.Pods))
-	for _, p := range w.Pods {
-		addrs[p.ID()] = p.IP
-	}
-	return addrs
 }
 
 // teardownAll tears parked clusters down at once, also when ctx is

@@ -87,7 +87,7 @@ func ExitCode(r *reports.Results) int {
 	return 0
 }
 
-func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *servedPorts) (res reports.ScenarioResult) {
+func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *sharedModel) (res reports.ScenarioResult) {
 	began := time.Now()
 	res = reports.ScenarioResult{
 		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,

@@ -33,8 +33,13 @@ type ScenarioRun struct {
 	// exclusive: the pool counts this scenario's cluster as in use (see
 	// clusterPool.takeExclusive) until Close releases it.
 	exclusive bool
-	complete  bool
-	reshaped  bool
+	// held is what the cluster holds: the scenario's model, its endpoints
+	// perhaps serving more ports (see sharedModel); addrs are its pods'
+	// addresses. The cluster is parked with both.
+	held     *scenarios.World
+	addrs    clusters.Addresses
+	complete bool
+	reshaped bool
 }
 
 // Start prepares a scenario: its state and, with opts.Backend, a cluster set
@@ -54,7 +59,7 @@ func parkable(caps clusters.Capabilities, s *scenarios.Scenario, initial *scenar
 	return len(initial.Policies) == 0
 }
 
-func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *servedPorts) (_ *ScenarioRun, err error) {
+func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *sharedModel) (_ *ScenarioRun, err error) {
 	st, err := scenarios.NewState(s)
 	if err != nil {
 		return nil, err
@@ -92,7 +97,7 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 				return nil, fmt.Errorf("reuse the cluster of an earlier scenario with this model: %w", err)
 			}
 			st.SetAddresses(c.addrs)
-			sc.cluster = c.cluster
+			sc.cluster, sc.held, sc.addrs = c.cluster, withLabelsOf(c.world, initial), c.addrs
 			return sc, nil
 		}
 		conflicting := pool.claimHosts(initial)
@@ -114,7 +119,7 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 		return nil, fmt.Errorf("set up model: %w", err)
 	}
 	st.SetAddresses(addrs)
-	sc.cluster = cl
+	sc.cluster, sc.held, sc.addrs = cl, setup, addrs
 	return sc, nil
 }
 
@@ -142,8 +147,7 @@ func (sc *ScenarioRun) Close(ctx context.Context) error {
 		defer sc.pool.release(sc.modelKey)
 	}
 	if sc.pool != nil && sc.complete && !sc.reshaped && ctx.Err() == nil {
-		w := sc.state.World()
-		evicted := sc.pool.park(&parked{cluster: sc.cluster, world: w, addrs: addressesOf(w), key: sc.modelKey})
+		evicted := sc.pool.park(&parked{cluster: sc.cluster, world: withLabelsOf(sc.held, sc.state.World()), addrs: sc.addrs, key: sc.modelKey})
 		sc.cluster = nil
 		return teardownAll(ctx, evicted)
 	}

@@ -141,6 +141,8 @@
       factList([["setup", secs(t.setupSeconds)], ["apply", secs(t.applySeconds)], ["enforcer sync", secs(t.syncSeconds)],
         ["checks", secs(t.checkSeconds)],
         ["probing", secs(t.probeSeconds) + " in " + plural(t.rounds, "round", "rounds") + " (" + t.probes + " probes, " + t.timedOut + " waited out their timeout)"],
+        ["probe timeout", !t.longestTimeoutSeconds ? "not recorded" : t.shortestTimeoutSeconds === t.longestTimeoutSeconds ?
+          secs(t.longestTimeoutSeconds) : secs(t.shortestTimeoutSeconds) + " to " + secs(t.longestTimeoutSeconds) + ", chosen from the answers seen"],
         ["between rounds", secs(t.backoffSeconds)], ["teardown", secs(t.teardownSeconds)]]),
       el("p", { class: "meta" }, "Summed over scenarios, which run in parallel. Slowest steps:"),
       el("ul", { class: "slowest" }, (t.slowest || []).map((s) => el("li", null,
