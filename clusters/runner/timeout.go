@@ -29,7 +29,7 @@ const (
 	// timeoutFloor keeps the timeout above a scheduler's hiccup.
 	timeoutFloor = 25 * time.Millisecond
 	// timeoutMultiple of the p99 of allowed answers.
-	timeoutMultiple = 10
+	timeoutMultiple = 4
 	// minAnswers is how many answers the p99 needs to mean anything.
 	minAnswers = 50
 	// keptAnswers bounds the answers kept: the latest are the load now.

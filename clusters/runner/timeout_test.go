@@ -31,8 +31,8 @@ func TestAnswerTimesTimeout(t *testing.T) {
 		t.Errorf("1ms answers: %v, want the floor %v", got, timeoutFloor)
 	}
 	answers(8*time.Millisecond, keptAnswers) // the latest answers replace the oldest
-	if got := a.timeout(full); got != 80*time.Millisecond {
-		t.Errorf("8ms answers: %v, want 80ms", got)
+	if got := a.timeout(full); got != timeoutMultiple*8*time.Millisecond {
+		t.Errorf("8ms answers: %v, want %v", got, timeoutMultiple*8*time.Millisecond)
 	}
 	answers(time.Second, keptAnswers)
 	if got := a.timeout(full); got != full {
