@@ -101,11 +101,14 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 					break
 				}
 				final = true
-			} else if sleep(ctx, backoff) != nil {
-				break
+			} else if slices.ContainsFunc(pending, func(c *probeCell) bool { return !c.unconfirmed }) {
+				// A round only confirming short timeouts has nothing to wait for.
+				if sleep(ctx, backoff) != nil {
+					break
+				}
+				backoff = min(2*backoff, time.Second)
 			}
 			res.Phases.Backoff += since(waited)
-			backoff = min(2*backoff, time.Second)
 			res.Retries++
 		}
 		timeout := sc.opts.ProbeTimeout
