@@ -74,15 +74,7 @@ func TestAdaptiveTimeoutConfirmsWithTheFullTimeout(t *testing.T) {
 		}
 		return probes.Allowed
 	}}
-	b := &slowBackend{fakeBackend: fakeBackend{caps: clusters.Capabilities{ExternalHosts: true}}, cluster: slowCluster{fc}}
-	answers := &answerTimes{}
-	fast := make([]probes.Result, minAnswers)
-	for i := range fast {
-		fast[i] = probes.Result{Outcome: probes.Allowed, Elapsed: time.Millisecond}
-	}
-	answers.record(fast)
-	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
-		Options{Backend: b, ProbeTimeout: 250 * time.Millisecond, Converge: 5 * time.Second, Cells: CellsAll, answers: answers})
+	res := runAdaptive(t, fc, 5*time.Second)
 	sc := res.Scenarios[0]
 	if sc.Status != reports.Pass {
 		t.Fatalf("scenario %s: %s", sc.Status, sc.Error)
@@ -113,6 +105,16 @@ func TestAdaptiveTimeoutConfirmsAfterTheBound(t *testing.T) {
 		}
 		return probes.Allowed
 	}}
+	res := runAdaptive(t, fc, time.Nanosecond)
+	if sc := res.Scenarios[0]; sc.Status != reports.Pass {
+		t.Fatalf("scenario %s: %s", sc.Status, sc.Error)
+	}
+}
+
+// runAdaptive runs two-pods on fc behind a drop log, with a 250ms timeout
+// and answers so far of 1ms each: the adaptive timeout starts at its floor.
+func runAdaptive(t *testing.T, fc *fakeCluster, converge time.Duration) *reports.Results {
+	t.Helper()
 	b := &slowBackend{fakeBackend: fakeBackend{caps: clusters.Capabilities{ExternalHosts: true}}, cluster: slowCluster{fc}}
 	answers := &answerTimes{}
 	fast := make([]probes.Result, minAnswers)
@@ -120,9 +122,6 @@ func TestAdaptiveTimeoutConfirmsAfterTheBound(t *testing.T) {
 		fast[i] = probes.Result{Outcome: probes.Allowed, Elapsed: time.Millisecond}
 	}
 	answers.record(fast)
-	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
-		Options{Backend: b, ProbeTimeout: 250 * time.Millisecond, Converge: time.Nanosecond, answers: answers})
-	if sc := res.Scenarios[0]; sc.Status != reports.Pass {
-		t.Fatalf("scenario %s: %s", sc.Status, sc.Error)
-	}
+	return Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+		Options{Backend: b, ProbeTimeout: 250 * time.Millisecond, Converge: converge, Cells: CellsAll, answers: answers})
 }
