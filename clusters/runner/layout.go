@@ -1,10 +1,8 @@
 package runner
 
 import (
-	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -92,22 +90,6 @@ func planModels(scns []*scenarios.Scenario, parkable func(*scenarios.Scenario, *
 		}
 	}
 	return out
-}
-
-// layoutKey is modelKey without ports: namespaces, pods and their planned
-// addresses, external hosts and theirs.
-func layoutKey(w *scenarios.World) string {
-	var b strings.Builder
-	for _, ns := range w.Namespaces {
-		fmt.Fprintf(&b, "ns %s\n", ns.Name)
-	}
-	for _, p := range w.Pods {
-		fmt.Fprintf(&b, "pod %s %s\n", p.ID(), p.IP)
-	}
-	for _, h := range w.ExternalHosts {
-		fmt.Fprintf(&b, "host %s %s\n", h.Name, h.IP)
-	}
-	return b.String()
 }
 
 // admits tells whether w, of the model's layout, can join it: every pod

@@ -202,24 +202,30 @@ func (p *clusterPool) drain() []*parked {
 // modelKey identifies what a cluster's setup created: namespaces, pods with
 // their ports and planned addresses, and external hosts. Labels and policies
 // are left out: a reset changes those.
-func modelKey(w *scenarios.World) string {
+func modelKey(w *scenarios.World) string { return worldKey(w, true) }
+
+// layoutKey is modelKey without ports.
+func layoutKey(w *scenarios.World) string { return worldKey(w, false) }
+
+func worldKey(w *scenarios.World, ports bool) string {
 	var b strings.Builder
+	endpoint := func(kind, name, ip string, served []scenarios.Port) {
+		fmt.Fprintf(&b, "%s %s %s", kind, name, ip)
+		for _, port := range served {
+			if ports {
+				fmt.Fprintf(&b, " %s:%s", port.Name, port)
+			}
+		}
+		b.WriteByte('\n')
+	}
 	for _, ns := range w.Namespaces {
 		fmt.Fprintf(&b, "ns %s\n", ns.Name)
 	}
 	for _, p := range w.Pods {
-		fmt.Fprintf(&b, "pod %s %s", p.ID(), p.IP)
-		for _, port := range p.Ports {
-			fmt.Fprintf(&b, " %s:%s", port.Name, port)
-		}
-		b.WriteByte('\n')
+		endpoint("pod", p.ID(), p.IP, p.Ports)
 	}
 	for _, h := range w.ExternalHosts {
-		fmt.Fprintf(&b, "host %s %s", h.Name, h.IP)
-		for _, port := range h.Ports {
-			fmt.Fprintf(&b, " %s:%s", port.Name, port)
-		}
-		b.WriteByte('\n')
+		endpoint("host", h.Name, h.IP, h.Ports)
 	}
 	return b.String()
 }
