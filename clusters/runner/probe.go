@@ -33,6 +33,24 @@ type probeCell struct {
 	// the run's with no drop logged to settle it; confirm probes it again
 	// with the run's timeout from then on (timeout.go).
 	unconfirmed, confirm bool
+	// twins are the same truth cell probed by the other targets (pod IP,
+	// Service, DNS name): policy judges pods, so all must agree (disputed).
+	twins []*probeCell
+}
+
+// disputed tells whether the cell reads blocked while a twin with the same
+// expectation was answered: a Service path that kube-proxy has not
+// programmed yet refuses, and on a cluster that enforces nothing that
+// transient would otherwise settle an expected-blocked cell as passed. Such
+// a cell is probed again while its twin is, which on an enforcer that agrees
+// with itself costs no round: the answered twin is unsettled anyway.
+func (p *probeCell) disputed() bool {
+	if p.skip != "" || p.cell.Loopback || p.result.Outcome != probes.Blocked {
+		return false
+	}
+	return slices.ContainsFunc(p.twins, func(t *probeCell) bool {
+		return t.skip == "" && t.expected == p.expected && t.result.Outcome == probes.Allowed
+	})
 }
 
 // observed is what the probe saw, in the words of reports.
@@ -137,7 +155,6 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 		if adaptive {
 			sc.opts.answers.record(results)
 		}
-		next := pending[:0]
 		for i, c := range pending {
 			c.result = results[i]
 			if c.result.Outcome == probes.Skipped {
@@ -161,14 +178,36 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 				}
 				c.refusedDeny = denyingRule(explainer, c.job)
 			}
-			if c.unconfirmed || !c.settled() {
-				next = append(next, c)
-			}
 		}
-		pending = next
+		pending = stillPending(pending)
 	}
 	res.Converge = reports.Seconds(time.Since(applied).Seconds())
 	sc.record(res, w, cells)
+}
+
+// stillPending is what the next round probes: the cells just probed that are
+// unsettled or unconfirmed, and any cell, probed now or settled before, that
+// a twin disputes.
+func stillPending(probed []*probeCell) []*probeCell {
+	var next []*probeCell
+	seen := map[*probeCell]bool{}
+	add := func(c *probeCell) {
+		if !seen[c] {
+			seen[c] = true
+			next = append(next, c)
+		}
+	}
+	for _, c := range probed {
+		if c.unconfirmed || !c.settled() || c.disputed() {
+			add(c)
+		}
+		for _, t := range c.twins {
+			if t.disputed() {
+				add(t)
+			}
+		}
+	}
+	return next
 }
 
 // plan makes one probe job per cell and target (by pod IP, through the
@@ -185,6 +224,7 @@ func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*prob
 	for c := range table.Cells() {
 		target := table.Targets[c.Target]
 		src, dst := table.Endpoints[c.Source], table.Endpoints[target.Endpoint]
+		first := len(cells)
 		for _, t := range via {
 			// Only pods have Services, and only pods dial them: a
 			// ClusterIP means nothing outside the cluster.
@@ -216,6 +256,13 @@ func (sc *ScenarioRun) plan(w *scenarios.World, table *truth.TruthTable) []*prob
 				pc.skip = "external host: " + sc.caps.ExternalHostsReason
 			}
 			cells = append(cells, pc)
+		}
+		for _, pc := range cells[first:] {
+			for _, twin := range cells[first:] {
+				if twin != pc {
+					pc.twins = append(pc.twins, twin)
+				}
+			}
 		}
 	}
 	return cells

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/probes"
@@ -77,5 +78,44 @@ func TestExternalHostCellsByIPAlone(t *testing.T) {
 	}
 	if !slices.Equal(viaService, []string{"x/a>x/a"}) {
 		t.Errorf("cells through Services %v, want x/a's own alone", viaService)
+	}
+}
+
+// On a cluster that enforces nothing, a Service whose forwarding is not yet
+// programmed refuses once: that refusal must not pass an expected-blocked
+// cell while the same cell by pod IP is answered. It is probed again, and
+// its verdict is what the programmed path says.
+func TestRefusedServiceTwinOfAnAnsweredCellIsProbedAgain(t *testing.T) {
+	refusedOnce := func(j probes.Job, round int) probes.Outcome {
+		if j.Target == probes.TargetService && round == 0 {
+			return probes.Blocked
+		}
+		return probes.Allowed // nothing enforces
+	}
+	fc := &fakeCluster{answer: refusedOnce, block: probes.Refused}
+	b := &fakeBackend{cluster: fc, caps: clusters.Capabilities{Targets: []probes.Target{probes.TargetPod, probes.TargetService}}}
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")}, Options{Backend: b, Converge: 2 * time.Second})
+	verdicts := map[string]reports.Status{}
+	for _, c := range res.Scenarios[0].Steps[0].Cells {
+		verdicts[c.Target+" "+c.From+">"+c.To] = c.Verdict
+	}
+	for _, cell := range []string{" x/a>x/b", "service x/a>x/b"} {
+		if verdicts[cell] != reports.Fail {
+			t.Errorf("%s: %s, want fail: nothing blocks it once Services forward (verdicts %v)", cell, verdicts[cell], verdicts)
+		}
+	}
+	if fc.rounds < 2 {
+		t.Errorf("%d probe rounds, want the refused cell probed again", fc.rounds)
+	}
+}
+
+// An enforcer that blocks both paths settles both in the first round: the
+// twin rule costs it nothing.
+func TestAgreeingTwinsSettleInOneRound(t *testing.T) {
+	fc := &fakeCluster{answer: truthful}
+	b := &fakeBackend{cluster: fc, caps: clusters.Capabilities{Targets: []probes.Target{probes.TargetPod, probes.TargetService}}}
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")}, Options{Backend: b, Converge: 2 * time.Second})
+	if st := res.Scenarios[0].Steps[0]; st.Status != reports.Pass || st.Retries != 0 {
+		t.Errorf("step %s after %d retries, want pass after none", st.Status, st.Retries)
 	}
 }
