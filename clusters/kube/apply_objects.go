@@ -75,7 +75,7 @@ func (c *Cluster) addPod(ctx context.Context, p scenarios.Pod) (clusters.Address
 	if _, ok := c.namespaces[p.Namespace]; !ok {
 		return nil, fmt.Errorf("add pod %s: no namespace %s in this cluster", p.ID(), p.Namespace)
 	}
-	lp, err := c.createPod(ctx, p)
+	lp, err := c.createPod(ctx, p, true)
 	if err != nil {
 		return nil, err
 	}

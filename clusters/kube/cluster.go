@@ -23,7 +23,9 @@ type Cluster struct {
 
 	// mu is held for writing by Setup, Apply and Teardown and for reading by
 	// Probe, so that no probe enters a pod being replaced.
-	mu         sync.RWMutex
+	mu sync.RWMutex
+	// created guards namespaces and pods while Setup creates them side by side.
+	created    sync.Mutex
 	namespaces map[string]types.UID // scenario namespace name → UID of the real one
 	// terminating are the real namespaces Teardown has deleted and not yet
 	// seen gone.
@@ -47,8 +49,11 @@ type livePod struct {
 	serviceIP string
 	node      string // the node it runs on, once ready
 	// answer is a port its Service serves, for the check that every node
-	// forwards the Service (waitServicesAnswer); TCP where it has one.
+	// forwards the Service (waitAnswers); TCP where it has one.
 	answer *scenarios.Port
+	// serves is the first port its server listens on, which waitAnswers
+	// dials by pod IP for a pod made without a startup probe.
+	serves scenarios.Port
 
 	// session is the pod's probe session (Options.Sessions), once opened.
 	sessionMu sync.Mutex

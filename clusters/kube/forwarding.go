@@ -3,6 +3,7 @@ package kube
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,47 +13,48 @@ import (
 	"github.com/netpolcheck/netpolcheck/probes"
 )
 
-// waitServicesAnswer waits until every node that runs a probe pod of this
-// cluster forwards each new Service: one probe pod per node dials every
-// Service's ClusterIP until all answer. An EndpointSlice listing the pod as
-// ready says only that the API knows; kube-proxy programs each node a moment
-// later, and until then a ClusterIP is refused (kube-proxy's rule for a
-// Service without endpoints) or unanswered. A cell probed then would read as
-// blocked by policy: on a cluster without enforcer, CI saw 15 cells of one
-// step refused so, which is how a CNI that fails to block Service traffic
-// could pass a step. Setup runs before any policy, so every dial must answer.
-func (c *Cluster) waitServicesAnswer(ctx context.Context, created []*livePod) error {
-	var targets []*livePod
-	for _, lp := range created {
-		if lp.serviceIP != "" && lp.answer != nil {
-			targets = append(targets, lp)
-		}
-	}
-	if len(targets) == 0 {
-		return nil
-	}
+// waitAnswers waits until every new pod answers by its IP, and every node
+// that runs a probe pod of this cluster forwards each new Service. One probe
+// pod per node dials, by pod IP, the new pods of its node (itself too), and
+// every Service's ClusterIP until all answer.
+//
+// The pods have no startup probe (createPod), so this is what says their
+// servers listen. An EndpointSlice listing a pod as ready says only that the
+// API knows; kube-proxy programs each node a moment later, and until then a
+// ClusterIP is refused (kube-proxy's rule for a Service without endpoints)
+// or unanswered. A cell probed then would read as blocked by policy: on a
+// cluster without enforcer, CI saw 15 cells of one step refused so, which is
+// how a CNI that fails to block Service traffic could pass a step. Setup
+// runs before any policy, so every dial must answer.
+func (c *Cluster) waitAnswers(ctx context.Context, created []*livePod) error {
 	sources := onePerNode(c.pods)
-	pending := map[[2]string]probes.Job{} // (source id, target id)
+	pending := map[answerKey]probes.Job{}
 	for _, src := range sources {
-		for _, dst := range targets {
-			if dst == src {
+		for _, dst := range created {
+			if dst.node == src.node && dst.ip != "" {
+				pending[answerKey{src.id, dst.id, probes.TargetPod}] = probes.Job{
+					From: src.id, To: dst.id, Host: dst.ip, Port: dst.serves.Port,
+					Protocol: string(dst.serves.Protocol), Expect: dst.id, Timeout: probes.DefaultTimeout,
+				}
+			}
+			if dst.serviceIP == "" || dst.answer == nil || dst == src {
 				// Hairpin through its own Service is the network's
 				// choice (kind's none cluster drops it), not forwarding.
 				continue
 			}
-			pending[[2]string{src.id, dst.id}] = probes.Job{
+			pending[answerKey{src.id, dst.id, probes.TargetService}] = probes.Job{
 				From: src.id, To: dst.id, Host: dst.serviceIP, Port: dst.answer.Port,
 				Protocol: string(dst.answer.Protocol), Expect: dst.id, Timeout: probes.DefaultTimeout,
 			}
 		}
 	}
 	deadline := time.Now().Add(c.b.opts.ReadyTimeout)
-	last := map[[2]string]string{}
+	last := map[answerKey]string{}
 	for len(pending) > 0 {
 		// The nodes are asked at once: each batch waits out a probe timeout
 		// for every Service its node does not forward yet.
 		type batch struct {
-			keys    [][2]string
+			keys    []answerKey
 			jobs    []probes.Job
 			results []probes.Result
 			err     error
@@ -62,7 +64,7 @@ func (c *Cluster) waitServicesAnswer(ctx context.Context, created []*livePod) er
 		for i, src := range sources {
 			b := &batches[i]
 			for key, job := range pending {
-				if key[0] == src.id {
+				if key.from == src.id {
 					b.keys = append(b.keys, key)
 					b.jobs = append(b.jobs, job)
 				}
@@ -74,7 +76,7 @@ func (c *Cluster) waitServicesAnswer(ctx context.Context, created []*livePod) er
 		wg.Wait()
 		for i, b := range batches {
 			if b.err != nil {
-				return fmt.Errorf("check that node %s forwards the Services: %w", sources[i].node, b.err)
+				return fmt.Errorf("check that the pods on node %s answer and it forwards the Services: %w", sources[i].node, b.err)
 			}
 			for k, r := range b.results {
 				if r.Outcome == probes.Allowed {
@@ -92,7 +94,7 @@ func (c *Cluster) waitServicesAnswer(ctx context.Context, created []*livePod) er
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("check that every node forwards the Services: %w", ctx.Err())
+			return fmt.Errorf("check that every pod answers and every node forwards the Services: %w", ctx.Err())
 		case <-time.After(pollInterval):
 		}
 	}
@@ -112,23 +114,45 @@ func onePerNode(pods map[string]*livePod) []*livePod {
 	return out
 }
 
-// notForwarded names the Services some node still does not forward.
-func (c *Cluster) notForwarded(pending map[[2]string]probes.Job, last map[[2]string]string) error {
-	var lines []string
+// answerKey is one dial of waitAnswers: from a source pod to a new pod, by
+// its IP or through its Service.
+type answerKey struct {
+	from, to string
+	via      probes.Target
+}
+
+// notForwarded names the pods that do not answer and the Services some node
+// still does not forward.
+func (c *Cluster) notForwarded(pending map[answerKey]probes.Job, last map[answerKey]string) error {
+	var silent, unforwarded []string
 	for key, job := range pending {
-		src := c.pods[key[0]]
-		lines = append(lines, fmt.Sprintf("%s (%s:%d) from node %s: %s", job.To, job.Host, job.Port, src.node, last[key]))
+		src := c.pods[key.from]
+		line := fmt.Sprintf("%s (%s:%d) from node %s: %s", job.To, job.Host, job.Port, src.node, last[key])
+		if key.via == probes.TargetPod {
+			silent = append(silent, line)
+		} else {
+			unforwarded = append(unforwarded, line)
+		}
 	}
-	slices.Sort(lines)
-	return fmt.Errorf("not every node forwards the Services after %s (kube-proxy or its replacement has not programmed them; no policy is in force yet): %s",
-		c.b.opts.ReadyTimeout, strings.Join(lines, "; "))
+	slices.Sort(silent)
+	slices.Sort(unforwarded)
+	var parts []string
+	if len(silent) > 0 {
+		parts = append(parts, fmt.Sprintf("probe pods running but not answering on their own node after %s (no policy is in force yet): %s",
+			c.b.opts.ReadyTimeout, strings.Join(silent, "; ")))
+	}
+	if len(unforwarded) > 0 {
+		parts = append(parts, fmt.Sprintf("not every node forwards the Services after %s (kube-proxy or its replacement has not programmed them; no policy is in force yet): %s",
+			c.b.opts.ReadyTimeout, strings.Join(unforwarded, "; ")))
+	}
+	return errors.New(strings.Join(parts, "; "))
 }
 
 // triesPerNode bounds the sources waitNewServiceAnswers tries on one node
 // when policies block them from the new pod.
 const triesPerNode = 3
 
-// waitNewServiceAnswers is waitServicesAnswer for a pod added after policies
+// waitNewServiceAnswers is waitAnswers for a pod added after policies
 // may be in force, so a dial that fails may be the policy's doing. From a
 // probe pod on each node it dials the new pod's Service and its pod IP on
 // the same port. The Service answering settles the node. The pod IP

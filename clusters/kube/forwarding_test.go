@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,12 +44,12 @@ func TestSetupWaitsUntilEveryNodeForwardsTheServices(t *testing.T) {
 	if len(from) != 2 || len(exec.calls) < 3 {
 		t.Errorf("%d execs from %v, want retries from one pod per node (2)", len(exec.calls), from)
 	}
-	if !dialled["10.96.0.10 TCP"] || !dialled["10.96.0.11 TCP"] || len(dialled) != 2 {
-		t.Errorf("dialled %v, want each Service once on its TCP port", dialled)
+	if !dialled["10.96.0.10 TCP"] || !dialled["10.96.0.11 TCP"] || !dialled["10.244.0.10 TCP"] || !dialled["10.244.0.11 TCP"] || len(dialled) != 4 {
+		t.Errorf("dialled %v, want each Service and each pod IP on its TCP port", dialled)
 	}
 	for _, call := range exec.calls {
 		for _, j := range call.Jobs {
-			if j.From == j.To {
+			if j.From == j.To && strings.HasPrefix(j.Host, "10.96.") {
 				t.Errorf("%s dialled its own Service: hairpin is not forwarding", j.From)
 			}
 		}
@@ -82,14 +83,63 @@ func TestSetupNamesServicesNoNodeForwards(t *testing.T) {
 	}
 }
 
-// Without the service target there is nothing to check, and no exec.
-func TestSetupByPodIPChecksNoForwarding(t *testing.T) {
+// Without the service target, Setup still dials each pod by its IP from a
+// pod of its node, since its pods have no startup probe: one exec a node.
+func TestSetupByPodIPDialsEachPod(t *testing.T) {
 	k := newFakeCluster(t)
 	k.podState = onTwoNodes
 	exec := &fakeExec{}
 	setUp(t, newTestBackend(t, k, exec, testOptions()), xyWorld())
-	if len(exec.calls) != 0 {
-		t.Errorf("%d execs at setup by pod IP, want none", len(exec.calls))
+	dialled := map[string]string{}
+	for _, call := range exec.calls {
+		for _, j := range call.Jobs {
+			dialled[j.From+">"+j.To] = j.Host
+		}
+	}
+	if want := map[string]string{"x/a>x/a": "10.244.0.10", "y/b>y/b": "10.244.0.11"}; len(exec.calls) != 2 || !maps.Equal(dialled, want) {
+		t.Errorf("%d execs dialling %v, want one a node dialling %v", len(exec.calls), dialled, want)
+	}
+}
+
+// A pod that runs but does not answer fails Setup, naming it: without a
+// startup probe, nothing else would notice.
+func TestSetupNamesPodsThatDoNotAnswer(t *testing.T) {
+	k := newFakeCluster(t)
+	k.podState = onTwoNodes
+	exec := &fakeExec{answer: func(_ ExecRequest, j probes.Job) probes.Result {
+		if j.To == "y/b" {
+			return probes.Result{Job: j, Outcome: probes.Blocked, Blocked: probes.Refused, Detail: "connect: refused"}
+		}
+		return probes.Result{Job: j, Outcome: probes.Allowed}
+	}}
+	opts := testOptions()
+	opts.ReadyTimeout = 300 * time.Millisecond
+	cl, err := newTestBackend(t, k, exec, opts).NewCluster(context.Background(), "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cl.Setup(context.Background(), xyWorld())
+	want := "probe pods running but not answering on their own node after 300ms (no policy is in force yet): " +
+		"y/b (10.244.0.11:80) from node node-y: blocked (connect: refused)"
+	if errText(err) != want {
+		t.Errorf("Setup error\n%s\nwant\n%s", errText(err), want)
+	}
+}
+
+// Pods that Setup makes go without the startup probe; a pod a step adds,
+// perhaps into an isolated namespace, keeps it.
+func TestStartupProbeOnlyForAddedPods(t *testing.T) {
+	k := newFakeCluster(t)
+	c, _ := setUp(t, newTestBackend(t, k, &fakeExec{}, testOptions()), xyWorld())
+	if p := getPod(t, k, "npc-r1-0-x", "a"); p.Spec.Containers[0].StartupProbe != nil {
+		t.Errorf("pod x/a made by Setup has a startup probe")
+	}
+	if _, err := c.Apply(context.Background(), scenarios.Change{Kind: scenarios.AddPod, Pod: &scenarios.Pod{Namespace: "x", Name: "c",
+		Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := getPod(t, k, "npc-r1-0-x", "c"); p.Spec.Containers[0].StartupProbe == nil {
+		t.Errorf("pod x/c added by a step has no startup probe")
 	}
 }
 

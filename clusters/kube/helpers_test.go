@@ -195,6 +195,9 @@ func testOptions() Options {
 		ProbeImage:   "netpolcheck/probe:test",
 		ReadyTimeout: 2 * time.Second,
 		Heartbeat:    time.Hour,
+		// One at a time, so that the fake hands out addresses in the
+		// world's order; TestSetupCreatesSideBySide covers more.
+		SetupConcurrency: 1,
 	}
 }
 

@@ -48,7 +48,7 @@ func (c *Cluster) ProbeFromHost(ctx context.Context, jobs []probes.Job, near str
 	spec.SecurityContext.Sysctls = nil
 	ctr := &spec.Containers[0]
 	ctr.Command = []string{probeBinary, "wait"}
-	ctr.Ports, ctr.StartupProbe, ctr.ReadinessProbe = nil, nil, nil
+	ctr.Ports, ctr.StartupProbe = nil, nil
 	if _, err := c.b.client.CoreV1().Pods(lp.namespace).Create(ctx, host, metav1.CreateOptions{}); err != nil {
 		return nil, fmt.Errorf("probe from host: create a host-network pod on %s: %w", node, err)
 	}

@@ -62,7 +62,10 @@ const (
 	DefaultReadyTimeout    = 2 * time.Minute
 	DefaultDeleteTimeout   = 2 * time.Minute
 	DefaultExecConcurrency = 32
-	DefaultHeartbeat       = 30 * time.Second
+	// DefaultSetupConcurrency: one after another, each pod's create waited
+	// for the one before, and each new namespace for its service account.
+	DefaultSetupConcurrency = 8
+	DefaultHeartbeat        = 30 * time.Second
 )
 
 // Options configure a Backend.
@@ -101,6 +104,9 @@ type Options struct {
 	// DeleteTimeout bounds waiting for deleted namespaces and pods to be
 	// gone; DefaultDeleteTimeout when zero.
 	DeleteTimeout time.Duration
+	// SetupConcurrency bounds the namespaces, and then the pods, that Setup
+	// creates at once; DefaultSetupConcurrency when zero.
+	SetupConcurrency int
 	// ExecConcurrency bounds the execs in flight per Probe call, one per
 	// source pod; DefaultExecConcurrency when zero.
 	ExecConcurrency int
@@ -214,6 +220,7 @@ func (o Options) withDefaults() (Options, error) {
 		def   int
 	}{
 		{"exec concurrency", &o.ExecConcurrency, DefaultExecConcurrency},
+		{"setup concurrency", &o.SetupConcurrency, DefaultSetupConcurrency},
 		{"probe concurrency", &o.ProbeConcurrency, probes.DefaultConcurrency},
 	} {
 		if *c.value < 0 {

@@ -21,7 +21,7 @@ func TestOptionsDefaults(t *testing.T) {
 		Name: "kube", ProbeImage: "img", PullPolicy: corev1.PullIfNotPresent,
 		Targets: []probes.Target{probes.TargetPod}, SCTP: SCTPOff,
 		ReadyTimeout: 2 * time.Minute, DeleteTimeout: 2 * time.Minute, Heartbeat: 30 * time.Second,
-		ExecConcurrency: 32, ProbeConcurrency: probes.DefaultConcurrency, Converge: 20 * time.Second,
+		ExecConcurrency: 32, SetupConcurrency: 8, ProbeConcurrency: probes.DefaultConcurrency, Converge: 20 * time.Second,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("withDefaults() =\n%+v\nwant\n%+v", got, want)

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"maps"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -71,7 +72,6 @@ func (t podTemplate) pod(namespace string, p scenarios.Pod) *corev1.Pod {
 				Command:         command,
 				Ports:           containerPorts(p.Ports),
 				StartupProbe:    startupProbe(p.ID(), served),
-				ReadinessProbe:  readinessProbe(p.ID(), served),
 				Resources: corev1.ResourceRequirements{
 					Requests: corev1.ResourceList{
 						corev1.ResourceCPU:    resource.MustParse("5m"),
@@ -141,27 +141,19 @@ func servedPorts(ports []scenarios.Port, sctp bool) string {
 	return strings.Join(specs, ",")
 }
 
-// readinessProbe asks the probe itself, over loopback, to connect to the first
-// port it serves: the pod is ready once it answers with its identity. An exec
-// probe is used because a kubelet probe over the network could be blocked by
-// the very policies under test.
+// startupProbe asks the probe itself, over loopback, to connect to the first
+// port it serves, every second until it answers with its identity (for up
+// to two minutes, the default --ready-timeout). An exec probe is used
+// because a kubelet probe over the network could be blocked by the very
+// policies under test, for a pod that a step adds.
 //
-// Every exec is a runc process on the node: at one per second per pod, the
-// few dozen probe pods of a run kept a 2-core kind host at a load of 140 and
-// made probe rounds take 20 s. So the check runs every second only as the
-// startup probe, until it first passes (the kubelet then runs the readiness
-// probe at once), and then every 30 s as the readiness probe.
-func readinessProbe(identity, served string) *corev1.Probe {
-	return &corev1.Probe{
-		ProbeHandler:     selfCheck(identity, served),
-		PeriodSeconds:    30,
-		TimeoutSeconds:   3,
-		FailureThreshold: 3,
-	}
-}
-
-// startupProbe is the same check every second, for up to two minutes (the
-// default --ready-timeout).
+// There is no readiness probe: once started, a container is ready, and the
+// probe server is its only process, so it cannot stop answering and keep
+// running. Every exec is a runc process on the node: at one per second per
+// pod, the few dozen probe pods of a run kept a 2-core kind host at a load
+// of 140 and made probe rounds take 20 s; a readiness exec every 30 s after
+// startup still cost each new pod a second exec, 1-4 s on a loaded node,
+// before it read ready.
 func startupProbe(identity, served string) *corev1.Probe {
 	return &corev1.Probe{
 		ProbeHandler:     selfCheck(identity, served),
@@ -171,9 +163,21 @@ func startupProbe(identity, served string) *corev1.Probe {
 	}
 }
 
-func selfCheck(identity, served string) corev1.ProbeHandler {
+// firstServed is the port the startup probe dials: the first of --ports.
+func firstServed(ports []scenarios.Port, sctp bool) scenarios.Port {
+	port, protocol := splitFirst(servedPorts(ports, sctp))
+	n, _ := strconv.Atoi(port)
+	return scenarios.Port{Port: int32(n), Protocol: scenarios.Protocol(protocol)}
+}
+
+func splitFirst(served string) (port, protocol string) {
 	first, _, _ := strings.Cut(served, ",")
-	port, protocol, _ := strings.Cut(first, "/")
+	port, protocol, _ = strings.Cut(first, "/")
+	return port, protocol
+}
+
+func selfCheck(identity, served string) corev1.ProbeHandler {
+	port, protocol := splitFirst(served)
 	return corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{
 		probeBinary, "connect", "--to", "127.0.0.1", "--port", port, "--protocol", protocol,
 		"--expect", identity, "--timeout", "1s",

@@ -47,12 +47,6 @@ func TestProbePodSpec(t *testing.T) {
 					}}},
 					PeriodSeconds: 1, TimeoutSeconds: 3, FailureThreshold: 120,
 				},
-				ReadinessProbe: &corev1.Probe{
-					ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{
-						"/probe", "connect", "--to", "127.0.0.1", "--port", "80", "--protocol", "TCP", "--expect", "x/a", "--timeout", "1s",
-					}}},
-					PeriodSeconds: 30, TimeoutSeconds: 3, FailureThreshold: 3,
-				},
 				Resources: corev1.ResourceRequirements{
 					Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("5m"), corev1.ResourceMemory: resource.MustParse("16Mi")},
 					Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("64Mi")},
@@ -133,9 +127,9 @@ func TestProbePodVariants(t *testing.T) {
 			if ports := c.Command[len(c.Command)-1]; ports != tt.wantPorts {
 				t.Errorf("--ports %s, want %s", ports, tt.wantPorts)
 			}
-			probe := c.ReadinessProbe.Exec.Command
+			probe := c.StartupProbe.Exec.Command
 			if probe[5] != tt.wantReadyOn[0] || probe[7] != tt.wantReadyOn[1] {
-				t.Errorf("readiness probe %v, want port %s protocol %s", probe, tt.wantReadyOn[0], tt.wantReadyOn[1])
+				t.Errorf("startup probe %v, want port %s protocol %s", probe, tt.wantReadyOn[0], tt.wantReadyOn[1])
 			}
 			if tt.wantLabels != nil && !equality.Semantic.DeepEqual(got.Labels, tt.wantLabels) {
 				t.Errorf("labels %v, want %v", got.Labels, tt.wantLabels)

@@ -32,12 +32,13 @@ func (c *Cluster) waitReady(ctx context.Context, pods []*livePod) error {
 	pending := append([]*livePod(nil), pods...)
 	var stuck []*livePod
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, c.b.opts.ReadyTimeout, true, func(ctx context.Context) (bool, error) {
+		seen, err := c.readNamespaces(ctx, pending)
+		if err != nil {
+			return false, err
+		}
 		next := pending[:0]
 		for _, lp := range pending {
-			ready, hopeless, err := c.checkReady(ctx, lp)
-			if err != nil {
-				return false, err
-			}
+			ready, hopeless := seen.check(lp)
 			if hopeless {
 				stuck = append(stuck, lp)
 			}
@@ -61,59 +62,97 @@ func (c *Cluster) waitReady(ctx context.Context, pods []*livePod) error {
 	return fmt.Errorf("wait for probe pods: %w", err)
 }
 
-// checkReady reads one pod (and its Service); it says whether the pod can
-// be probed, and whether it never will.
-func (c *Cluster) checkReady(ctx context.Context, lp *livePod) (ready, hopeless bool, err error) {
-	pod, err := c.b.client.CoreV1().Pods(lp.namespace).Get(ctx, lp.name, metav1.GetOptions{})
-	if err != nil {
-		return false, false, fmt.Errorf("read pod %s/%s: %w", lp.namespace, lp.name, err)
-	}
-	if podHopeless(pod) {
-		return false, true, nil
-	}
-	ip := podIPv4(pod)
-	if !podReady(pod) || ip == "" {
-		return false, false, nil
-	}
-	lp.ip = ip
-	lp.node = pod.Spec.NodeName
-	if lp.service == "" {
-		return true, false, nil
-	}
-	svc, err := c.b.client.CoreV1().Services(lp.namespace).Get(ctx, lp.service, metav1.GetOptions{})
-	if err != nil {
-		return false, false, fmt.Errorf("read service %s/%s: %w", lp.namespace, lp.service, err)
-	}
-	if svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == corev1.ClusterIPNone {
-		return false, false, nil
-	}
-	lp.serviceIP = svc.Spec.ClusterIP
-	ok, err := c.endpointReady(ctx, lp)
-	return ok, false, err
+// namespaceState is what one poll read of the namespaces of pending pods.
+type namespaceState struct {
+	pods     map[[2]string]*corev1.Pod     // by namespace and name
+	services map[[2]string]*corev1.Service // by namespace and name
+	// endpoints are the ready addresses of each Service's EndpointSlices.
+	endpoints map[[2]string]map[string]bool
 }
 
-// endpointReady says whether an EndpointSlice of the pod's Service lists its
-// IP as ready: before that, kube-proxy may not forward to it yet.
-func (c *Cluster) endpointReady(ctx context.Context, lp *livePod) (bool, error) {
-	list, err := c.b.client.DiscoveryV1().EndpointSlices(lp.namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: discoveryv1.LabelServiceName + "=" + lp.service,
-	})
-	if err != nil {
-		return false, fmt.Errorf("list endpoint slices of %s/%s: %w", lp.namespace, lp.service, err)
+// readNamespaces lists the pods, and with Services their Services and
+// EndpointSlices, of each namespace that a pending pod is in: three calls a
+// namespace per poll. One read per pod and poll (a Get each, and two more
+// once it ran) made the four lanes' set-ups ask for more than the client's
+// 50 calls a second, which held back every other call of the run.
+func (c *Cluster) readNamespaces(ctx context.Context, pending []*livePod) (*namespaceState, error) {
+	st := &namespaceState{pods: map[[2]string]*corev1.Pod{}, services: map[[2]string]*corev1.Service{}, endpoints: map[[2]string]map[string]bool{}}
+	withService := map[string]bool{}
+	var namespaces []string
+	for _, lp := range pending {
+		if _, ok := withService[lp.namespace]; !ok {
+			namespaces = append(namespaces, lp.namespace)
+			withService[lp.namespace] = false
+		}
+		withService[lp.namespace] = withService[lp.namespace] || lp.service != ""
 	}
-	for _, s := range list.Items {
-		for _, e := range s.Endpoints {
-			if e.Conditions.Ready != nil && !*e.Conditions.Ready {
-				continue
-			}
-			for _, a := range e.Addresses {
-				if a == lp.ip {
-					return true, nil
+	for _, ns := range namespaces {
+		pods, err := c.b.client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("list pods of %s: %w", ns, err)
+		}
+		for i := range pods.Items {
+			st.pods[[2]string{ns, pods.Items[i].Name}] = &pods.Items[i]
+		}
+		if !withService[ns] {
+			continue
+		}
+		svcs, err := c.b.client.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("list services of %s: %w", ns, err)
+		}
+		for i := range svcs.Items {
+			st.services[[2]string{ns, svcs.Items[i].Name}] = &svcs.Items[i]
+		}
+		slices, err := c.b.client.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("list endpoint slices of %s: %w", ns, err)
+		}
+		for _, s := range slices.Items {
+			key := [2]string{ns, s.Labels[discoveryv1.LabelServiceName]}
+			for _, e := range s.Endpoints {
+				if e.Conditions.Ready != nil && !*e.Conditions.Ready {
+					continue
+				}
+				for _, a := range e.Addresses {
+					if st.endpoints[key] == nil {
+						st.endpoints[key] = map[string]bool{}
+					}
+					st.endpoints[key][a] = true
 				}
 			}
 		}
 	}
-	return false, nil
+	return st, nil
+}
+
+// check says whether the pod can be probed, and whether it never will, and
+// records its addresses once it can. A pod that is not listed was deleted
+// since it was created: it never will be.
+func (st *namespaceState) check(lp *livePod) (ready, hopeless bool) {
+	pod := st.pods[[2]string{lp.namespace, lp.name}]
+	if pod == nil {
+		return false, true
+	}
+	if podHopeless(pod) {
+		return false, true
+	}
+	ip := podIPv4(pod)
+	if !podReady(pod) || ip == "" {
+		return false, false
+	}
+	lp.ip = ip
+	lp.node = pod.Spec.NodeName
+	if lp.service == "" {
+		return true, false
+	}
+	svc := st.services[[2]string{lp.namespace, lp.service}]
+	if svc == nil || svc.Spec.ClusterIP == "" || svc.Spec.ClusterIP == corev1.ClusterIPNone {
+		return false, false
+	}
+	lp.serviceIP = svc.Spec.ClusterIP
+	// Before an EndpointSlice lists it as ready, kube-proxy may not forward to it.
+	return st.endpoints[[2]string{lp.namespace, lp.service}][lp.ip], false
 }
 
 func podReady(pod *corev1.Pod) bool {

@@ -147,3 +147,32 @@ func TestAddPodWaitsForReadiness(t *testing.T) {
 		t.Errorf("AddPod error %q, want %q", got, want)
 	}
 }
+
+// TestDeletedPodFailsAtOnce: a pod deleted by someone else while Setup waits
+// for it is named at once, not at the readiness timeout.
+func TestDeletedPodFailsAtOnce(t *testing.T) {
+	k := newFakeCluster(t)
+	k.podState = func(pod *corev1.Pod) {
+		pod.Status.Conditions = nil // never ready
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			_ = k.client.Tracker().Delete(corev1.SchemeGroupVersion.WithResource("pods"), pod.Namespace, pod.Name)
+		}()
+	}
+	opts := testOptions()
+	opts.ReadyTimeout = time.Minute
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	cl, _ := b.NewCluster(context.Background(), "s")
+	start := time.Now()
+	w := xyWorld()
+	w.Pods = w.Pods[:1]
+	_, err := cl.Setup(context.Background(), w)
+	want := `1 probe pod cannot start:
+  x/a (pod a in npc-r1-0-x): pods "a" not found`
+	if got := errText(err); got != want {
+		t.Errorf("Setup error:\n%s\nwant:\n%s", got, want)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("a deleted pod took %s to fail Setup", d)
+	}
+}

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -95,7 +96,8 @@ func TestSCTPAutoServesSCTP(t *testing.T) {
 	opts := testOptions()
 	opts.SCTP = SCTPAuto
 	newTestBackend(t, k, &fakeExec{}, opts)
-	if want := []string{"server 9/SCTP", "client 65535/TCP"}; !reflect.DeepEqual(served, want) {
+	slices.Sort(served) // the check's pods are created side by side
+	if want := []string{"client 65535/TCP", "server 9/SCTP"}; !reflect.DeepEqual(served, want) {
 		t.Errorf("served %v, want %v", served, want)
 	}
 }

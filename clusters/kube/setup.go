@@ -2,9 +2,11 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,26 +32,25 @@ func (c *Cluster) Setup(ctx context.Context, w *scenarios.World) (clusters.Addre
 	if err := c.addExternalHosts(ctx, w.ExternalHosts); err != nil {
 		return nil, err
 	}
-	for _, ns := range w.Namespaces {
-		if err := c.createNamespace(ctx, ns); err != nil {
-			return nil, err
-		}
+	if err := inParallel(ctx, c.b.opts.SetupConcurrency, len(w.Namespaces), func(ctx context.Context, i int) error {
+		return c.createNamespace(ctx, w.Namespaces[i])
+	}); err != nil {
+		return nil, err
 	}
 	if err := c.setupDNS(ctx, w); err != nil {
 		return nil, err
 	}
-	created := make([]*livePod, 0, len(w.Pods))
-	for _, p := range w.Pods {
-		lp, err := c.createPod(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		created = append(created, lp)
+	created := make([]*livePod, len(w.Pods))
+	if err := inParallel(ctx, c.b.opts.SetupConcurrency, len(w.Pods), func(ctx context.Context, i int) (err error) {
+		created[i], err = c.createPod(ctx, w.Pods[i], false)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	if err := c.waitReady(ctx, created); err != nil {
 		return nil, err
 	}
-	if err := c.waitServicesAnswer(ctx, created); err != nil {
+	if err := c.waitAnswers(ctx, created); err != nil {
 		return nil, err
 	}
 	if err := c.writeRecords(ctx); err != nil {
@@ -60,6 +61,35 @@ func (c *Cluster) Setup(ctx context.Context, w *scenarios.World) (clusters.Addre
 		addrs[lp.id] = lp.ip
 	}
 	return addrs, nil
+}
+
+// inParallel runs do for 0..n-1, at most limit at once (a model's
+// namespaces are independent of each other, and so are its pods), and
+// returns the first error by index, so that a failure reads the same on
+// every run. The others stop at their next API call (ctx is cancelled).
+func inParallel(ctx context.Context, limit, n int, do func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, n)
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if errs[i] = do(ctx, i); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // checkWorld refuses labels under netpolcheck.io/ before anything is created.
@@ -142,23 +172,47 @@ func (c *Cluster) createNamespace(ctx context.Context, ns scenarios.Namespace) e
 	if err != nil {
 		return fmt.Errorf("create namespace %s for %s: %w", real, ns.Name, err)
 	}
+	c.created.Lock()
 	c.namespaces[ns.Name] = created.UID
+	c.created.Unlock()
 	c.b.own(real, created.UID)
+	c.createServiceAccount(ctx, real)
 	return nil
 }
 
+// createServiceAccount makes the namespace's default service account, which
+// the API server wants before it admits a pod there. Its controller makes
+// it too, but on a loaded cluster seconds later: pods then wait for it
+// (retryServiceAccount). Whoever is first, the account is the same, and an
+// identity that may not create one still gets the controller's.
+func (c *Cluster) createServiceAccount(ctx context.Context, namespace string) {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: namespace}}
+	_, _ = c.b.client.CoreV1().ServiceAccounts(namespace).Create(ctx, sa, metav1.CreateOptions{})
+}
+
 // createPod creates the probe pod of p, and its Service with TargetService.
-func (c *Cluster) createPod(ctx context.Context, p scenarios.Pod) (*livePod, error) {
+// A pod that Setup makes, before any policy is in force, goes without the
+// startup probe: waitAnswers dials it instead, one exec for all pods of a
+// node where the kubelet would run one per pod and second (the costliest
+// part of a set-up on a loaded kind host, after the sandboxes). A pod that
+// a step adds may already be isolated, so its own probe says when it serves.
+func (c *Cluster) createPod(ctx context.Context, p scenarios.Pod, startupProbe bool) (*livePod, error) {
 	ns := c.names.real(p.Namespace)
-	lp := &livePod{id: p.ID(), namespace: ns, name: p.Name}
+	lp := &livePod{id: p.ID(), namespace: ns, name: p.Name, serves: firstServed(p.Ports, c.sctp)}
+	pod := c.template.pod(ns, p)
+	if !startupProbe {
+		pod.Spec.Containers[0].StartupProbe = nil
+	}
 	err := c.retryServiceAccount(ctx, func() error {
-		_, err := c.b.client.CoreV1().Pods(ns).Create(ctx, c.template.pod(ns, p), metav1.CreateOptions{})
+		_, err := c.b.client.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create pod %s (%s/%s): %w", p.ID(), ns, p.Name, err)
 	}
+	c.created.Lock()
 	c.pods[lp.id] = lp
+	c.created.Unlock()
 	if !c.template.service {
 		return lp, nil
 	}

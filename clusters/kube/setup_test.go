@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -208,5 +210,78 @@ func TestSetupByNameResolvesThroughTheModelDNS(t *testing.T) {
 	job, skip := c.prepare(probes.Job{From: "y/b", To: "x/a", Host: "10.244.0.10", Port: 80, Protocol: "TCP", Target: probes.TargetDNS, Resolver: "kube-system/kube-dns"})
 	if skip != "" || job.Name != "np-a.npc-r1-0-x.svc.cluster.local" || job.Target != "" || job.Resolver != "" {
 		t.Errorf("prepared job %+v, skip %q; want the Service's name, nothing else for the agent", job, skip)
+	}
+}
+
+// TestSetupCreatesSideBySide: with pods created side by side, every pod
+// still gets its own address, and the addresses name the right pods.
+func TestSetupCreatesSideBySide(t *testing.T) {
+	k := newFakeCluster(t)
+	opts := testOptions()
+	opts.SetupConcurrency = 8
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	w := &scenarios.World{}
+	for i := range 12 {
+		ns := fmt.Sprintf("n%d", i%3)
+		if i < 3 {
+			w.Namespaces = append(w.Namespaces, scenarios.Namespace{Name: ns})
+		}
+		w.Pods = append(w.Pods, scenarios.Pod{Namespace: ns, Name: fmt.Sprintf("p%d", i), Labels: map[string]string{"i": fmt.Sprint(i)},
+			Ports: []scenarios.Port{{Port: 80, Protocol: scenarios.TCP}}})
+	}
+	_, addrs := setUp(t, b, w)
+	if len(addrs) != 12 {
+		t.Fatalf("%d addresses, want 12: %v", len(addrs), addrs)
+	}
+	seen := map[string]bool{}
+	for id, ip := range addrs {
+		ns, name, _ := strings.Cut(id, "/")
+		pod := getPod(t, k, "npc-r1-0-"+ns, name)
+		if pod.Status.PodIP != ip || seen[ip] {
+			t.Errorf("%s: address %s, its pod has %s (or another pod has it too)", id, ip, pod.Status.PodIP)
+		}
+		seen[ip] = true
+	}
+}
+
+// TestInParallel: at most limit at once, and the first error by index is
+// the one returned, whichever failed first.
+func TestInParallel(t *testing.T) {
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	release := make(chan struct{})
+	go func() {
+		for {
+			mu.Lock()
+			n := inFlight
+			mu.Unlock()
+			if n == 3 {
+				close(release)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	err := inParallel(context.Background(), 3, 9, func(ctx context.Context, i int) error {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		<-release
+		switch i {
+		case 1:
+			time.Sleep(20 * time.Millisecond)
+			return errors.New("one")
+		case 2:
+			return errors.New("two")
+		}
+		return ctx.Err()
+	})
+	if most != 3 {
+		t.Errorf("at most %d at once, want 3", most)
+	}
+	if got := errText(err); got != "one" {
+		t.Errorf("error %q, want the first by index, one", got)
 	}
 }
