@@ -8,16 +8,13 @@ import (
 )
 
 // Setting a model up is most of a scenario's time on a real cluster, so
-// scenarios share parked clusters beyond their own model:
+// scenarios share parked clusters beyond their own model: models that
+// differ only in the ports their pods serve share a cluster whose pods
+// serve the union, as the upstream suite's x/y/z pods serve 80 and 81 over
+// TCP, UDP and SCTP for every test. (Models with other namespaces and pods
+// side by side on one cluster were tried and dropped: docs/design.md.)
 //
-//   - Models that differ only in the ports their pods serve share a cluster
-//     whose pods serve the union, as the upstream suite's x/y/z pods serve
-//     80 and 81 over TCP, UDP and SCTP for every test.
-//   - Where the backend allows it (clusters.Capabilities.SharedModels),
-//     models with other namespaces and pods share one too: the cluster holds
-//     all of them side by side.
-//
-// Neither changes a cell. A scenario probes only its own pods on their own
+// This changes no cell. A scenario probes only its own pods on their own
 // ports (the oracle's targets), and a cell's verdict depends only on its
 // two ends and the policies: a policy of the scenario that also selects a
 // pod it does not know, or admits one, decides only cells it never probes.
@@ -30,10 +27,6 @@ import (
 // model's pods could collide with) share only with their own layout. So do
 // all scenarios on backends that place pods at the addresses a model plans
 // (the local cluster): a shared model would have to agree on those too.
-
-// maxSharedPods bounds a model shared across layouts: its setup is paid
-// once per lane, all lanes at the start of a run.
-const maxSharedPods = 16
 
 // sharedModel is what one parked cluster holds: the namespaces, pods and
 // external hosts of every scenario planned onto it, in the order first

@@ -73,6 +73,10 @@ func (c *recordingCluster) Apply(_ context.Context, ch scenarios.Change) (cluste
 		c.note("label %s %v", ch.Pod.ID(), ch.Pod.Labels)
 	case scenarios.LabelNamespace:
 		c.note("label %s %v", ch.Namespace.Name, ch.Namespace.Labels)
+	case scenarios.AddPod:
+		c.note("add %s", ch.Pod.ID())
+	case scenarios.RemovePod:
+		c.note("remove %s", ch.Pod.ID())
 	}
 	if ch.Kind == c.fails {
 		return nil, errors.New("refused")
@@ -370,5 +374,53 @@ func TestResetChangesDeletesClusterPolicies(t *testing.T) {
 	want := []string{"deleteClusterPolicy ClusterNetworkPolicy/deny", "deleteClusterPolicy AdminNetworkPolicy/deny"}
 	if !slices.Equal(got, want) {
 		t.Errorf("reset changes = %q, want %q", got, want)
+	}
+}
+
+// reshaped is twoPods with a last step that creates x/c, or deletes x/a.
+func reshaped(t *testing.T, action scenarios.Action) *scenarios.Scenario {
+	t.Helper()
+	s := twoPods(t, "allow")
+	s.Name = "two-pods-reshaped"
+	s.Steps = append(s.Steps, scenarios.Step{Name: "reshape", Actions: []scenarios.Action{action}})
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A scenario that created a pod hands its cluster on once the pod is gone;
+// one that deleted a pod of the model tears its cluster down.
+func TestRunRestoresReshapedClusters(t *testing.T) {
+	create := scenarios.Action{CreatePod: &scenarios.CreatePod{Namespace: "x", PodSpec: scenarios.PodSpec{Name: "c", Labels: map[string]string{"pod": "c"}}}}
+	tests := []struct {
+		name   string
+		action scenarios.Action
+		want   []string
+	}{
+		{"created", create, []string{
+			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 add x/c", "c1 remove x/c",
+			"c1 delete x/deny-b", "c1 apply x/deny-b", "c1 teardown",
+		}},
+		{"deleted", scenarios.Action{DeletePod: "x/a"}, []string{
+			"c1 setup 2 pods", "c1 apply x/deny-b", "c1 remove x/a", "c1 teardown",
+			"c2 setup 2 pods", "c2 apply x/deny-b", "c2 teardown",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &recordingBackend{}
+			s := reshaped(t, tt.action)
+			s.Steps[1].Expect = s.Steps[0].Expect
+			res := Run(context.Background(), []*scenarios.Scenario{s, twoPods(t, "allow")}, Options{Backend: b, Parallel: 1})
+			if got := b.lifecycle(); strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("cluster log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			for _, sc := range res.Scenarios {
+				if sc.Status != reports.Pass {
+					t.Errorf("%s: %s (%s)", sc.Name, sc.Status, sc.Error)
+				}
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/reports"
@@ -39,7 +40,9 @@ type ScenarioRun struct {
 	held     *scenarios.World
 	addrs    clusters.Addresses
 	complete bool
-	reshaped bool
+	// reshaped: a step created or deleted pods or namespaces; removedModel:
+	// some of them were the model's (held), which restoreShape cannot undo.
+	reshaped, removedModel bool
 }
 
 // Start prepares a scenario: its state and, with opts.Backend, a cluster set
@@ -134,6 +137,54 @@ func (sc *ScenarioRun) Step(ctx context.Context, i int) (reports.StepResult, err
 	return res, nil
 }
 
+// holds tells whether a RemovePod or RemoveNamespace change removes what
+// the cluster was set up with.
+func (sc *ScenarioRun) holds(change scenarios.Change) bool {
+	if sc.held == nil {
+		return false
+	}
+	if change.Kind == scenarios.RemovePod {
+		return slices.ContainsFunc(sc.held.Pods, func(p scenarios.Pod) bool { return p.ID() == change.Pod.ID() })
+	}
+	return slices.ContainsFunc(sc.held.Namespaces, func(n scenarios.Namespace) bool { return n.Name == change.Namespace.Name })
+}
+
+// restoreShape deletes the pods and namespaces that the scenario's steps
+// created and left, so that its cluster holds its model again and can be
+// parked. Upstream's pod and namespace create-delete cases start first (they
+// are the longest), and each threw away a fresh cluster of the model that
+// most of the family shares. A scenario that deleted some of the model is
+// not restored: making the pods again is most of a set-up.
+func (sc *ScenarioRun) restoreShape(ctx context.Context) bool {
+	if sc.removedModel || sc.held == nil {
+		return false
+	}
+	inModel := func(ns string) bool {
+		return slices.ContainsFunc(sc.held.Namespaces, func(n scenarios.Namespace) bool { return n.Name == ns })
+	}
+	w := sc.state.World()
+	var undo []scenarios.Change
+	for i, ns := range w.Namespaces {
+		if !inModel(ns.Name) {
+			undo = append(undo, scenarios.Change{Kind: scenarios.RemoveNamespace, Namespace: &w.Namespaces[i]})
+		}
+	}
+	for i, p := range w.Pods {
+		if inModel(p.Namespace) && !slices.ContainsFunc(sc.held.Pods, func(h scenarios.Pod) bool { return h.ID() == p.ID() }) {
+			undo = append(undo, scenarios.Change{Kind: scenarios.RemovePod, Pod: &w.Pods[i]})
+		}
+	}
+	for _, change := range undo {
+		if _, err := sc.cluster.Apply(ctx, change); err != nil {
+			return false
+		}
+		if err := sc.state.Commit(change); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // Close tears the scenario's cluster down, also when ctx is cancelled. In a
 // run that reuses clusters, a scenario that ran to its end parks its cluster
 // for the next scenario with the same model instead.
@@ -146,7 +197,7 @@ func (sc *ScenarioRun) Close(ctx context.Context) error {
 		// then finds it, or sets up its own.
 		defer sc.pool.release(sc.modelKey)
 	}
-	if sc.pool != nil && sc.complete && !sc.reshaped && ctx.Err() == nil {
+	if sc.pool != nil && sc.complete && ctx.Err() == nil && (!sc.reshaped || sc.restoreShape(ctx)) {
 		evicted := sc.pool.park(&parked{cluster: sc.cluster, world: withLabelsOf(sc.held, sc.state.World()), addrs: sc.addrs, key: sc.modelKey})
 		sc.cluster = nil
 		return teardownAll(ctx, evicted)

@@ -113,9 +113,12 @@ func (sc *ScenarioRun) apply(ctx context.Context, action scenarios.Action) error
 		return err
 	}
 	switch change.Kind {
-	case scenarios.AddPod, scenarios.RemovePod, scenarios.AddNamespace, scenarios.RemoveNamespace:
+	case scenarios.AddPod, scenarios.AddNamespace:
 		// The cluster no longer holds the model it was set up with.
 		sc.reshaped = true
+	case scenarios.RemovePod, scenarios.RemoveNamespace:
+		sc.reshaped = true
+		sc.removedModel = sc.removedModel || sc.holds(change)
 	}
 	var addrs clusters.Addresses
 	if sc.cluster != nil {
