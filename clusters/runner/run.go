@@ -38,6 +38,7 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 	exclusiveHosts := opts.Backend != nil && opts.Backend.Capabilities().ExternalHostsExclusive
 	sem := make(chan struct{}, opts.Parallel)
 	var wg sync.WaitGroup
+	var closing teardowns
 	for _, unit := range schedule(scns, plans, exclusiveHosts) {
 		sem <- struct{}{}
 		wg.Go(func() {
@@ -48,12 +49,13 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 					res.Scenarios[i] = notRun(scns[i], "not run: the run was interrupted before it started")
 					continue
 				}
-				res.Scenarios[i] = runScenario(ctx, scns[i], opts, keepPassing, progress, pool, plans[i].served)
+				res.Scenarios[i] = runScenario(ctx, scns[i], opts, keepPassing, progress, pool, plans[i].served, closing.later(i))
 				progress.scenarioDone(res.Scenarios[i])
 			}
 		})
 	}
 	wg.Wait()
+	closing.wait(res.Scenarios)
 	if pool != nil {
 		if err := teardownAll(ctx, pool.drain()); err != nil {
 			// No scenario owns these clusters any more; say it where the run is watched.
@@ -87,7 +89,47 @@ func ExitCode(r *reports.Results) int {
 	return 0
 }
 
-func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *sharedModel) (res reports.ScenarioResult) {
+// teardowns are the scenarios' cluster teardowns that run in the background
+// while their lanes go on; wait puts each one's time and error into its
+// scenario's result.
+type teardowns struct {
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	finished []teardownDone
+}
+
+type teardownDone struct {
+	scenario int
+	took     reports.Seconds
+	err      error
+}
+
+// later returns the function runScenario hands scenario i's teardown to.
+func (t *teardowns) later(i int) func(func() error) {
+	return func(teardown func() error) {
+		t.wg.Go(func() {
+			began := time.Now()
+			err := teardown()
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			t.finished = append(t.finished, teardownDone{scenario: i, took: since(began), err: err})
+		})
+	}
+}
+
+func (t *teardowns) wait(results []reports.ScenarioResult) {
+	t.wg.Wait()
+	for _, d := range t.finished {
+		r := &results[d.scenario]
+		r.Teardown = d.took
+		if d.err != nil && r.Error == "" {
+			r.Status, r.Error = reports.Error, d.err.Error()
+		}
+	}
+}
+
+// runScenario runs one scenario and hands its cluster's teardown to later.
+func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing bool, progress *progress, pool *clusterPool, served *sharedModel, later func(func() error)) (res reports.ScenarioResult) {
 	began := time.Now()
 	res = reports.ScenarioResult{
 		Name: s.Name, Description: s.Description, Source: s.Source, Seed: s.Seed,
@@ -110,13 +152,16 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 		return res
 	}
 	defer func() {
+		finish, freesHosts := sc.detach(ctx)
+		if !freesHosts {
+			later(finish)
+			return
+		}
 		closing := time.Now()
-		if err := sc.Close(ctx); err != nil && res.Error == "" {
+		if err := finish(); err != nil && res.Error == "" {
 			res.Status, res.Error = reports.Error, err.Error()
 		}
-		if opts.Backend != nil {
-			res.Teardown = reports.Seconds(time.Since(closing).Seconds())
-		}
+		res.Teardown = since(closing)
 	}()
 	skipped := 0
 	for i := range s.Steps {

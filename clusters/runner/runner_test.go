@@ -34,6 +34,8 @@ type fakeCluster struct {
 	// block says how Blocked answers were blocked; health is CheckEnforcer's answer.
 	block  probes.Block
 	health error
+	// teardownErr is what Teardown returns.
+	teardownErr error
 }
 
 func (f *fakeCluster) CheckEnforcer(context.Context) error { return f.health }
@@ -67,7 +69,12 @@ func (f *fakeCluster) Probe(_ context.Context, jobs []probes.Job) ([]probes.Resu
 	return out, nil
 }
 
-func (f *fakeCluster) Teardown(context.Context) error { f.torn = true; return nil }
+func (f *fakeCluster) Teardown(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.torn = true
+	return f.teardownErr
+}
 
 type fakeBackend struct {
 	cluster *fakeCluster
@@ -497,5 +504,19 @@ func TestRunRecordsPhases(t *testing.T) {
 	sim := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")}, Options{})
 	if got := sim.Scenarios[0].Steps[0].Phases; got != nil {
 		t.Errorf("simulation recorded phases %+v", got)
+	}
+}
+
+// A teardown runs in the background while the lane goes on, and its failure
+// still makes its scenario an error, with the teardown's time recorded.
+func TestBackgroundTeardownFailureIsTheScenarios(t *testing.T) {
+	fc := &fakeCluster{answer: truthful, teardownErr: errors.New("namespace stuck terminating")}
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")}, Options{Backend: &fakeBackend{cluster: fc}, FreshClusters: true})
+	sc := res.Scenarios[0]
+	if sc.Status != reports.Error || sc.Error != "teardown: namespace stuck terminating" || !fc.torn {
+		t.Errorf("scenario %s (%q), torn %v; want an error naming the teardown", sc.Status, sc.Error, fc.torn)
+	}
+	if ExitCode(res) != 1 {
+		t.Errorf("exit code %d, want 1", ExitCode(res))
 	}
 }

@@ -189,21 +189,42 @@ func (sc *ScenarioRun) restoreShape(ctx context.Context) bool {
 // run that reuses clusters, a scenario that ran to its end parks its cluster
 // for the next scenario with the same model instead.
 func (sc *ScenarioRun) Close(ctx context.Context) error {
+	finish, _ := sc.detach(ctx)
+	return finish()
+}
+
+// detach parks the scenario's cluster, or takes it from the scenario to be
+// torn down, and returns what is left to do: the teardown of that cluster,
+// or of the parked ones that parking evicted. Run does it in the background,
+// so that the lane starts its next scenario at once (a kind teardown takes
+// seconds: deleting pods, Services and namespaces), unless it frees external
+// host addresses (freesHosts), which the lane's next scenario most likely
+// waits for: its chain shares them (schedule).
+func (sc *ScenarioRun) detach(ctx context.Context) (finish func() error, freesHosts bool) {
 	if sc.cluster == nil {
-		return nil
+		return func() error { return nil }, false
 	}
+	release := func() {}
 	if sc.exclusive {
 		// After the cluster is parked or gone: a scenario waiting for it
 		// then finds it, or sets up its own.
-		defer sc.pool.release(sc.modelKey)
+		release = func() { sc.pool.release(sc.modelKey) }
 	}
 	if sc.pool != nil && sc.complete && ctx.Err() == nil && (!sc.reshaped || sc.restoreShape(ctx)) {
 		evicted := sc.pool.park(&parked{cluster: sc.cluster, world: withLabelsOf(sc.held, sc.state.World()), addrs: sc.addrs, key: sc.modelKey})
 		sc.cluster = nil
-		return teardownAll(ctx, evicted)
+		return func() error {
+			defer release()
+			return teardownAll(ctx, evicted)
+		}, slices.ContainsFunc(evicted, func(c *parked) bool { return len(c.world.ExternalHosts) > 0 })
 	}
-	if err := sc.cluster.Teardown(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("teardown: %w", err)
-	}
-	return nil
+	cl := sc.cluster
+	sc.cluster = nil
+	return func() error {
+		defer release()
+		if err := cl.Teardown(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("teardown: %w", err)
+		}
+		return nil
+	}, sc.held == nil || len(sc.held.ExternalHosts) > 0
 }
