@@ -68,16 +68,23 @@ func TestSetupNamesServicesNoNodeForwards(t *testing.T) {
 		}
 		return probes.Result{Job: j, Outcome: probes.Allowed}
 	}}
+	setupFails(t, k, exec, []probes.Target{probes.TargetService},
+		"not every node forwards the Services after 300ms (kube-proxy or its replacement has not programmed them; no policy is in force yet): "+
+			"y/b (10.96.0.11:80) from node node-x: blocked (connect: no answer within 1s)")
+}
+
+// setupFails sets xyWorld up with a readiness timeout of 300ms and wants
+// Setup to fail with want.
+func setupFails(t *testing.T, k *fakeKubelet, exec *fakeExec, targets []probes.Target, want string) {
+	t.Helper()
 	opts := testOptions()
-	opts.Targets = []probes.Target{probes.TargetService}
+	opts.Targets = targets
 	opts.ReadyTimeout = 300 * time.Millisecond
 	cl, err := newTestBackend(t, k, exec, opts).NewCluster(context.Background(), "s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = cl.Setup(context.Background(), xyWorld())
-	want := "not every node forwards the Services after 300ms (kube-proxy or its replacement has not programmed them; no policy is in force yet): " +
-		"y/b (10.96.0.11:80) from node node-x: blocked (connect: no answer within 1s)"
 	if errText(err) != want {
 		t.Errorf("Setup error\n%s\nwant\n%s", errText(err), want)
 	}
@@ -112,18 +119,8 @@ func TestSetupNamesPodsThatDoNotAnswer(t *testing.T) {
 		}
 		return probes.Result{Job: j, Outcome: probes.Allowed}
 	}}
-	opts := testOptions()
-	opts.ReadyTimeout = 300 * time.Millisecond
-	cl, err := newTestBackend(t, k, exec, opts).NewCluster(context.Background(), "s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = cl.Setup(context.Background(), xyWorld())
-	want := "probe pods running but not answering on their own node after 300ms (no policy is in force yet): " +
-		"y/b (10.244.0.11:80) from node node-y: blocked (connect: refused)"
-	if errText(err) != want {
-		t.Errorf("Setup error\n%s\nwant\n%s", errText(err), want)
-	}
+	setupFails(t, k, exec, nil, "probe pods running but not answering on their own node after 300ms (no policy is in force yet): "+
+		"y/b (10.244.0.11:80) from node node-y: blocked (connect: refused)")
 }
 
 // Pods that Setup makes go without the startup probe; a pod a step adds,

@@ -75,6 +75,14 @@ func TestHopelessPodFailsAtOnce(t *testing.T) {
 			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 3}},
 		}}
 	}
+	failsAtOnce(t, k, `1 probe pod cannot start:
+  x/a (pod a in npc-r1-0-x): phase Running; container probe waiting: CrashLoopBackOff: back-off 40s restarting failed container (4 restarts); no events`)
+}
+
+// failsAtOnce sets up x/a alone with a minute to get ready, and wants Setup
+// to fail with want well before that.
+func failsAtOnce(t *testing.T, k *fakeKubelet, want string) {
+	t.Helper()
 	opts := testOptions()
 	opts.ReadyTimeout = time.Minute
 	b := newTestBackend(t, k, &fakeExec{}, opts)
@@ -83,13 +91,11 @@ func TestHopelessPodFailsAtOnce(t *testing.T) {
 	w := xyWorld()
 	w.Pods = w.Pods[:1]
 	_, err := cl.Setup(context.Background(), w)
-	want := `1 probe pod cannot start:
-  x/a (pod a in npc-r1-0-x): phase Running; container probe waiting: CrashLoopBackOff: back-off 40s restarting failed container (4 restarts); no events`
 	if got := errText(err); got != want {
 		t.Errorf("Setup error:\n%s\nwant:\n%s", got, want)
 	}
 	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("a crash-looping pod took %s to fail Setup", d)
+		t.Errorf("Setup took %s to fail", d)
 	}
 }
 
@@ -159,20 +165,6 @@ func TestDeletedPodFailsAtOnce(t *testing.T) {
 			_ = k.client.Tracker().Delete(corev1.SchemeGroupVersion.WithResource("pods"), pod.Namespace, pod.Name)
 		}()
 	}
-	opts := testOptions()
-	opts.ReadyTimeout = time.Minute
-	b := newTestBackend(t, k, &fakeExec{}, opts)
-	cl, _ := b.NewCluster(context.Background(), "s")
-	start := time.Now()
-	w := xyWorld()
-	w.Pods = w.Pods[:1]
-	_, err := cl.Setup(context.Background(), w)
-	want := `1 probe pod cannot start:
-  x/a (pod a in npc-r1-0-x): pods "a" not found`
-	if got := errText(err); got != want {
-		t.Errorf("Setup error:\n%s\nwant:\n%s", got, want)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("a deleted pod took %s to fail Setup", d)
-	}
+	failsAtOnce(t, k, `1 probe pod cannot start:
+  x/a (pod a in npc-r1-0-x): pods "a" not found`)
 }
