@@ -103,10 +103,12 @@ func start(ctx context.Context, s *scenarios.Scenario, opts Options, keepPassing
 			sc.cluster, sc.held, sc.addrs = c.cluster, withLabelsOf(c.world, initial), c.addrs
 			return sc, nil
 		}
-		conflicting := pool.claimHosts(initial)
-		defer pool.unclaimHosts(initial)
-		if err := teardownAll(ctx, conflicting); err != nil {
-			return nil, err
+		if sc.caps.ExternalHostsExclusive {
+			conflicting := pool.claimHosts(initial)
+			defer pool.unclaimHosts(initial)
+			if err := teardownAll(ctx, conflicting); err != nil {
+				return nil, err
+			}
 		}
 	}
 	cl, err := opts.Backend.NewCluster(ctx, s.Name)
