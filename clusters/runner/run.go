@@ -153,7 +153,10 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 	}
 	defer func() {
 		finish, freesHosts := sc.detach(ctx)
-		if !freesHosts {
+		switch {
+		case finish == nil:
+			return
+		case !freesHosts:
 			later(finish)
 			return
 		}

@@ -505,6 +505,9 @@ func TestRunRecordsPhases(t *testing.T) {
 	if got := sim.Scenarios[0].Steps[0].Phases; got != nil {
 		t.Errorf("simulation recorded phases %+v", got)
 	}
+	if got := sim.Scenarios[0]; got.Setup != 0 || got.Teardown != 0 {
+		t.Errorf("simulation recorded setup %v and teardown %v, with no cluster", got.Setup, got.Teardown)
+	}
 }
 
 // A teardown runs in the background while the lane goes on, and its failure

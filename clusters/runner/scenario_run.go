@@ -192,6 +192,9 @@ func (sc *ScenarioRun) restoreShape(ctx context.Context) bool {
 // for the next scenario with the same model instead.
 func (sc *ScenarioRun) Close(ctx context.Context) error {
 	finish, _ := sc.detach(ctx)
+	if finish == nil {
+		return nil
+	}
 	return finish()
 }
 
@@ -201,10 +204,11 @@ func (sc *ScenarioRun) Close(ctx context.Context) error {
 // so that the lane starts its next scenario at once (a kind teardown takes
 // seconds: deleting pods, Services and namespaces), unless it frees external
 // host addresses (freesHosts), which the lane's next scenario most likely
-// waits for: its chain shares them (schedule).
+// waits for: its chain shares them (schedule). With no cluster (a
+// simulation, or one already detached) finish is nil.
 func (sc *ScenarioRun) detach(ctx context.Context) (finish func() error, freesHosts bool) {
 	if sc.cluster == nil {
-		return func() error { return nil }, false
+		return nil, false
 	}
 	release := func() {}
 	if sc.exclusive {
