@@ -20,8 +20,9 @@ import (
 // namespace hop per source instead of a locked thread per job. At most
 // concurrency probes (at least one) are started and unfinished at once,
 // which bounds open sockets; each job's timeout counts from its own start.
-// A cancelled ctx makes the remaining jobs come back quickly as Error.
-func RunBatchIn(ctx context.Context, jobs []Job, concurrency int, enter func(from string, start func()) error) []Result {
+// A cancelled ctx makes the remaining jobs come back quickly as Error. A
+// non-nil watch ends each probe whose drop it reports (see DropWatch).
+func RunBatchIn(ctx context.Context, jobs []Job, concurrency int, enter func(from string, start func()) error, watch DropWatch) []Result {
 	results := make([]Result, len(jobs))
 	slots := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
@@ -53,7 +54,7 @@ func RunBatchIn(ctx context.Context, jobs []Job, concurrency int, enter func(fro
 				i := pending[k]
 				wg.Go(func() {
 					defer func() { <-slots }()
-					results[i] = s.Finish(ctx)
+					results[i] = s.FinishWatched(ctx, watch)
 				})
 			}
 			pending = pending[n:]

@@ -107,7 +107,7 @@ func TestRunBatchIn(t *testing.T) {
 			if tt.recorder == nil {
 				tt.recorder = &enterRecorder{}
 			}
-			got := RunBatchIn(context.Background(), tt.jobs, 8, tt.recorder.enter)
+			got := RunBatchIn(context.Background(), tt.jobs, 8, tt.recorder.enter, nil)
 			if got == nil || len(got) != len(tt.want) {
 				t.Fatalf("got %d results (%#v), want %d", len(got), got, len(tt.want))
 			}
@@ -150,7 +150,7 @@ func TestRunBatchInBoundsProbesInFlight(t *testing.T) {
 	for _, tt := range tests {
 		rec := &enterRecorder{}
 		start := time.Now()
-		got := RunBatchIn(context.Background(), jobs, tt.concurrency, rec.enter)
+		got := RunBatchIn(context.Background(), jobs, tt.concurrency, rec.enter, nil)
 		took := time.Since(start)
 		for i, r := range got {
 			if r.Outcome != Blocked || r.Detail != "reply: no answer within 100ms" {
@@ -171,7 +171,7 @@ func TestRunBatchInCancelled(t *testing.T) {
 	cancel()
 	jobs := []Job{{From: "x/a", Host: "127.0.0.1", Port: 80}, {From: "x/b", Host: "db", Port: 80}}
 	rec := &enterRecorder{}
-	got := RunBatchIn(ctx, jobs, 4, rec.enter)
+	got := RunBatchIn(ctx, jobs, 4, rec.enter, nil)
 	want := []string{"interrupted before starting: context canceled", `bad job: host "db" is not an IP address`}
 	for i, r := range got {
 		if r.Job != jobs[i] || r.Outcome != Error || r.Detail != want[i] {
@@ -197,7 +197,7 @@ func TestRunBatchInCancelledWhileWaiting(t *testing.T) {
 	defer cancel()
 	rec := &enterRecorder{}
 	start := time.Now()
-	got := RunBatchIn(ctx, jobs, 1, rec.enter)
+	got := RunBatchIn(ctx, jobs, 1, rec.enter, nil)
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("batch took %s, want it to end with its context", took)
 	}

@@ -13,11 +13,7 @@ import (
 // Blocked; everything else means the probe could not say, hence Error.
 // parent is the caller's context and probe the one bounded by the job's timeout.
 func classify(parent, probe context.Context, t target, err error) (Outcome, string, Block) {
-	phase := "probe"
-	var pe *phaseError
-	if errors.As(err, &pe) {
-		phase = pe.phase
-	}
+	phase := phaseOf(err)
 	if parent.Err() != nil {
 		// The caller gave up: the probe did not run its course, so it says nothing.
 		return Error, fmt.Sprintf("%s: interrupted: %v", phase, parent.Err()), ""
@@ -49,4 +45,13 @@ func classify(parent, probe context.Context, t target, err error) (Outcome, stri
 		return Blocked, fmt.Sprintf("%s: no answer within %s", phase, t.timeout), Dropped
 	}
 	return Error, err.Error(), ""
+}
+
+// phaseOf names the part of the probe that err ended: connect, send, reply.
+func phaseOf(err error) string {
+	var pe *phaseError
+	if errors.As(err, &pe) {
+		return pe.phase
+	}
+	return "probe"
 }

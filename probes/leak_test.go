@@ -70,14 +70,14 @@ func TestRunBatchInClosesEverySocket(t *testing.T) {
 		{"cancelled midway", 4, timeout / 2},
 	}
 	// A first batch makes whatever the runtime opens once for good.
-	_ = RunBatchIn(context.Background(), jobs, len(jobs), rec.enter)
+	_ = RunBatchIn(context.Background(), jobs, len(jobs), rec.enter, nil)
 	waitOpenFiles(t, openFiles(t))
 	before := openFiles(t)
 	for _, b := range batches {
 		t.Run(b.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), b.ctxTimeout)
 			defer cancel()
-			results := RunBatchIn(ctx, jobs, b.concurrency, rec.enter)
+			results := RunBatchIn(ctx, jobs, b.concurrency, rec.enter, nil)
 			if results[0].Outcome != Allowed && b.ctxTimeout == time.Minute {
 				t.Errorf("first job = %s, %q; want allowed", results[0].Outcome, results[0].Detail)
 			}

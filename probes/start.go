@@ -3,8 +3,11 @@ package probes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -68,7 +71,24 @@ func Start(ctx context.Context, job Job) *Started {
 // second call, or one after Close, finds the socket gone and returns an
 // Error saying so (a probe that never had a socket repeats its result).
 func (s *Started) Finish(ctx context.Context) Result {
-	outcome, detail, blocked := s.finish(ctx)
+	return s.FinishWatched(ctx, nil)
+}
+
+// A DropWatch lets a probe end before its timeout when the network reports
+// that it dropped one of the probe's packets. It arranges for dropped to be
+// called once a packet from local to the job's destination (after any
+// Service translation) is known dropped, possibly before DropWatch returns,
+// and returns a function that stops watching. A network that keeps a drop
+// log (the local cluster's reference enforcer) can give one; a logged drop
+// of this very socket's packet is the verdict a timeout only stands in for,
+// so nothing is guessed by ending early.
+type DropWatch func(job Job, local netip.AddrPort, dropped func()) (stop func())
+
+// FinishWatched is Finish that also ends, as Dropped, as soon as watch
+// reports a drop of the probe's packets; with a nil watch it is Finish. An
+// answer that came in spite of a reported drop still counts as the answer.
+func (s *Started) FinishWatched(ctx context.Context, watch DropWatch) Result {
+	outcome, detail, blocked := s.finish(ctx, watch)
 	_ = s.Close()
 	return Result{Job: s.job, Outcome: outcome, Blocked: blocked, Detail: detail, Elapsed: time.Since(s.began)}
 }
@@ -77,7 +97,7 @@ func (s *Started) Finish(ctx context.Context) Result {
 // Finish ran already or Close released it.
 const noSocket = "probe finished or closed already"
 
-func (s *Started) finish(ctx context.Context) (Outcome, string, Block) {
+func (s *Started) finish(ctx context.Context, watch DropWatch) (Outcome, string, Block) {
 	if s.outcome != "" {
 		return s.outcome, s.detail, ""
 	}
@@ -86,6 +106,16 @@ func (s *Started) finish(ctx context.Context) (Outcome, string, Block) {
 	}
 	probeCtx, cancel := context.WithDeadline(ctx, s.began.Add(s.target.timeout))
 	defer cancel()
+	var logged atomic.Bool
+	if watch != nil && s.startErr == nil {
+		if local, ok := s.localAddr(); ok {
+			stop := watch(s.job, local, func() {
+				logged.Store(true)
+				cancel()
+			})
+			defer stop()
+		}
+	}
 	var identity string
 	err := s.startErr
 	switch {
@@ -96,10 +126,44 @@ func (s *Started) finish(ctx context.Context) (Outcome, string, Block) {
 		identity, err = finishDatagram(probeCtx, s.datagram, s.job.From)
 	}
 	if err != nil {
+		if logged.Load() && ctx.Err() == nil {
+			return Blocked, fmt.Sprintf("%s: dropped: the network logged the drop after %s", phaseOf(err), time.Since(s.began).Round(time.Microsecond)), Dropped
+		}
 		return classify(ctx, probeCtx, s.target, err)
 	}
 	outcome, detail := judge(identity, s.job.Expect)
 	return outcome, detail, ""
+}
+
+// localAddr is the address and port the probe's socket sends from, which
+// the kernel chose when Start connected it.
+func (s *Started) localAddr() (netip.AddrPort, bool) {
+	if s.datagram != nil {
+		a, ok := s.datagram.LocalAddr().(*net.UDPAddr)
+		if !ok {
+			return netip.AddrPort{}, false
+		}
+		ap := a.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+	}
+	if s.stream == nil {
+		return netip.AddrPort{}, false
+	}
+	raw, err := s.stream.SyscallConn()
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	var sa unix.Sockaddr
+	if raw.Control(func(fd uintptr) { sa, err = unix.Getsockname(int(fd)) }) != nil || err != nil {
+		return netip.AddrPort{}, false
+	}
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)), true
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port)), true
+	}
+	return netip.AddrPort{}, false
 }
 
 // Close releases the socket of a probe that will not be finished. It may be

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -245,5 +247,54 @@ func TestStartCancelledBeforeFinish(t *testing.T) {
 	}
 	if got.Elapsed > time.Second {
 		t.Errorf("Elapsed = %s, want the probe to stop with its context", got.Elapsed)
+	}
+}
+
+// A probe whose drop the network reports ends then, as Dropped, however
+// long its timeout; one that is answered first is Allowed whatever the
+// watch says later. The watch learns the socket's own address and is
+// stopped once the probe is finished.
+func TestFinishWatched(t *testing.T) {
+	ports := serveLoopback(t, "x/a", TCP)
+	const timeout = 5 * time.Second
+	tests := []struct {
+		name       string
+		job        Job
+		reportIn   time.Duration
+		want       Outcome
+		wantDetail string
+		wantBlock  Block
+	}{
+		{"tcp never answered, drop reported", Job{Port: neverAccepted(t), Protocol: TCP}, 30 * time.Millisecond, Blocked, "reply: dropped: the network logged the drop after", Dropped},
+		{"udp never answered, drop reported", Job{Port: silentUDP(t), Protocol: UDP}, 30 * time.Millisecond, Blocked, "reply: dropped: the network logged the drop after", Dropped},
+		{"tcp answered before any report", Job{Port: ports[0], Protocol: TCP, Expect: "x/a"}, time.Second, Allowed, "answered x/a", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.job.From, tt.job.Host, tt.job.Timeout = "test/client", "127.0.0.1", timeout
+			var watched netip.AddrPort
+			stopped := make(chan struct{}, 2)
+			watch := func(j Job, local netip.AddrPort, dropped func()) func() {
+				watched = local
+				timer := time.AfterFunc(tt.reportIn, dropped)
+				return func() {
+					timer.Stop()
+					stopped <- struct{}{}
+				}
+			}
+			got := Start(context.Background(), tt.job).FinishWatched(context.Background(), watch)
+			if got.Outcome != tt.want || got.Blocked != tt.wantBlock || !strings.HasPrefix(got.Detail, tt.wantDetail) {
+				t.Errorf("FinishWatched = %s (%s), %q; want %s (%s), %q...", got.Outcome, got.Blocked, got.Detail, tt.want, tt.wantBlock, tt.wantDetail)
+			}
+			if got.Elapsed > timeout/2 {
+				t.Errorf("took %v: the reported drop did not end the wait", got.Elapsed)
+			}
+			if watched.Addr() != netip.MustParseAddr("127.0.0.1") || watched.Port() == 0 {
+				t.Errorf("watch was given the socket's address %v, want 127.0.0.1 and its port", watched)
+			}
+			if len(stopped) != 1 {
+				t.Errorf("watch stopped %d times, want once", len(stopped))
+			}
+		})
 	}
 }

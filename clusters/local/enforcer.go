@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +20,23 @@ type Enforcer interface {
 	Apply(ctx context.Context, c scenarios.Change) error
 	// Close detaches everything the enforcer attached and releases what it holds.
 	Close() error
+}
+
+// DropWatcher is an Enforcer that tells of each drop as it happens, so that
+// a probe it drops ends then instead of at its timeout.
+type DropWatcher interface {
+	// WatchDrop calls dropped once a packet of the flow is dropped after
+	// the last Sync, at once when one was already, and returns a function
+	// that stops watching.
+	WatchDrop(f Flow, dropped func()) (stop func())
+}
+
+// Flow is a probe's packets as the enforcer sees them: from the socket's
+// address to the destination pod's (after any Service translation), by
+// protocol name (TCP, UDP, SCTP).
+type Flow struct {
+	Source, Destination netip.AddrPort
+	Protocol            string
 }
 
 // EnforcerFactory starts an enforcer for a cluster's node. It is called once

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"net/netip"
 
 	"github.com/netpolcheck/netpolcheck/probes"
 )
@@ -41,7 +42,7 @@ func (c *Cluster) Probe(ctx context.Context, jobs []probes.Job) ([]probes.Result
 	}
 	// Probes by DNS name resolve first, from their sources.
 	known, at = c.resolveNames(ctx, known, at, results)
-	for k, r := range probes.RunBatchIn(ctx, known, c.b.opts.Concurrency, c.enterSource) {
+	for k, r := range probes.RunBatchIn(ctx, known, c.b.opts.Concurrency, c.enterSource, c.dropWatch()) {
 		r.Job = jobs[at[k]] // the runner's job, whatever address was dialled
 		results[at[k]] = r
 	}
@@ -59,4 +60,30 @@ func (c *Cluster) enterSource(from string, start func()) error {
 		start()
 		return nil
 	})
+}
+
+// dropWatch lets probes the enforcer drops end as soon as it logs the drop,
+// when it can tell (a DropWatcher); nil otherwise. A probe dialled through
+// a Service is watched at its destination pod's address, which is what the
+// enforcer sees once the node has translated it.
+func (c *Cluster) dropWatch() probes.DropWatch {
+	w, ok := c.enforcer.(DropWatcher)
+	if !ok {
+		return nil
+	}
+	return func(job probes.Job, from netip.AddrPort, dropped func()) func() {
+		to, err := netip.ParseAddr(job.Host)
+		if ep, ok := c.endpoints[job.To]; ok {
+			to, ok = netip.AddrFromSlice(ep.ip.To4())
+			err = nil
+			if !ok {
+				return func() {}
+			}
+		}
+		if err != nil || job.Port <= 0 || job.Port > 65535 {
+			return func() {}
+		}
+		f := Flow{Source: from, Destination: netip.AddrPortFrom(to, uint16(job.Port)), Protocol: job.Protocol}
+		return w.WatchDrop(f, dropped)
+	}
 }

@@ -137,7 +137,7 @@ func (c *Cluster) probeHeldThread(ctx context.Context, jobs []probes.Job, concur
 func (c *Cluster) probeStartInNetns(ctx context.Context, jobs []probes.Job, concurrency int) []probes.Result {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return probes.RunBatchIn(ctx, jobs, concurrency, c.enterSource)
+	return probes.RunBatchIn(ctx, jobs, concurrency, c.enterSource, nil)
 }
 
 // cpuTime is the user and system time this process has used so far.

@@ -64,6 +64,9 @@ func (f *fakeCluster) Probe(_ context.Context, jobs []probes.Job) ([]probes.Resu
 		out[i] = probes.Result{Job: j, Outcome: f.answer(j, round)}
 		if out[i].Outcome == probes.Blocked {
 			out[i].Blocked = f.block
+			if f.block == probes.Dropped {
+				out[i].Elapsed = j.Timeout // a drop waits the timeout out
+			}
 		}
 	}
 	return out, nil
@@ -494,6 +497,14 @@ func TestRunRecordsPhases(t *testing.T) {
 	}
 	if p.Rounds[0].TimedOut != 0 || p.Rounds[1].TimedOut != 1 {
 		t.Errorf("timed out %d then %d, want 0 then 1 (the dropped x/a -> x/b)", p.Rounds[0].TimedOut, p.Rounds[1].TimedOut)
+	}
+	// A drop the enforcer's log reported early waited nothing out.
+	early := roundOf(1, time.Second, []probes.Result{
+		{Job: probes.Job{Timeout: time.Second}, Outcome: probes.Blocked, Blocked: probes.Dropped, Elapsed: 3 * time.Millisecond},
+		{Job: probes.Job{Timeout: time.Second}, Outcome: probes.Blocked, Blocked: probes.Dropped, Elapsed: time.Second},
+	})
+	if early.TimedOut != 1 || early.Slowest != 1 {
+		t.Errorf("round of an early and a waited drop: %+v, want one timed out, the slowest 1 s", early)
 	}
 	if p.Backoff <= 0 || step.Converge < p.Probe()+p.Backoff {
 		t.Errorf("backoff %v, probing %v, converge %v: the pause between rounds is part of convergence", p.Backoff, p.Probe(), step.Converge)

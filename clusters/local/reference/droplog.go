@@ -9,24 +9,112 @@ import (
 )
 
 // dropLog keeps the last drop records in a ring, each numbered, so that
-// memory stays bounded however long a run blocks traffic.
+// memory stays bounded however long a run blocks traffic. It also tells
+// waiting probes at once when a packet of theirs is dropped.
 type dropLog struct {
 	mu   sync.Mutex
 	ring []datapath.Drop
 	// next numbers the next record; record n sits at ring[n % len(ring)].
 	next uint64
+	// newest is the number of the newest record of each flow the ring
+	// holds, so that a probe that starts watching after its drop was
+	// recorded finds it without a scan.
+	newest map[flow]uint64
+	// waiters are the probes watching each flow.
+	waiters map[flow][]*dropWaiter
+	// byPair numbers the records the ring holds for each source and
+	// destination, oldest first: a step asks for those of every blocked
+	// cell, and scanning the ring for each was a few percent of a run.
+	byPair map[pair][]uint64
 }
+
+// pair is what a cell's drop records share, whatever the source port.
+type pair struct {
+	source, destination netip.Addr
+	port                uint16
+	protocol            uint8
+}
+
+func pairOf(d datapath.Drop) pair {
+	return pair{source: d.Source, destination: d.Destination, port: d.DestinationPort, protocol: d.Protocol}
+}
+
+// flow is one socket's traffic in one direction: what a drop record and a
+// probe's socket have in common.
+type flow struct {
+	source, destination netip.AddrPort
+	protocol            uint8
+}
+
+func flowOf(d datapath.Drop) flow {
+	return flow{
+		source:      netip.AddrPortFrom(d.Source, d.SourcePort),
+		destination: netip.AddrPortFrom(d.Destination, d.DestinationPort),
+		protocol:    d.Protocol,
+	}
+}
+
+type dropWaiter struct{ dropped func() }
 
 func newDropLog(size int) *dropLog {
-	return &dropLog{ring: make([]datapath.Drop, size)}
+	return &dropLog{ring: make([]datapath.Drop, size), newest: map[flow]uint64{}, waiters: map[flow][]*dropWaiter{}, byPair: map[pair][]uint64{}}
 }
 
-// add records a drop, overwriting the oldest when the ring is full.
+// add records a drop, overwriting the oldest when the ring is full, and
+// tells the flow's waiters.
 func (l *dropLog) add(d datapath.Drop) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.ring[l.next%uint64(len(l.ring))] = d
+	size := uint64(len(l.ring))
+	slot := l.next % size
+	if l.next >= size {
+		gone := l.next - size
+		if old := flowOf(l.ring[slot]); l.newest[old] == gone {
+			delete(l.newest, old)
+		}
+		if old := pairOf(l.ring[slot]); len(l.byPair[old]) > 0 && l.byPair[old][0] == gone {
+			if len(l.byPair[old]) == 1 {
+				delete(l.byPair, old)
+			} else {
+				l.byPair[old] = l.byPair[old][1:]
+			}
+		}
+	}
+	l.ring[slot] = d
+	f := flowOf(d)
+	l.newest[f] = l.next
+	l.byPair[pairOf(d)] = append(l.byPair[pairOf(d)], l.next)
 	l.next++
+	waiting := l.waiters[f]
+	delete(l.waiters, f)
+	l.mu.Unlock()
+	for _, w := range waiting {
+		w.dropped()
+	}
+}
+
+// watch calls dropped once a packet of f is recorded as number since or
+// later, at once when the ring holds one already, and returns a function
+// that stops watching.
+func (l *dropLog) watch(f flow, since uint64, dropped func()) (stop func()) {
+	l.mu.Lock()
+	if n, ok := l.newest[f]; ok && n >= since {
+		l.mu.Unlock()
+		dropped()
+		return func() {}
+	}
+	w := &dropWaiter{dropped: dropped}
+	l.waiters[f] = append(l.waiters[f], w)
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		ws := slices.DeleteFunc(l.waiters[f], func(x *dropWaiter) bool { return x == w })
+		if len(ws) == 0 {
+			delete(l.waiters, f)
+		} else {
+			l.waiters[f] = ws
+		}
+	}
 }
 
 // mark numbers the next record, for matching only records from now on.
@@ -69,13 +157,21 @@ func (l *dropLog) find(since uint64, limit int, f dropFilter) []string {
 		first = l.next - size
 	}
 	var out []string
-	for n := l.next; n > first && len(out) < limit; n-- {
-		d := l.ring[(n-1)%size]
-		if !f.match(d) {
-			continue
-		}
+	keep := func(d datapath.Drop) {
 		if s := d.String(); !slices.Contains(out, s) {
 			out = append(out, s)
+		}
+	}
+	if f.source.IsValid() {
+		numbers := l.byPair[pair{source: f.source, destination: f.destination, port: f.port, protocol: f.protocol}]
+		for i := len(numbers) - 1; i >= 0 && numbers[i] >= first && len(out) < limit; i-- {
+			keep(l.ring[numbers[i]%size])
+		}
+	} else {
+		for n := l.next; n > first && len(out) < limit; n-- {
+			if d := l.ring[(n-1)%size]; f.match(d) {
+				keep(d)
+			}
 		}
 	}
 	slices.Reverse(out)

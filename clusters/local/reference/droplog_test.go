@@ -1,6 +1,7 @@
 package reference
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"testing"
@@ -115,5 +116,79 @@ func TestDropLogFind(t *testing.T) {
 				t.Errorf("find =\n%q\nwant\n%q", got, tt.want)
 			}
 		})
+	}
+}
+
+// A probe watching its flow hears of a drop recorded after it started
+// watching, or before, as long as it is of this step and the ring still
+// holds it; never of another flow's, nor of one from before the step.
+func TestDropLogWatch(t *testing.T) {
+	flowOfA := flow{source: netip.AddrPortFrom(podA, 40000), destination: netip.AddrPortFrom(podB, 80), protocol: 6}
+	count := func(n *int) func() { return func() { *n++ } }
+
+	l := newDropLog(4)
+	var later, other, stopped int
+	stop := l.watch(flowOfA, 0, count(&later))
+	stopOther := l.watch(flow{source: netip.AddrPortFrom(podA, 40001), destination: flowOfA.destination, protocol: 6}, 0, count(&other))
+	stopStopped := l.watch(flowOfA, 0, count(&stopped))
+	stopStopped()
+	l.add(drop(podA, podB, 40000, 80, 17)) // another protocol
+	l.add(drop(podA, podB, 40000, 80, 6))
+	l.add(drop(podA, podB, 40000, 80, 6)) // a retransmission: told once
+	stop()
+	stopOther()
+	if later != 1 || other != 0 || stopped != 0 {
+		t.Errorf("told %d, another flow's watcher %d, a stopped one %d times; want 1, 0, 0", later, other, stopped)
+	}
+	if len(l.waiters) != 0 {
+		t.Errorf("waiters left after every stop: %v", l.waiters)
+	}
+
+	var before, oldStep int
+	l.watch(flowOfA, 1, count(&before))()
+	l.watch(flowOfA, l.mark(), count(&oldStep))()
+	if before != 1 || oldStep != 0 {
+		t.Errorf("drop already recorded: told %d times; from before the step: %d; want 1, 0", before, oldStep)
+	}
+
+	// Once the ring has overwritten the flow's records, the flow is
+	// forgotten (memory stays bounded) and nothing is told.
+	for port := range uint16(4) {
+		l.add(drop(podA, podB, 50000+port, 80, 6))
+	}
+	var overwritten int
+	l.watch(flowOfA, 0, count(&overwritten))()
+	if overwritten != 0 || len(l.newest) != 4 {
+		t.Errorf("after the ring wrapped: told %d times, %d flows indexed; want 0, 4", overwritten, len(l.newest))
+	}
+}
+
+// find by a pod's address reads the pair index; it must say what a scan of
+// the ring says, however the ring has wrapped.
+func TestDropLogIndexAgreesWithScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	addrs := []netip.Addr{podA, podB, ext}
+	for round := range 200 {
+		l := newDropLog(1 + rng.IntN(8))
+		for range rng.IntN(40) {
+			l.add(drop(addrs[rng.IntN(3)], addrs[rng.IntN(3)], uint16(40000+rng.IntN(3)), uint16(80+rng.IntN(2)), 6))
+		}
+		f := dropFilter{source: addrs[rng.IntN(3)], destination: addrs[rng.IntN(3)], port: uint16(80 + rng.IntN(2)), protocol: 6}
+		since, limit := uint64(rng.IntN(40)), 1+rng.IntN(4)
+		got := l.find(since, limit, f)
+		var want []string
+		first := max(since, l.next-min(l.next, uint64(len(l.ring))))
+		for n := l.next; n > first && len(want) < limit; n-- {
+			if d := l.ring[(n-1)%uint64(len(l.ring))]; f.match(d) && !slices.Contains(want, d.String()) {
+				want = append(want, d.String())
+			}
+		}
+		slices.Reverse(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d: find(%d, %d, %+v) = %q, a scan says %q", round, since, limit, f, got, want)
+		}
+		if len(l.byPair) > len(l.ring) {
+			t.Fatalf("round %d: %d pairs indexed for a ring of %d", round, len(l.byPair), len(l.ring))
+		}
 	}
 }

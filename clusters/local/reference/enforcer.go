@@ -57,6 +57,7 @@ var (
 	_ clusters.Syncer        = (*Enforcer)(nil)
 	_ clusters.DropReporter  = (*Enforcer)(nil)
 	_ clusters.HealthChecker = (*Enforcer)(nil)
+	_ local.DropWatcher      = (*Enforcer)(nil)
 )
 
 // CheckEnforcer tells whether the enforcer is in place: its controller runs
@@ -178,6 +179,20 @@ func (e *Enforcer) Drops(job probes.Job) []string {
 	}
 	e.mu.Unlock()
 	return e.drops.find(since, dropsPerCell, f)
+}
+
+// WatchDrop calls dropped once the datapath drops a packet of the flow in
+// this step, so that the probe sending it ends without waiting out its
+// timeout (see probes.DropWatch).
+func (e *Enforcer) WatchDrop(f local.Flow, dropped func()) (stop func()) {
+	key := flow{source: f.Source, destination: f.Destination, protocol: protocolNumber(f.Protocol)}
+	if key.protocol == 0 {
+		return func() {}
+	}
+	e.mu.Lock()
+	since := e.stepStart
+	e.mu.Unlock()
+	return e.drops.watch(key, since, dropped)
 }
 
 func protocolNumber(name string) uint8 {

@@ -240,6 +240,11 @@ func TestIntegrationReferenceEnforcer(t *testing.T) {
 			if len(drops) == 0 {
 				t.Errorf("%s: blocked %s -> %s %d/%s has no drop record", step.name, r.Job.From, r.Job.To, r.Job.Port, r.Job.Protocol)
 			}
+			// The enforcer tells the probe of its drop, so it ends then.
+			if !strings.Contains(r.Detail, "the network logged the drop") || r.Blocked != probes.Dropped || r.Elapsed >= r.Job.Timeout {
+				t.Errorf("%s: blocked %s -> %s %d/%s after %v (%s, %s): want it ended by the logged drop, before its %v timeout",
+					step.name, r.Job.From, r.Job.To, r.Job.Port, r.Job.Protocol, r.Elapsed, r.Blocked, r.Detail, r.Job.Timeout)
+			}
 			for _, d := range drops {
 				m := dropLine.FindStringSubmatch(d)
 				want := fmt.Sprintf("%s:%d/%s", podIP["x/b"], r.Job.Port, r.Job.Protocol)

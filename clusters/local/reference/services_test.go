@@ -58,8 +58,8 @@ func TestIntegrationServicesAreJudgedByTheirBackend(t *testing.T) {
 	if r := results[0]; r.Outcome != probes.Allowed || r.Job.Host != podIP["x/b"] {
 		t.Errorf("a to b's Service: %s (%s), job %+v; want allowed, reported with b's own address", r.Outcome, r.Detail, r.Job)
 	}
-	if r := results[1]; r.Outcome != probes.Blocked || r.Blocked != probes.Dropped {
-		t.Errorf("a to c's Service: %s (%s), want blocked (dropped)", r.Outcome, r.Detail)
+	if r := results[1]; r.Outcome != probes.Blocked || r.Blocked != probes.Dropped || !strings.Contains(r.Detail, "the network logged the drop") {
+		t.Errorf("a to c's Service: %s (%s), want blocked (dropped), ended by the drop logged at c's own address", r.Outcome, r.Detail)
 	}
 	if drops := c.(clusters.DropReporter).Drops(toC); len(drops) == 0 {
 		t.Errorf("no drop logged for a to c by c's own address")
