@@ -3,9 +3,7 @@ package probes
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"time"
@@ -24,15 +22,24 @@ const ipprotoSCTP = unix.IPPROTO_SCTP
 // tells a socket that could not be made (EPROTONOSUPPORT for a kernel without
 // SCTP) from a connect the kernel refused at once (no route).
 func startStream(protocol int, to netip.AddrPort) (*os.File, error) {
-	f, err := startConnect(protocol, to)
+	fd, err := connectStream(protocol, to)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "stream "+to.String()), nil
+}
+
+// connectStream is startStream's socket before the runtime's poller has it.
+func connectStream(protocol int, to netip.AddrPort) (int, error) {
+	fd, err := connectSocket(protocol, to)
 	if err != nil {
 		var syscallErr *os.SyscallError
 		if errors.As(err, &syscallErr) && syscallErr.Syscall == "socket" {
-			return nil, inPhase("socket", syscallErr.Err)
+			return -1, inPhase("socket", syscallErr.Err)
 		}
-		return nil, inPhase("connect", err)
+		return -1, inPhase("connect", err)
 	}
-	return f, nil
+	return fd, nil
 }
 
 // finishStream waits for the connection startStream began and swaps the
@@ -110,38 +117,33 @@ func exchangeStream(conn streamConn, from string) (string, error) {
 	return identity, inPhase("reply", err)
 }
 
-// startDatagram opens a UDP socket connected to the target. Connecting sends
-// nothing, but it fixes the source address by the namespace's routes, fails
-// at once without a route, and makes the kernel report an ICMP port
-// unreachable as ECONNREFUSED on the next read or write.
-func startDatagram(to netip.AddrPort) (*net.UDPConn, error) {
+// connectDatagram opens a UDP socket connected to the target. Connecting
+// sends nothing, but it fixes the source address by the namespace's routes,
+// fails at once without a route, and makes the kernel report an ICMP port
+// unreachable as ECONNREFUSED on the next read or write. The socket is
+// non-blocking, for *os.File and the runtime's poller, as streams are.
+func connectDatagram(to netip.AddrPort) (int, error) {
 	family, sa := sockaddr(to)
 	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
 	if err != nil {
-		return nil, inPhase("socket", err)
+		return -1, inPhase("socket", err)
 	}
 	// As net.Dialer does for datagram sockets, so that the two behave alike.
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BROADCAST, 1); err != nil {
 		_ = unix.Close(fd)
-		return nil, inPhase("socket", os.NewSyscallError("setsockopt", err))
+		return -1, inPhase("socket", os.NewSyscallError("setsockopt", err))
 	}
 	if err := unix.Connect(fd, sa); err != nil {
 		_ = unix.Close(fd)
-		return nil, inPhase("connect", os.NewSyscallError("connect", err))
+		return -1, inPhase("connect", os.NewSyscallError("connect", err))
 	}
-	// net.FileConn works on a duplicate, so the original is closed either way.
-	f := os.NewFile(uintptr(fd), "udp "+to.String())
-	conn, err := net.FileConn(f)
-	_ = f.Close()
-	if err != nil {
-		return nil, inPhase("socket", err)
-	}
-	udp, ok := conn.(*net.UDPConn)
-	if !ok {
-		_ = conn.Close()
-		return nil, inPhase("socket", fmt.Errorf("datagram socket came back as %T", conn))
-	}
-	return udp, nil
+	return fd, nil
+}
+
+// datagramConn is what a UDP probe needs of its connected socket.
+type datagramConn interface {
+	io.ReadWriteCloser
+	SetReadDeadline(time.Time) error
 }
 
 // resendInterval is how often a UDP request is sent again while no reply has
@@ -150,7 +152,7 @@ const resendInterval = 250 * time.Millisecond
 
 // finishDatagram sends the request with a fresh nonce until a reply carrying
 // it comes back. Like finishStream it closes conn early when ctx ends.
-func finishDatagram(ctx context.Context, conn *net.UDPConn, from string) (string, error) {
+func finishDatagram(ctx context.Context, conn datagramConn, from string) (string, error) {
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	nonce := newNonce()

@@ -32,14 +32,14 @@ func sockaddr(to netip.AddrPort) (family int, sa unix.Sockaddr) {
 	return unix.AF_INET6, &unix.SockaddrInet6{Port: int(to.Port()), Addr: to.Addr().As16()}
 }
 
-// startConnect opens a socket and starts connecting it; waitConnected finishes.
-// They are apart so that the caller can arrange to close the file on timeout
-// before it blocks.
-func startConnect(protocol int, to netip.AddrPort) (*os.File, error) {
+// connectSocket opens a socket and starts connecting it; waitConnected
+// finishes. They are apart so that the caller can arrange to close the socket
+// on timeout before it blocks.
+func connectSocket(protocol int, to netip.AddrPort) (int, error) {
 	family, sa := sockaddr(to)
 	fd, err := openStream(family, protocol)
 	if err != nil {
-		return nil, err
+		return -1, err
 	}
 	if protocol == unix.IPPROTO_TCP {
 		// A probe closes once it has its answer or gave up: a reset then
@@ -48,17 +48,17 @@ func startConnect(protocol int, to netip.AddrPort) (*os.File, error) {
 		// pays for in CPU and in ephemeral ports.
 		if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}); err != nil {
 			_ = unix.Close(fd)
-			return nil, os.NewSyscallError("setsockopt", err)
+			return -1, os.NewSyscallError("setsockopt", err)
 		}
 	}
 	if err := unix.Connect(fd, sa); err != nil && err != unix.EINPROGRESS {
 		_ = unix.Close(fd)
-		return nil, os.NewSyscallError("connect", err)
+		return -1, os.NewSyscallError("connect", err)
 	}
-	return os.NewFile(uintptr(fd), "stream "+to.String()), nil
+	return fd, nil
 }
 
-// waitConnected waits until the connection started by startConnect is made or
+// waitConnected waits until the connection started by connectSocket is made or
 // has failed, as net.Dial does: writability, then SO_ERROR, then a peer name.
 func waitConnected(f *os.File) error {
 	raw, err := f.SyscallConn()

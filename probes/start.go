@@ -7,7 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,9 +20,11 @@ import (
 // namespace once, start many probes, leave, and wait for all of them on
 // ordinary goroutines instead of holding a locked thread per probe.
 type Started struct {
-	job    Job
-	began  time.Time
-	target target
+	job   Job
+	began time.Time
+	// monotonic is began on CLOCK_MONOTONIC, the clock drop logs keep.
+	monotonic time.Duration
+	target    target
 	// outcome and detail are set when Start already decided: a bad job or
 	// an interrupted one. Then there is no socket.
 	outcome Outcome
@@ -30,10 +32,12 @@ type Started struct {
 	// startErr is why the socket could not be made or connected; Finish
 	// classifies it as it would a failure while waiting.
 	startErr error
-	// One of stream (TCP, SCTP) and datagram (UDP) holds the socket until
-	// Finish or Close.
-	stream   *os.File
-	datagram *net.UDPConn
+	// fd is the socket Start made and connected, until Finish hands it to
+	// the runtime's poller as file; -1 when there is none. Only a socket
+	// with something to wait for goes to the poller: one whose drop is
+	// logged already is closed as it is.
+	fd   int
+	file *os.File
 }
 
 // Start checks the job and, unless it is bad or ctx is already done, creates
@@ -42,7 +46,7 @@ type Started struct {
 // here. When ctx is done Start opens no socket at all. Every Started must be
 // finished with Finish or released with Close, or its socket stays open.
 func Start(ctx context.Context, job Job) *Started {
-	s := &Started{job: job, began: time.Now()}
+	s := &Started{job: job, began: time.Now(), fd: -1}
 	t, err := parseTarget(job)
 	if err != nil {
 		s.outcome, s.detail = Error, "bad job: "+err.Error()
@@ -53,13 +57,14 @@ func Start(ctx context.Context, job Job) *Started {
 		s.outcome, s.detail = Error, "interrupted before starting: "+err.Error()
 		return s
 	}
+	s.monotonic = monotonicNow()
 	switch t.protocol {
 	case TCP:
-		s.stream, s.startErr = startStream(unix.IPPROTO_TCP, t.addr)
+		s.fd, s.startErr = connectStream(unix.IPPROTO_TCP, t.addr)
 	case SCTP:
-		s.stream, s.startErr = startStream(ipprotoSCTP, t.addr)
+		s.fd, s.startErr = connectStream(ipprotoSCTP, t.addr)
 	case UDP:
-		s.datagram, s.startErr = startDatagram(t.addr)
+		s.fd, s.startErr = connectDatagram(t.addr)
 	}
 	return s
 }
@@ -82,7 +87,11 @@ func (s *Started) Finish(ctx context.Context) Result {
 // log (the local cluster's reference enforcer) can give one; a logged drop
 // of this very socket's packet is the verdict a timeout only stands in for,
 // so nothing is guessed by ending early.
-type DropWatch func(job Job, local netip.AddrPort, dropped func()) (stop func())
+//
+// started is when the probe's socket was about to be made, on
+// CLOCK_MONOTONIC: a drop before it was another socket's that had the same
+// ports.
+type DropWatch func(job Job, local netip.AddrPort, started time.Duration, dropped func()) (stop func())
 
 // FinishWatched is Finish that also ends, as Dropped, as soon as watch
 // reports a drop of the probe's packets; with a nil watch it is Finish. An
@@ -101,33 +110,40 @@ func (s *Started) finish(ctx context.Context, watch DropWatch) (Outcome, string,
 	if s.outcome != "" {
 		return s.outcome, s.detail, ""
 	}
-	if s.startErr == nil && s.stream == nil && s.datagram == nil {
+	if s.startErr != nil {
+		return classify(ctx, ctx, s.target, s.startErr)
+	}
+	if s.fd < 0 {
 		return Error, noSocket, ""
 	}
-	probeCtx, cancel := context.WithDeadline(ctx, s.began.Add(s.target.timeout))
-	defer cancel()
-	var logged atomic.Bool
-	if watch != nil && s.startErr == nil {
+	drop := &dropSignal{}
+	if watch != nil {
 		if local, ok := s.localAddr(); ok {
-			stop := watch(s.job, local, func() {
-				logged.Store(true)
-				cancel()
-			})
-			defer stop()
+			defer watch(s.job, local, s.monotonic, drop.fire)()
 		}
 	}
+	firstPhase := "connect"
+	if s.target.protocol == UDP {
+		firstPhase = "reply" // a datagram has no connection; its request went unanswered
+	}
+	if drop.seen() {
+		return Blocked, droppedDetail(firstPhase, s.began), Dropped
+	}
+	s.file = os.NewFile(uintptr(s.fd), s.target.protocol+" "+s.target.addr.String())
+	s.fd = -1
+	probeCtx, cancel := context.WithDeadline(ctx, s.began.Add(s.target.timeout))
+	defer cancel()
+	drop.arm(cancel)
 	var identity string
-	err := s.startErr
-	switch {
-	case err != nil:
-	case s.stream != nil:
-		identity, err = finishStream(probeCtx, s.stream, s.job.From)
-	default:
-		identity, err = finishDatagram(probeCtx, s.datagram, s.job.From)
+	var err error
+	if s.target.protocol == UDP {
+		identity, err = finishDatagram(probeCtx, s.file, s.job.From)
+	} else {
+		identity, err = finishStream(probeCtx, s.file, s.job.From)
 	}
 	if err != nil {
-		if logged.Load() && ctx.Err() == nil {
-			return Blocked, fmt.Sprintf("%s: dropped: the network logged the drop after %s", phaseOf(err), time.Since(s.began).Round(time.Microsecond)), Dropped
+		if drop.seen() && ctx.Err() == nil {
+			return Blocked, droppedDetail(phaseOf(err), s.began), Dropped
 		}
 		return classify(ctx, probeCtx, s.target, err)
 	}
@@ -135,26 +151,49 @@ func (s *Started) finish(ctx context.Context, watch DropWatch) (Outcome, string,
 	return outcome, detail, ""
 }
 
+func droppedDetail(phase string, began time.Time) string {
+	return fmt.Sprintf("%s: dropped: the network logged the drop after %s", phase, time.Since(began).Round(time.Microsecond))
+}
+
+// dropSignal carries a DropWatch's report to a probe that may not wait
+// yet: a report before arm is seen, one after it cancels the wait.
+type dropSignal struct {
+	mu      sync.Mutex
+	dropped bool
+	cancel  context.CancelFunc
+}
+
+func (d *dropSignal) fire() {
+	d.mu.Lock()
+	d.dropped = true
+	cancel := d.cancel
+	d.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (d *dropSignal) seen() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dropped
+}
+
+func (d *dropSignal) arm(cancel context.CancelFunc) {
+	d.mu.Lock()
+	d.cancel = cancel
+	dropped := d.dropped
+	d.mu.Unlock()
+	if dropped {
+		cancel()
+	}
+}
+
 // localAddr is the address and port the probe's socket sends from, which
 // the kernel chose when Start connected it.
 func (s *Started) localAddr() (netip.AddrPort, bool) {
-	if s.datagram != nil {
-		a, ok := s.datagram.LocalAddr().(*net.UDPAddr)
-		if !ok {
-			return netip.AddrPort{}, false
-		}
-		ap := a.AddrPort()
-		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
-	}
-	if s.stream == nil {
-		return netip.AddrPort{}, false
-	}
-	raw, err := s.stream.SyscallConn()
+	sa, err := unix.Getsockname(s.fd)
 	if err != nil {
-		return netip.AddrPort{}, false
-	}
-	var sa unix.Sockaddr
-	if raw.Control(func(fd uintptr) { sa, err = unix.Getsockname(int(fd)) }) != nil || err != nil {
 		return netip.AddrPort{}, false
 	}
 	switch sa := sa.(type) {
@@ -170,17 +209,27 @@ func (s *Started) localAddr() (netip.AddrPort, bool) {
 // called after Finish, and more than once; only the first call closes.
 func (s *Started) Close() error {
 	var err error
-	if s.stream != nil {
-		err = s.stream.Close()
-		s.stream = nil
+	if s.file != nil {
+		err = s.file.Close()
+		s.file = nil
 	}
-	if s.datagram != nil {
-		err = s.datagram.Close()
-		s.datagram = nil
+	if s.fd >= 0 {
+		err = unix.Close(s.fd)
+		s.fd = -1
 	}
 	// Finish's timeout may have closed the socket already, to wake a waiter.
 	if errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
 	return err
+}
+
+// monotonicNow reads CLOCK_MONOTONIC, which Go's time keeps to itself;
+// zero, which no drop precedes, if it cannot.
+func monotonicNow() time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }

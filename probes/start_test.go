@@ -274,8 +274,9 @@ func TestFinishWatched(t *testing.T) {
 			tt.job.From, tt.job.Host, tt.job.Timeout = "test/client", "127.0.0.1", timeout
 			var watched netip.AddrPort
 			stopped := make(chan struct{}, 2)
-			watch := func(j Job, local netip.AddrPort, dropped func()) func() {
-				watched = local
+			var started time.Duration
+			watch := func(j Job, local netip.AddrPort, at time.Duration, dropped func()) func() {
+				watched, started = local, at
 				timer := time.AfterFunc(tt.reportIn, dropped)
 				return func() {
 					timer.Stop()
@@ -291,6 +292,9 @@ func TestFinishWatched(t *testing.T) {
 			}
 			if watched.Addr() != netip.MustParseAddr("127.0.0.1") || watched.Port() == 0 {
 				t.Errorf("watch was given the socket's address %v, want 127.0.0.1 and its port", watched)
+			}
+			if now := monotonicNow(); started <= 0 || started > now {
+				t.Errorf("watch was told the socket started at %v on the monotonic clock, want a time before now (%v)", started, now)
 			}
 			if len(stopped) != 1 {
 				t.Errorf("watch stopped %d times, want once", len(stopped))

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -25,18 +26,20 @@ type Enforcer interface {
 // DropWatcher is an Enforcer that tells of each drop as it happens, so that
 // a probe it drops ends then instead of at its timeout.
 type DropWatcher interface {
-	// WatchDrop calls dropped once a packet of the flow is dropped after
-	// the last Sync, at once when one was already, and returns a function
-	// that stops watching.
+	// WatchDrop calls dropped once a packet of the flow is dropped at or
+	// after f.Started, at once when one was already, and returns a
+	// function that stops watching.
 	WatchDrop(f Flow, dropped func()) (stop func())
 }
 
 // Flow is a probe's packets as the enforcer sees them: from the socket's
 // address to the destination pod's (after any Service translation), by
-// protocol name (TCP, UDP, SCTP).
+// protocol name (TCP, UDP, SCTP). Started is when the socket was made, on
+// CLOCK_MONOTONIC: an earlier socket may have had the same ports.
 type Flow struct {
 	Source, Destination netip.AddrPort
 	Protocol            string
+	Started             time.Duration
 }
 
 // EnforcerFactory starts an enforcer for a cluster's node. It is called once

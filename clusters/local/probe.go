@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/probes"
 )
@@ -71,7 +72,7 @@ func (c *Cluster) dropWatch() probes.DropWatch {
 	if !ok {
 		return nil
 	}
-	return func(job probes.Job, from netip.AddrPort, dropped func()) func() {
+	return func(job probes.Job, from netip.AddrPort, started time.Duration, dropped func()) func() {
 		to, err := netip.ParseAddr(job.Host)
 		if ep, ok := c.endpoints[job.To]; ok {
 			to, ok = netip.AddrFromSlice(ep.ip.To4())
@@ -83,7 +84,7 @@ func (c *Cluster) dropWatch() probes.DropWatch {
 		if err != nil || job.Port <= 0 || job.Port > 65535 {
 			return func() {}
 		}
-		f := Flow{Source: from, Destination: netip.AddrPortFrom(to, uint16(job.Port)), Protocol: job.Protocol}
+		f := Flow{Source: from, Destination: netip.AddrPortFrom(to, uint16(job.Port)), Protocol: job.Protocol, Started: started}
 		return w.WatchDrop(f, dropped)
 	}
 }

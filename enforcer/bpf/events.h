@@ -47,6 +47,7 @@ static __always_inline int deny(__u32 ifindex, const struct packet *pkt, __u8 di
 	ev->generation = generation;
 	ev->ifindex = ifindex;
 	ev->rule = rule;
+	ev->ktime = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(ev, 0);
 	return NF_DROP;
 }

@@ -124,6 +124,10 @@ struct drop_event {
 	__u32 generation;
 	__u32 ifindex;
 	__u32 rule;
+	/* ktime is when the packet was dropped (CLOCK_MONOTONIC), so that a
+	 * reader can tell a socket's drops from those of an earlier socket
+	 * that had the same addresses and ports. */
+	__u64 ktime;
 };
 
 struct {

@@ -57,6 +57,7 @@ type PolicyDropEvent struct {
 	Generation uint32
 	Ifindex    uint32
 	Rule       uint32
+	Ktime      uint64
 }
 
 type PolicyEndpointKey struct {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/cilium/ebpf/ringbuf"
 
@@ -43,6 +44,8 @@ type Drop struct {
 	// generation is the current or previous one.
 	RuleNumber uint32
 	Rule       *compile.RuleRef
+	// Monotonic is when the packet was dropped, on CLOCK_MONOTONIC.
+	Monotonic time.Duration
 }
 
 // Decider names what denied: the cluster policy rule, or the check.
@@ -101,6 +104,7 @@ func decodeDrop(raw []byte) (Drop, error) {
 		Generation:      ev.Generation,
 		Ifindex:         ev.Ifindex,
 		RuleNumber:      ev.Rule,
+		Monotonic:       time.Duration(ev.Ktime),
 	}, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
@@ -82,7 +84,12 @@ func TestIntegrationDropRecords(t *testing.T) {
 			if got := runAt(t, d, tt.hook, testpacket.IPv4(tt.flow)); got != bpf.VerdictDrop {
 				t.Fatalf("verdict %s, want drop", verdictName(got))
 			}
+			before := monotonicNow(t)
 			got := nextDrop(t, drops)
+			if got.Monotonic <= 0 || got.Monotonic > before {
+				t.Errorf("drop at %v on the monotonic clock, want a time before the record was read (%v)", got.Monotonic, before)
+			}
+			got.Monotonic = 0
 			if got != tt.want {
 				t.Fatalf("drop record = %+v, want %+v", got, tt.want)
 			}
@@ -159,13 +166,14 @@ func TestDecodeDrop(t *testing.T) {
 		9, 0, 0, 0, // generation
 		4, 0, 0, 0, // ifindex
 		0, 0, 0, 0, // rule
+		0x10, 0x27, 0, 0, 0, 0, 0, 0, // ktime: 10,000 ns
 	}
 	got, err := decodeDrop(raw)
 	if err != nil {
 		t.Fatalf("decodeDrop: %v", err)
 	}
 	want := Drop{Source: xa, Destination: xb, SourcePort: 40000, DestinationPort: 80, Protocol: 6,
-		Direction: bpf.Egress, Reason: bpf.ReasonPeer, Identity: 3, Generation: 9, Ifindex: 4}
+		Direction: bpf.Egress, Reason: bpf.ReasonPeer, Identity: 3, Generation: 9, Ifindex: 4, Monotonic: 10 * time.Microsecond}
 	if got != want {
 		t.Fatalf("decodeDrop = %+v, want %+v", got, want)
 	}
@@ -180,4 +188,13 @@ func TestDecodeDrop(t *testing.T) {
 	if _, err := decodeDrop(raw[:10]); err == nil || err.Error() != "decode drop record of 10 bytes: unexpected EOF" {
 		t.Fatalf("short record: error %v", err)
 	}
+}
+
+func monotonicNow(t *testing.T) time.Duration {
+	t.Helper()
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ts.Nano())
 }

@@ -144,7 +144,7 @@ func TestIntegrationNamespaces(t *testing.T) {
 		Reason: bpf.ReasonPort, Identity: 2, Endpoint: "x/b", Generation: 1, Ifindex: uint32(b.HostIndex)}
 	found := false
 	for _, dr := range drops {
-		dr.SourcePort = 0 // ephemeral
+		dr.SourcePort, dr.Monotonic = 0, 0 // ephemeral; when
 		found = found || dr == wantDrop
 	}
 	dropsMu.Unlock()

@@ -111,7 +111,7 @@ table ip services {
 		dropsMu.Lock()
 		var found, wrong []Drop
 		for _, dr := range drops {
-			dr.SourcePort, dr.Identity = 0, 0 // ephemeral; numbering is the compiler's
+			dr.SourcePort, dr.Identity, dr.Monotonic = 0, 0, 0 // ephemeral; numbering is the compiler's; when
 			if dr == want {
 				found = append(found, dr)
 			} else {

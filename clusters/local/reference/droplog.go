@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/datapath"
 )
@@ -54,7 +55,10 @@ func flowOf(d datapath.Drop) flow {
 	}
 }
 
-type dropWaiter struct{ dropped func() }
+type dropWaiter struct {
+	started time.Duration
+	dropped func()
+}
 
 func newDropLog(size int) *dropLog {
 	return &dropLog{ring: make([]datapath.Drop, size), newest: map[flow]uint64{}, waiters: map[flow][]*dropWaiter{}, byPair: map[pair][]uint64{}}
@@ -84,25 +88,37 @@ func (l *dropLog) add(d datapath.Drop) {
 	l.newest[f] = l.next
 	l.byPair[pairOf(d)] = append(l.byPair[pairOf(d)], l.next)
 	l.next++
-	waiting := l.waiters[f]
-	delete(l.waiters, f)
+	var told []*dropWaiter
+	if ws := l.waiters[f]; len(ws) > 0 {
+		// A socket that started after this packet was dropped is another
+		// socket that happens to have the same addresses and ports.
+		told = slices.DeleteFunc(slices.Clone(ws), func(w *dropWaiter) bool { return w.started > d.Monotonic })
+		ws = slices.DeleteFunc(ws, func(w *dropWaiter) bool { return w.started <= d.Monotonic })
+		if len(ws) == 0 {
+			delete(l.waiters, f)
+		} else {
+			l.waiters[f] = ws
+		}
+	}
 	l.mu.Unlock()
-	for _, w := range waiting {
+	for _, w := range told {
 		w.dropped()
 	}
 }
 
-// watch calls dropped once a packet of f is recorded as number since or
-// later, at once when the ring holds one already, and returns a function
-// that stops watching.
-func (l *dropLog) watch(f flow, since uint64, dropped func()) (stop func()) {
+// watch calls dropped once a packet of f dropped at started or later (on
+// CLOCK_MONOTONIC) is recorded, at once when the ring holds one already,
+// and returns a function that stops watching. Ports are reused, so the time
+// tells the watching socket's drops from an earlier socket's, even one
+// whose record the reader takes in only now.
+func (l *dropLog) watch(f flow, started time.Duration, dropped func()) (stop func()) {
 	l.mu.Lock()
-	if n, ok := l.newest[f]; ok && n >= since {
+	if n, ok := l.newest[f]; ok && l.ring[n%uint64(len(l.ring))].Monotonic >= started {
 		l.mu.Unlock()
 		dropped()
 		return func() {}
 	}
-	w := &dropWaiter{dropped: dropped}
+	w := &dropWaiter{started: started, dropped: dropped}
 	l.waiters[f] = append(l.waiters[f], w)
 	l.mu.Unlock()
 	return func() {

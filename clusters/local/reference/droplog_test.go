@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
 	"github.com/netpolcheck/netpolcheck/enforcer/datapath"
@@ -119,22 +120,31 @@ func TestDropLogFind(t *testing.T) {
 	}
 }
 
-// A probe watching its flow hears of a drop recorded after it started
-// watching, or before, as long as it is of this step and the ring still
-// holds it; never of another flow's, nor of one from before the step.
+// A probe watching its flow hears of a drop of its own socket, recorded
+// after it started watching or before; never of another flow's, nor of a
+// drop from before its socket was made (an earlier socket's, with the same
+// ports), even one recorded only now.
 func TestDropLogWatch(t *testing.T) {
 	flowOfA := flow{source: netip.AddrPortFrom(podA, 40000), destination: netip.AddrPortFrom(podB, 80), protocol: 6}
+	at := func(d datapath.Drop, when time.Duration) datapath.Drop {
+		d.Monotonic = when
+		return d
+	}
 	count := func(n *int) func() { return func() { *n++ } }
 
 	l := newDropLog(4)
 	var later, other, stopped int
-	stop := l.watch(flowOfA, 0, count(&later))
-	stopOther := l.watch(flow{source: netip.AddrPortFrom(podA, 40001), destination: flowOfA.destination, protocol: 6}, 0, count(&other))
-	stopStopped := l.watch(flowOfA, 0, count(&stopped))
+	stop := l.watch(flowOfA, 100, count(&later))
+	stopOther := l.watch(flow{source: netip.AddrPortFrom(podA, 40001), destination: flowOfA.destination, protocol: 6}, 100, count(&other))
+	stopStopped := l.watch(flowOfA, 100, count(&stopped))
 	stopStopped()
-	l.add(drop(podA, podB, 40000, 80, 17)) // another protocol
-	l.add(drop(podA, podB, 40000, 80, 6))
-	l.add(drop(podA, podB, 40000, 80, 6)) // a retransmission: told once
+	l.add(at(drop(podA, podB, 40000, 80, 6), 50)) // an earlier socket's, read late
+	if later != 0 {
+		t.Errorf("told of a drop from before the socket was made")
+	}
+	l.add(at(drop(podA, podB, 40000, 80, 17), 150)) // another protocol
+	l.add(at(drop(podA, podB, 40000, 80, 6), 150))
+	l.add(at(drop(podA, podB, 40000, 80, 6), 160)) // a retransmission: told once
 	stop()
 	stopOther()
 	if later != 1 || other != 0 || stopped != 0 {
@@ -144,17 +154,17 @@ func TestDropLogWatch(t *testing.T) {
 		t.Errorf("waiters left after every stop: %v", l.waiters)
 	}
 
-	var before, oldStep int
-	l.watch(flowOfA, 1, count(&before))()
-	l.watch(flowOfA, l.mark(), count(&oldStep))()
-	if before != 1 || oldStep != 0 {
-		t.Errorf("drop already recorded: told %d times; from before the step: %d; want 1, 0", before, oldStep)
+	var before, newer int
+	l.watch(flowOfA, 120, count(&before))()
+	l.watch(flowOfA, 200, count(&newer))()
+	if before != 1 || newer != 0 {
+		t.Errorf("drop at 160 already recorded: a socket made at 120 told %d times, one made at 200 %d; want 1, 0", before, newer)
 	}
 
 	// Once the ring has overwritten the flow's records, the flow is
 	// forgotten (memory stays bounded) and nothing is told.
 	for port := range uint16(4) {
-		l.add(drop(podA, podB, 50000+port, 80, 6))
+		l.add(at(drop(podA, podB, 50000+port, 80, 6), 300))
 	}
 	var overwritten int
 	l.watch(flowOfA, 0, count(&overwritten))()

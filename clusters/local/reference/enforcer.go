@@ -181,18 +181,15 @@ func (e *Enforcer) Drops(job probes.Job) []string {
 	return e.drops.find(since, dropsPerCell, f)
 }
 
-// WatchDrop calls dropped once the datapath drops a packet of the flow in
-// this step, so that the probe sending it ends without waiting out its
+// WatchDrop calls dropped once the datapath drops a packet of the flow
+// after the flow's socket was made, so that the probe sending it ends without waiting out its
 // timeout (see probes.DropWatch).
 func (e *Enforcer) WatchDrop(f local.Flow, dropped func()) (stop func()) {
 	key := flow{source: f.Source, destination: f.Destination, protocol: protocolNumber(f.Protocol)}
 	if key.protocol == 0 {
 		return func() {}
 	}
-	e.mu.Lock()
-	since := e.stepStart
-	e.mu.Unlock()
-	return e.drops.watch(key, since, dropped)
+	return e.drops.watch(key, f.Started, dropped)
 }
 
 func protocolNumber(name string) uint8 {
