@@ -148,6 +148,15 @@ type DropReporter interface {
 	Drops(job probes.Job) []string
 }
 
+// DropEnder is a DropReporter whose probes end as soon as their drop is
+// logged (the local cluster with the reference enforcer): a blocked probe
+// waits out no timeout there, so the runner keeps the run's whole timeout
+// for slow answers instead of choosing a shorter one.
+type DropEnder interface {
+	DropReporter
+	EndsDroppedProbes() bool
+}
+
 // Holder is implemented by clusters that can keep a TCP connection open
 // while changes are applied, for the behaviour probe that asks what an
 // enforcer does to connections established before a policy denies them.

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -145,12 +146,14 @@ type Lookup struct {
 	began   time.Time
 	timeout time.Duration
 	err     error
+	// monotonic is began on CLOCK_MONOTONIC, for a DropWatch.
+	monotonic time.Duration
 }
 
 // StartLookup sends the query for name to server on the calling thread,
 // whose network namespace the socket then belongs to.
 func StartLookup(server netip.AddrPort, name string, timeout time.Duration) *Lookup {
-	l := &Lookup{name: name, id: uint16(rand.N(1 << 16)), began: time.Now(), timeout: cmpTimeout(timeout)}
+	l := &Lookup{name: name, id: uint16(rand.N(1 << 16)), began: time.Now(), timeout: cmpTimeout(timeout), monotonic: monotonicNow()}
 	query, err := dnsQuery(l.id, name)
 	if err != nil {
 		l.err = err
@@ -176,6 +179,13 @@ func cmpTimeout(t time.Duration) time.Duration {
 // StartLookup, or until ctx ends, and closes the socket. It returns
 // ErrUnresolved (wrapped) when no answer came or the server was refused.
 func (l *Lookup) Finish(ctx context.Context) (netip.Addr, error) {
+	return l.FinishWatched(ctx, Job{}, nil)
+}
+
+// FinishWatched is Finish that also ends, unresolved, as soon as watch
+// reports the query dropped; query describes the query to watch (its
+// source, its server as To, Host and Port, UDP). A nil watch is Finish.
+func (l *Lookup) FinishWatched(ctx context.Context, query Job, watch DropWatch) (netip.Addr, error) {
 	if l.conn == nil {
 		return netip.Addr{}, l.err
 	}
@@ -190,12 +200,23 @@ func (l *Lookup) Finish(ctx context.Context) (netip.Addr, error) {
 	stop := context.AfterFunc(ctx, func() { l.conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	l.conn.SetReadDeadline(deadline)
+	var dropped atomic.Bool
+	if local, ok := l.conn.LocalAddr().(*net.UDPAddr); ok && watch != nil {
+		ap := local.AddrPort()
+		defer watch(query, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), l.monotonic, func() {
+			dropped.Store(true)
+			l.conn.SetReadDeadline(time.Now())
+		})()
+	}
 	buf := make([]byte, 512)
 	for {
 		n, err := l.conn.Read(buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				return netip.Addr{}, fmt.Errorf("interrupted: %w", ctx.Err())
+			}
+			if dropped.Load() {
+				return netip.Addr{}, fmt.Errorf("%w (the network logged the drop of the query after %s)", ErrUnresolved, time.Since(l.began).Round(time.Microsecond))
 			}
 			return netip.Addr{}, unresolvedOr(err)
 		}

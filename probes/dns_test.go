@@ -99,3 +99,28 @@ func FuzzDNSMessages(f *testing.F) {
 		}
 	})
 }
+
+// A query whose drop the network reports is unresolved then, not at its
+// timeout, and the watch learns the query's own socket and start.
+func TestLookupEndsAtAReportedDrop(t *testing.T) {
+	server := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(silentUDP(t)))
+	query := Job{From: "x/a", To: "kube-system/dns", Host: "127.0.0.1", Port: int32(server.Port()), Protocol: UDP}
+	var got Job
+	var local netip.AddrPort
+	watch := func(j Job, from netip.AddrPort, started time.Duration, dropped func()) func() {
+		got, local = j, from
+		timer := time.AfterFunc(30*time.Millisecond, dropped)
+		return func() { timer.Stop() }
+	}
+	began := time.Now()
+	_, err := StartLookup(server, ServiceDNSName("np-b", "x"), 5*time.Second).FinishWatched(context.Background(), query, watch)
+	if !errors.Is(err, ErrUnresolved) || !strings.Contains(err.Error(), "the network logged the drop of the query") {
+		t.Errorf("lookup = %v, want unresolved by the logged drop", err)
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("took %v: the reported drop did not end the wait", took)
+	}
+	if got != query || local.Addr() != netip.MustParseAddr("127.0.0.1") || local.Port() == 0 {
+		t.Errorf("watch given %+v from %v, want the query from the lookup's own socket", got, local)
+	}
+}

@@ -65,12 +65,15 @@ func (c *Cluster) resolveNames(ctx context.Context, jobs []probes.Job, at []int,
 	}
 	resolved := make([]netip.Addr, len(pending))
 	errs := make([]error, len(pending))
+	watch := c.dropWatch()
 	var wg sync.WaitGroup
 	for i, lk := range pending {
 		if lk.l == nil {
 			continue
 		}
-		wg.Go(func() { resolved[i], errs[i] = lk.l.Finish(ctx) })
+		j := jobs[lk.k]
+		query := probes.Job{From: j.From, To: j.Resolver, Host: lk.server.Addr().String(), Port: dnsPort, Protocol: probes.UDP}
+		wg.Go(func() { resolved[i], errs[i] = lk.l.FinishWatched(ctx, query, watch) })
 	}
 	wg.Wait()
 	failed := map[int]bool{}

@@ -106,7 +106,9 @@ func (sc *ScenarioRun) probeStep(ctx context.Context, res *reports.StepResult, w
 	deadline := applied.Add(sc.opts.Converge)
 	backoff := 100 * time.Millisecond
 	dropLog, logsDrops := sc.cluster.(clusters.DropReporter)
-	adaptive := logsDrops && sc.opts.answers != nil
+	// A short timeout only pays where blocked probes wait theirs out.
+	ender, endsDrops := sc.cluster.(clusters.DropEnder)
+	adaptive := logsDrops && sc.opts.answers != nil && !(endsDrops && ender.EndsDroppedProbes())
 	var explainer *truth.Explainer // made for the first refused cell DenyMustDrop asks about
 	for round, final := 0, false; len(pending) > 0; round++ {
 		if round > 0 {

@@ -22,7 +22,9 @@ import (
 //     one, a drop not logged) is probed again with the full timeout, also
 //     after the convergence bound, before its verdict is taken.
 //
-// A timeout given on the command line is kept as given.
+// A timeout given on the command line is kept as given. Where the cluster
+// ends a dropped probe as soon as its drop is logged (clusters.DropEnder),
+// no blocked probe waits out its timeout, and the whole one is kept.
 
 // Bounds of the adaptive timeout.
 const (

@@ -125,3 +125,45 @@ func runAdaptive(t *testing.T, fc *fakeCluster, converge time.Duration) *reports
 	return Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
 		Options{Backend: b, ProbeTimeout: 250 * time.Millisecond, Converge: converge, Cells: CellsAll, answers: answers})
 }
+
+// endingCluster ends its dropped probes at their logged drop, as the local
+// cluster with the reference enforcer does.
+type endingCluster struct{ slowCluster }
+
+func (endingCluster) EndsDroppedProbes() bool { return true }
+
+// Where dropped probes end at their logged drop, no blocked probe waits
+// out its timeout, so a shorter one would only cut slow answers short: the
+// run's whole timeout is kept, and the slow cell needs no second round.
+func TestNoAdaptiveTimeoutWhereDropsEndProbes(t *testing.T) {
+	fc := &fakeCluster{block: probes.Dropped, answer: func(j probes.Job, _ int) probes.Outcome {
+		if j.To == "x/b" && j.From != "x/b" || j.From == "x/b" && j.To == "x/a" && j.Timeout < 100*time.Millisecond {
+			return probes.Blocked
+		}
+		return probes.Allowed
+	}}
+	b := &slowBackend{fakeBackend: fakeBackend{caps: clusters.Capabilities{ExternalHosts: true}}}
+	answers := &answerTimes{}
+	fast := make([]probes.Result, minAnswers)
+	for i := range fast {
+		fast[i] = probes.Result{Outcome: probes.Allowed, Elapsed: time.Millisecond}
+	}
+	answers.record(fast)
+	res := Run(context.Background(), []*scenarios.Scenario{twoPods(t, "allow")},
+		Options{Backend: &endingBackend{b, endingCluster{slowCluster{fc}}}, ProbeTimeout: 250 * time.Millisecond, Converge: 5 * time.Second, answers: answers})
+	if sc := res.Scenarios[0]; sc.Status != reports.Pass {
+		t.Fatalf("scenario %s: %s", sc.Status, sc.Error)
+	}
+	if len(fc.jobs) != 1 || fc.jobs[0][0].Timeout != 250*time.Millisecond {
+		t.Errorf("%d rounds, the first with timeout %v; want one round with the run's 250ms", len(fc.jobs), fc.jobs[0][0].Timeout)
+	}
+}
+
+type endingBackend struct {
+	*slowBackend
+	cluster endingCluster
+}
+
+func (b *endingBackend) NewCluster(context.Context, string) (clusters.Cluster, error) {
+	return b.cluster, nil
+}
