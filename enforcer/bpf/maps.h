@@ -169,9 +169,16 @@ struct {
 	__type(value, struct port_value);
 } ports SEC(".maps");
 
+/* Each CPU evicts from an LRU list of its own. With the common list, a full
+ * map took free entries from other CPUs' lists of entries just added, so an
+ * approval recorded for a connection's first packet could be gone before
+ * its reply came back, and the reply was judged, and dropped, as a packet of
+ * its own: a long local run (a million probes on parked clusters) had the
+ * replies of allowed egress probes dropped in three steps of four. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct ct_key);
 	__type(value, struct ct_value);
 } conntrack SEC(".maps");

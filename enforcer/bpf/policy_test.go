@@ -123,3 +123,20 @@ func TestDirectionAndReasonNames(t *testing.T) {
 		}
 	}
 }
+
+// The conntrack map evicts per CPU: the common LRU list gave a full map's
+// free entries away from other CPUs' lists of entries just added, so a
+// connection's approval could vanish before its reply (docs/design.md).
+func TestConntrackEvictsPerCPU(t *testing.T) {
+	spec, err := LoadPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := spec.Maps["conntrack"]
+	if ct == nil || ct.Type != ebpf.LRUHash || ct.Flags&2 == 0 {
+		t.Fatalf("conntrack map %+v: want an LRU hash with BPF_F_NO_COMMON_LRU (2)", ct)
+	}
+	if ct.MaxEntries < 65536 {
+		t.Errorf("conntrack holds %d approvals, want at least 65536", ct.MaxEntries)
+	}
+}
