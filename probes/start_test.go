@@ -302,3 +302,60 @@ func TestFinishWatched(t *testing.T) {
 		})
 	}
 }
+
+// A deliberately slow server, answering 150ms after each request, still
+// reads allowed while a drop watch that reports nothing is in place: only
+// a reported drop, never slowness, ends a probe early.
+func TestSlowAnswerReadsAllowedUnderAWatch(t *testing.T) {
+	const delay = 150 * time.Millisecond
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				if _, err := readLine(conn); err != nil {
+					return
+				}
+				time.Sleep(delay)
+				_, _ = conn.Write([]byte("x/slow\n"))
+			}()
+		}
+	}()
+	u, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { u.Close() })
+	go func() {
+		buf := make([]byte, maxDatagram)
+		for {
+			n, from, err := u.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if nonce, ok := datagramNonce(buf[:n]); ok {
+				reply := datagramReply("x/slow", nonce)
+				time.AfterFunc(delay, func() { _, _ = u.WriteTo(reply, from) })
+			}
+		}
+	}()
+	silentWatch := func(Job, netip.AddrPort, time.Duration, func()) func() { return func() {} }
+	for _, job := range []Job{
+		{Port: int32(l.Addr().(*net.TCPAddr).Port), Protocol: TCP},
+		{Port: int32(u.LocalAddr().(*net.UDPAddr).Port), Protocol: UDP},
+	} {
+		job.From, job.Host, job.Expect, job.Timeout = "test/client", "127.0.0.1", "x/slow", time.Second
+		got := Start(context.Background(), job).FinishWatched(context.Background(), silentWatch)
+		if got.Outcome != Allowed || got.Elapsed < delay {
+			t.Errorf("%s to a server answering after %v: %s (%s) after %v, want allowed after the delay", job.Protocol, delay, got.Outcome, got.Detail, got.Elapsed)
+		}
+	}
+}
