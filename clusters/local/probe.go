@@ -73,15 +73,12 @@ func (c *Cluster) dropWatch() probes.DropWatch {
 		return nil
 	}
 	return func(job probes.Job, from netip.AddrPort, started time.Duration, dropped func()) func() {
-		to, err := netip.ParseAddr(job.Host)
-		if ep, ok := c.endpoints[job.To]; ok {
-			to, ok = netip.AddrFromSlice(ep.ip.To4())
-			err = nil
-			if !ok {
-				return func() {}
-			}
+		ep, known := c.endpoints[job.To]
+		if !known || job.Port <= 0 || job.Port > 65535 {
+			return func() {} // nothing to match its drops by: it waits out its timeout
 		}
-		if err != nil || job.Port <= 0 || job.Port > 65535 {
+		to, ok := netip.AddrFromSlice(ep.ip.To4())
+		if !ok {
 			return func() {}
 		}
 		f := Flow{Source: from, Destination: netip.AddrPortFrom(to, uint16(job.Port)), Protocol: job.Protocol, Started: started}
