@@ -201,7 +201,7 @@ func (l *Lookup) FinishWatched(ctx context.Context, query Job, watch DropWatch) 
 	defer stop()
 	l.conn.SetReadDeadline(deadline)
 	var dropped atomic.Bool
-	if local, ok := l.conn.LocalAddr().(*net.UDPAddr); ok && watch != nil {
+	if local, ok := l.conn.LocalAddr().(*net.UDPAddr); ok && watch != nil && l.monotonic > 0 {
 		ap := local.AddrPort()
 		defer watch(query, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), l.monotonic, func() {
 			dropped.Store(true)

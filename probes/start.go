@@ -117,7 +117,7 @@ func (s *Started) finish(ctx context.Context, watch DropWatch) (Outcome, string,
 		return Error, noSocket, ""
 	}
 	drop := &dropSignal{}
-	if watch != nil {
+	if watch != nil && s.monotonic > 0 {
 		if local, ok := s.localAddr(); ok {
 			defer watch(s.job, local, s.monotonic, drop.fire)()
 		}
@@ -225,7 +225,8 @@ func (s *Started) Close() error {
 }
 
 // monotonicNow reads CLOCK_MONOTONIC, which Go's time keeps to itself;
-// zero, which no drop precedes, if it cannot.
+// zero if it cannot, and then no drop may end the probe: every drop would
+// seem to be its own.
 func monotonicNow() time.Duration {
 	var ts unix.Timespec
 	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
