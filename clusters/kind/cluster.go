@@ -22,8 +22,11 @@ type Cluster struct {
 	// networkSubnet is the nodes' docker network, which external hosts must stay out of.
 	networkSubnet string
 
-	mu       sync.Mutex
-	external map[string]externalHost
+	mu sync.Mutex
+	// external holds the hosts by address; addressLocks serialise each
+	// address's changes.
+	external     map[string]*externalHost
+	addressLocks map[string]*sync.Mutex
 }
 
 // Node is one node as the pod network sees it.

@@ -23,7 +23,7 @@ func (c *Cluster) Down(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	c.mu.Lock()
-	c.external = map[string]externalHost{}
+	c.external = map[string]*externalHost{}
 	c.mu.Unlock()
 	if err := c.kind.Delete(c.name, c.kubeconfig); err != nil {
 		errs = append(errs, fmt.Errorf("delete nodes: %w", err))

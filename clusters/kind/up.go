@@ -40,7 +40,7 @@ func (p *Provider) Up(ctx context.Context, name string) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kind cluster %s: state directory: %w", name, err)
 	}
-	c := &Cluster{name: name, opts: p.opts, kind: p.kind, kubeconfig: filepath.Join(state, "kubeconfig"), external: map[string]externalHost{}}
+	c := &Cluster{name: name, opts: p.opts, kind: p.kind, kubeconfig: filepath.Join(state, "kubeconfig"), external: map[string]*externalHost{}}
 	if owned {
 		c.ownedState = state
 	}

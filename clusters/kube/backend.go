@@ -127,6 +127,9 @@ func staticCapabilities(opts Options) clusters.Capabilities {
 	if opts.SCTP == SCTPOff {
 		caps.SCTPReason = "not requested (--sctp)"
 	}
+	if _, shared := opts.ExternalHosts.(SharedExternalHosts); shared {
+		caps.ExternalHostsExclusive = false
+	}
 	if opts.ExternalHosts == nil && len(opts.StaticHosts) == 0 {
 		caps.ExternalHosts, caps.ExternalHostsExclusive = false, false
 		caps.ExternalHostsReason = "this cluster has none (give --external-host NAME=IP for a probe server pods can reach)"

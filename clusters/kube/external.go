@@ -17,9 +17,11 @@ import (
 // backend implements it with containers on the kind network. Each host
 // answers probes with its name as identity on its ports.
 //
-// The backend never has two live hosts on one address: a cluster whose hosts
-// share an address with another live cluster's waits in Setup until that one
-// is torn down. Implementations may thus key hosts by address.
+// Unless the provider shares hosts (SharedExternalHosts), the backend never
+// has two live hosts on one address: a cluster whose hosts share an address
+// with another live cluster's waits in Setup until that one is torn down.
+// Implementations may thus key hosts by address. Add is all or nothing: a
+// failed Add has removed what it started.
 type ExternalHosts interface {
 	// Add starts the hosts and returns once they answer.
 	Add(ctx context.Context, hosts []scenarios.ExternalHost) error
@@ -35,15 +37,26 @@ type ExternalPlacer interface {
 	Unplaceable(h scenarios.ExternalHost) string
 }
 
+// SharedExternalHosts is implemented by providers that keep one host per
+// address however many clusters put a host there (the kind backend): Add
+// counts a user of each address and Remove ends one, the host serves every
+// port its users asked for, and it answers with Identity, not with a
+// scenario's name for it. Clusters then never wait for each other's
+// addresses, and the runner need not run scenarios sharing one in a row.
+type SharedExternalHosts interface {
+	ExternalHosts
+	Identity(h scenarios.ExternalHost) string
+}
+
 // ExternalProber is implemented by ExternalHosts that can also send probes
 // from their hosts, which cells from an external host to a pod need; without
 // it those cells are skipped.
 type ExternalProber interface {
-	// ProbeFrom runs the jobs from the named host and returns a result per job
-	// in the jobs' order, as probe connect --batch does.
-	ProbeFrom(ctx context.Context, host string, jobs []probes.Job) ([]probes.Result, error)
-	// ReproduceFrom is a command re-running one job from the named host by hand.
-	ReproduceFrom(host string, job probes.Job) string
+	// ProbeFrom runs the jobs from the host and returns a result per job in
+	// the jobs' order, as probe connect --batch does.
+	ProbeFrom(ctx context.Context, host scenarios.ExternalHost, jobs []probes.Job) ([]probes.Result, error)
+	// ReproduceFrom is a command re-running one job from the host by hand.
+	ReproduceFrom(host scenarios.ExternalHost, job probes.Job) string
 }
 
 // StaticHost is a probe server that already exists, reachable from pods at
@@ -88,6 +101,16 @@ func checkStaticHosts(hosts []StaticHost) error {
 		seen[addr] = h.Name
 	}
 	return nil
+}
+
+// host returns the external host of that name that the cluster added.
+func (c *Cluster) host(name string) (scenarios.ExternalHost, bool) {
+	for _, h := range c.hosts {
+		if h.Name == name {
+			return h, true
+		}
+	}
+	return scenarios.ExternalHost{}, false
 }
 
 // staticHostAt returns the static host at ip, if any.

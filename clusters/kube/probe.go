@@ -117,6 +117,11 @@ func (c *Cluster) prepare(j probes.Job) (probes.Job, string) {
 		return j, fmt.Sprintf("%s is not a pod: only pods have Services", j.To)
 	}
 	if c.b.opts.ExternalHosts != nil {
+		if shared, ok := c.b.opts.ExternalHosts.(SharedExternalHosts); ok {
+			if h, ok := c.host(j.To); ok {
+				j.Expect = shared.Identity(h)
+			}
+		}
 		return j, ""
 	}
 	h, ok := staticHostAt(c.b.opts.StaticHosts, j.Host)
@@ -135,7 +140,11 @@ func (c *Cluster) runBatch(ctx context.Context, from string, jobs []probes.Job) 
 		out, err = c.execBatch(ctx, lp, jobs)
 	} else {
 		prober, _ := c.b.opts.ExternalHosts.(ExternalProber)
-		out, err = prober.ProbeFrom(ctx, from, jobs)
+		h, ok := c.host(from)
+		if !ok {
+			return nil, fmt.Errorf("probe from external host %s: the cluster did not add it", from)
+		}
+		out, err = prober.ProbeFrom(ctx, h, jobs)
 		if err != nil {
 			err = fmt.Errorf("probe from external host %s: %w", from, err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	utilexec "k8s.io/client-go/util/exec"
 
+	"github.com/netpolcheck/netpolcheck/clusters"
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
 )
@@ -293,17 +294,17 @@ func (r *recordingHosts) Remove(_ context.Context, hosts []scenarios.ExternalHos
 	return nil
 }
 
-func (r *recordingHosts) ProbeFrom(_ context.Context, host string, jobs []probes.Job) ([]probes.Result, error) {
-	r.probed = append(r.probed, host)
+func (r *recordingHosts) ProbeFrom(_ context.Context, host scenarios.ExternalHost, jobs []probes.Job) ([]probes.Result, error) {
+	r.probed = append(r.probed, host.Name)
 	out := make([]probes.Result, len(jobs))
 	for i, j := range jobs {
-		out[i] = probes.Result{Job: j, Outcome: probes.Blocked, Detail: "from " + host}
+		out[i] = probes.Result{Job: j, Outcome: probes.Blocked, Detail: "from " + host.Name + "@" + host.IP}
 	}
 	return out, nil
 }
 
-func (r *recordingHosts) ReproduceFrom(host string, job probes.Job) string {
-	return "docker exec " + host + " /probe connect --to " + job.Host
+func (r *recordingHosts) ReproduceFrom(host scenarios.ExternalHost, job probes.Job) string {
+	return "docker exec " + host.Name + " /probe connect --to " + job.Host
 }
 
 func TestProbeWithExternalHostProvider(t *testing.T) {
@@ -321,7 +322,7 @@ func TestProbeWithExternalHostProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if results[0].Outcome != probes.Blocked || results[0].Detail != "from outside" || results[1].Outcome != probes.Allowed {
+	if results[0].Outcome != probes.Blocked || results[0].Detail != "from outside@198.51.100.10" || results[1].Outcome != probes.Allowed {
 		t.Errorf("results %+v", results)
 	}
 	if got := c.Reproduce(jobs[0]); got != "docker exec outside /probe connect --to 10.244.0.10" {
@@ -344,6 +345,67 @@ func TestProbeWithExternalHostProvider(t *testing.T) {
 	}
 	if _, err := other.Setup(context.Background(), externalWorld()); err != nil {
 		t.Errorf("after the first cluster's teardown, the second sets up: %v", err)
+	}
+}
+
+// sharingHosts keeps one host per address, answering as "at-" and the address.
+type sharingHosts struct{ recordingHosts }
+
+func (s *sharingHosts) Identity(h scenarios.ExternalHost) string { return "at-" + h.IP }
+
+func TestSharedExternalHostsNeitherWaitNorAnswerWithTheScenarioName(t *testing.T) {
+	k := newFakeCluster(t)
+	hosts := &sharingHosts{}
+	opts := testOptions()
+	opts.ExternalHosts = hosts
+	exec := &fakeExec{}
+	b := newTestBackend(t, k, exec, opts)
+	if caps := b.Capabilities(); !caps.ExternalHosts || caps.ExternalHostsExclusive {
+		t.Errorf("capabilities %+v, want external hosts that are not exclusive", caps)
+	}
+	c, addrs := setUp(t, b, externalWorld())
+	addrs["outside"] = "198.51.100.10"
+	results, err := c.Probe(context.Background(), jobsFor(addrs, [2]string{"x/a", "outside"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exec.calls) != 1 || exec.calls[0].Jobs[0].Expect != "at-198.51.100.10" {
+		t.Errorf("execs %+v, want one expecting the identity of the address", exec.calls)
+	}
+	if results[0].Job.Expect != "outside" {
+		t.Errorf("the result's job expects %q; the runner's own job must come back", results[0].Job.Expect)
+	}
+
+	// A second cluster with hosts on the same addresses sets up at once.
+	other, _ := b.NewCluster(context.Background(), "other")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := other.Setup(ctx, externalWorld()); err != nil {
+		t.Fatalf("a second cluster on the same addresses: %v", err)
+	}
+	for _, cl := range []clusters.Cluster{c, other} {
+		if err := cl.Teardown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(hosts.added) != 2 || len(hosts.removed) != 2 {
+		t.Errorf("added %v and removed %v, want one Add and one Remove per cluster", hosts.added, hosts.removed)
+	}
+}
+
+func TestAFailedAddIsNotRemovedAgain(t *testing.T) {
+	k := newFakeCluster(t)
+	hosts := &sharingHosts{recordingHosts{addErr: errors.New("no docker")}}
+	opts := testOptions()
+	opts.ExternalHosts = hosts
+	b := newTestBackend(t, k, &fakeExec{}, opts)
+	c, _ := b.NewCluster(context.Background(), "s")
+	if _, err := c.Setup(context.Background(), externalWorld()); err == nil || !strings.Contains(err.Error(), "no docker") {
+		t.Fatalf("Setup = %v, want the Add's error", err)
+	}
+	_ = c.Teardown(context.Background())
+	if len(hosts.removed) != 0 {
+		t.Errorf("removed %v: a shared provider would count a user that never was", hosts.removed)
 	}
 }
 
@@ -408,7 +470,7 @@ func TestProbeSkipsHostsTheProviderCannotPlace(t *testing.T) {
 	for i, want := range []probes.Result{
 		{Job: jobs[0], Outcome: probes.Skipped, Detail: why},
 		{Job: jobs[1], Outcome: probes.Skipped, Detail: why},
-		{Job: jobs[2], Outcome: probes.Blocked, Detail: "from outside"},
+		{Job: jobs[2], Outcome: probes.Blocked, Detail: "from outside@198.51.100.10"},
 	} {
 		if !reflect.DeepEqual(results[i], want) {
 			t.Errorf("result %d = %+v, want %+v", i, results[i], want)

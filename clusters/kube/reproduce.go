@@ -21,7 +21,9 @@ func (c *Cluster) Reproduce(job probes.Job) string {
 	lp, ok := c.pods[job.From]
 	if !ok {
 		if prober, ok := c.b.opts.ExternalHosts.(ExternalProber); ok {
-			return prober.ReproduceFrom(job.From, sent)
+			if h, ok := c.host(job.From); ok {
+				return prober.ReproduceFrom(h, sent)
+			}
 		}
 		return ""
 	}

@@ -131,21 +131,24 @@ func (c *Cluster) addExternalHosts(ctx context.Context, hosts []scenarios.Extern
 			return nil
 		}
 	}
-	addrs := make([]string, len(hosts))
-	for i, h := range hosts {
-		addrs[i] = h.IP
+	if _, shared := provider.(SharedExternalHosts); !shared {
+		addrs := make([]string, len(hosts))
+		for i, h := range hosts {
+			addrs[i] = h.IP
+		}
+		release, err := c.b.addresses.acquire(ctx, addrs)
+		if err != nil {
+			return err
+		}
+		c.release = release
 	}
-	release, err := c.b.addresses.acquire(ctx, addrs)
-	if err != nil {
-		return err
-	}
-	c.release = release
 	hosts = hostsServing(hosts, c.sctp)
-	// Recorded before Add, so that Teardown removes what a failed Add started.
-	c.hosts = hosts
 	if err := provider.Add(ctx, hosts); err != nil {
 		return fmt.Errorf("add external hosts: %w", err)
 	}
+	// Recorded once added: Remove ends one Add of each, which a shared
+	// provider counts.
+	c.hosts = hosts
 	return nil
 }
 

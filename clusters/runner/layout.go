@@ -22,11 +22,17 @@ import (
 // port has one name (or none) in every model, and one name names one port, so a named port the scenario's pod lacks names,
 // on the shared cluster, only a port the scenario does not probe.
 //
-// Scenarios with external hosts (kind gives an address to one cluster at a
-// time) or that create or delete pods and namespaces (which another
+// Scenarios that create or delete pods and namespaces (which another
 // model's pods could collide with) share only with their own layout. So do
 // all scenarios on backends that place pods at the addresses a model plans
 // (the local cluster): a shared model would have to agree on those too.
+// External hosts are part of the layout where the backend gives an address
+// to one cluster at a time (ExternalHostsExclusive). Elsewhere (kind shares
+// one container per address) a model's hosts are the union of its
+// scenarios' hosts, like its ports: a host no policy can isolate decides
+// none of the cells of a scenario that does not know it, so the x/y/z
+// scenarios with the upstream suite's "outside" host share the cluster of
+// those without.
 
 // sharedModel is what one parked cluster holds: the namespaces, pods and
 // external hosts of every scenario planned onto it, in the order first
@@ -49,7 +55,7 @@ type modelPlan struct {
 
 // planModels groups the scenarios whose clusters a run may park (parkable)
 // into shared models, and plans each one's cluster.
-func planModels(scns []*scenarios.Scenario, parkable func(*scenarios.Scenario, *scenarios.World) bool) []modelPlan {
+func planModels(scns []*scenarios.Scenario, parkable func(*scenarios.Scenario, *scenarios.World) bool, hostsApart bool) []modelPlan {
 	out := make([]modelPlan, len(scns))
 	worlds := make([]*scenarios.World, len(scns))
 	groups := map[string][]*sharedModel{}
@@ -63,6 +69,9 @@ func planModels(scns []*scenarios.Scenario, parkable func(*scenarios.Scenario, *
 			continue
 		}
 		key := layoutKey(w)
+		if !hostsApart {
+			key = podLayoutKey(w)
+		}
 		var group *sharedModel
 		for _, g := range groups[key] {
 			if g.admits(w) {
@@ -95,7 +104,9 @@ func (m *sharedModel) admits(w *scenarios.World) bool {
 	}
 	for _, h := range w.ExternalHosts {
 		for _, mh := range m.hosts {
-			if mh.Name == h.Name && (mh.IP != h.IP || !portsAgree(mh.Ports, h.Ports)) {
+			// One name, one address; one address, one name (a world
+			// refuses two hosts on one address).
+			if (mh.Name == h.Name) != (mh.IP == h.IP) || (mh.Name == h.Name && !portsAgree(mh.Ports, h.Ports)) {
 				return false
 			}
 		}

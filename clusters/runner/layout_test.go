@@ -96,3 +96,46 @@ func TestSharedModelAdmits(t *testing.T) {
 		}
 	}
 }
+
+// Where the backend shares an address between clusters, scenarios that
+// differ only in external hosts share one model holding all of them; where
+// it gives an address to one cluster at a time, hosts keep layouts apart.
+func TestPlanModelsSharesHostsOnlyWhereTheBackendDoes(t *testing.T) {
+	host := func(name, ip string) scenarios.ExternalHost {
+		return scenarios.ExternalHost{Name: name, IP: ip, Ports: []scenarios.Port{tcp(80, "")}}
+	}
+	withHosts := func(hosts ...scenarios.ExternalHost) *scenarios.Scenario {
+		s := twoPods(t, "allow")
+		s.Model.ExternalHosts = hosts
+		return s
+	}
+	scns := []*scenarios.Scenario{
+		withHosts(),
+		withHosts(host("outside", "198.51.100.10")),
+		withHosts(host("other", "203.0.113.5")),
+		withHosts(host("elsewhere", "198.51.100.10")), // the address has another name: apart
+	}
+	all := func(*scenarios.Scenario, *scenarios.World) bool { return true }
+	hostsOf := func(p modelPlan) string {
+		var names []string
+		for _, h := range p.served.hosts {
+			names = append(names, h.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	shared := planModels(scns, all, false)
+	if shared[0].key != shared[1].key || shared[1].key != shared[2].key || shared[3].key == shared[0].key {
+		t.Errorf("shared hosts: keys %q, want the first three alike and the last apart", []string{shared[0].key, shared[1].key, shared[2].key, shared[3].key})
+	}
+	if got := hostsOf(shared[0]); got != "outside,other" {
+		t.Errorf("shared hosts: the model holds %q, want outside,other", got)
+	}
+	apart := planModels(scns, all, true)
+	for i := 1; i < len(apart); i++ {
+		for j := range i {
+			if apart[i].key == apart[j].key {
+				t.Errorf("exclusive hosts: scenarios %d and %d share %q", j, i, apart[i].key)
+			}
+		}
+	}
+}

@@ -207,6 +207,11 @@ func modelKey(w *scenarios.World) string { return worldKey(w, true) }
 // layoutKey is modelKey without ports.
 func layoutKey(w *scenarios.World) string { return worldKey(w, false) }
 
+// podLayoutKey is layoutKey without external hosts.
+func podLayoutKey(w *scenarios.World) string {
+	return worldKey(&scenarios.World{Namespaces: w.Namespaces, Pods: w.Pods}, false)
+}
+
 func worldKey(w *scenarios.World, ports bool) string {
 	var b strings.Builder
 	endpoint := func(kind, name, ip string, served []scenarios.Port) {

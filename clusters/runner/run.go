@@ -30,7 +30,7 @@ func Run(ctx context.Context, scns []*scenarios.Scenario, opts Options) *reports
 	if opts.Backend != nil && !opts.FreshClusters {
 		pool = newClusterPool(2 * opts.Parallel)
 		caps := opts.Backend.Capabilities()
-		plans = planModels(scns, func(s *scenarios.Scenario, w *scenarios.World) bool { return parkable(caps, s, w) })
+		plans = planModels(scns, func(s *scenarios.Scenario, w *scenarios.World) bool { return parkable(caps, s, w) }, caps.ExternalHostsExclusive)
 		for _, p := range plans {
 			pool.expect(p.key)
 		}

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 	"sigs.k8s.io/e2e-framework/pkg/types"
 
+	"github.com/netpolcheck/netpolcheck/clusters/kind"
 	"github.com/netpolcheck/netpolcheck/clusters/kind/internal/run"
 	"github.com/netpolcheck/netpolcheck/probes"
 	"github.com/netpolcheck/netpolcheck/scenarios"
@@ -23,6 +24,11 @@ import (
 var partner = scenarios.ExternalHost{Name: "partner", IP: "203.0.113.10",
 	Ports: []scenarios.Port{{Port: 443, Protocol: scenarios.TCP}, {Port: 53, Protocol: scenarios.UDP}}}
 
+// sameAddress is another scenario's host at partner's address, under
+// another name and with a port partner lacks: the two share one container.
+var sameAddress = scenarios.ExternalHost{Name: "outside", IP: partner.IP,
+	Ports: []scenarios.Port{{Port: 443, Protocol: scenarios.TCP}, {Port: 8443, Protocol: scenarios.TCP}}}
+
 // externalHostsFeature checks the hosts outside the cluster that ipBlock
 // scenarios reach.
 func externalHostsFeature() types.Feature {
@@ -31,6 +37,7 @@ func externalHostsFeature() types.Feature {
 		Assess("a pod reaches the host over TCP and UDP", assessPodToHost).
 		Assess("the host reaches the server with its own address", assessHostToPod).
 		Assess("the host routes nowhere but to the pods", assessHostIsolated).
+		Assess("a second host at the address shares the container and adds its port", assessSharedAddress).
 		Assess("a removed host is gone", assessRemoveHost).
 		Teardown(func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// After a failed assessment, the host must not outlive the feature.
@@ -49,7 +56,7 @@ func assessPodToHost(ctx context.Context, t *testing.T, cfg *envconf.Config) con
 	g := NewWithT(t)
 	client := podsOf(t, ctx).client
 	for _, port := range partner.Ports {
-		code, out, err := connect(ctx, cfg, client, partner.IP, port.Port, string(port.Protocol), partner.Name)
+		code, out, err := connect(ctx, cfg, client, partner.IP, port.Port, string(port.Protocol), kind.ExternalIdentity(partner.IP))
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(code).To(Equal(exitAllowed), "%s from %s to the external host:\n%s", port, client.Name, out)
 	}
@@ -71,7 +78,7 @@ func assessHostToPod(ctx context.Context, t *testing.T, _ *envconf.Config) conte
 	g := NewWithT(t)
 	server := podsOf(t, ctx).server
 	jobs := hostJobs(ctx, t)
-	results, err := clusterOf(t, ctx).ExternalHosts().ProbeFrom(ctx, partner.Name, jobs)
+	results, err := clusterOf(t, ctx).ExternalHosts().ProbeFrom(ctx, partner, jobs)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(results).To(HaveLen(len(jobs)))
 	for i, r := range results {
@@ -93,7 +100,7 @@ func assessHostIsolated(ctx context.Context, t *testing.T, _ *envconf.Config) co
 	g.Expect(strings.Fields(names)).To(HaveLen(1), "external host containers of %s: %q", clusterName, names)
 	container := strings.TrimSpace(names)
 	server := podsOf(t, ctx).server
-	g.Expect(clusterOf(t, ctx).ExternalHosts().ReproduceFrom(partner.Name, hostJobs(ctx, t)[0])).To(Equal(
+	g.Expect(clusterOf(t, ctx).ExternalHosts().ReproduceFrom(partner, hostJobs(ctx, t)[0])).To(Equal(
 		"docker exec " + container + " /probe connect --to " + server.Status.PodIP +
 			" --port 8080 --protocol TCP --from partner --expect npc-suite/server --timeout 2s"))
 	defaults, err := defaultRoutes(ctx, container)
@@ -102,15 +109,35 @@ func assessHostIsolated(ctx context.Context, t *testing.T, _ *envconf.Config) co
 	return ctx
 }
 
+// assessSharedAddress: a second user of the address gets its extra port on
+// the same container, and the host outlives the first Remove.
+func assessSharedAddress(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+	g := NewWithT(t)
+	c := clusterOf(t, ctx)
+	client := podsOf(t, ctx).client
+	g.Expect(c.ExternalHosts().Add(ctx, []scenarios.ExternalHost{sameAddress})).To(Succeed())
+	names, err := run.Docker(ctx, nil, "ps", "--filter", "label="+externalHostLabel+"="+clusterName, "--format", "{{.Names}}")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(strings.Fields(names)).To(HaveLen(1), "external host containers of %s: %q", clusterName, names)
+	code, out, err := connect(ctx, cfg, client, partner.IP, 8443, "TCP", kind.ExternalIdentity(partner.IP))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(code).To(Equal(exitAllowed), "the second host's own port:\n%s", out)
+	g.Expect(c.ExternalHosts().Remove(ctx, []scenarios.ExternalHost{sameAddress})).To(Succeed())
+	code, out, err = connect(ctx, cfg, client, partner.IP, 443, "TCP", kind.ExternalIdentity(partner.IP))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(code).To(Equal(exitAllowed), "the first host after the second's Remove:\n%s", out)
+	return ctx
+}
+
 func assessRemoveHost(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 	g := NewWithT(t)
 	c := clusterOf(t, ctx)
 	g.Expect(c.ExternalHosts().Remove(ctx, []scenarios.ExternalHost{partner})).To(Succeed())
-	code, out, err := connect(ctx, cfg, podsOf(t, ctx).client, partner.IP, 443, "TCP", partner.Name)
+	code, out, err := connect(ctx, cfg, podsOf(t, ctx).client, partner.IP, 443, "TCP", kind.ExternalIdentity(partner.IP))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(code).NotTo(Equal(exitAllowed), "the external host still answers after Remove:\n%s", out)
 	g.Expect(c.ExternalHosts().Remove(ctx, []scenarios.ExternalHost{partner})).To(Succeed(), "removing a removed host")
-	g.Expect(c.RemoveExternalHost(ctx, partner.Name)).To(MatchError("external host partner: not added"))
+	g.Expect(c.RemoveExternalHost(ctx, partner)).To(MatchError("external host partner: not added"))
 	return ctx
 }
 
