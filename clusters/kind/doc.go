@@ -10,7 +10,8 @@
 // The cluster also carries what the kube backend needs around it: the
 // project's images built without docker build and loaded into every node,
 // external hosts for ipBlock scenarios (containers of ours on the nodes'
-// docker network, reachable from pods and routing nowhere else), kind's log
+// docker network, reachable from pods and routing nowhere else, one per
+// address whatever the scenarios call it), kind's log
 // export, and the reference enforcer as a DaemonSet (DeployEnforcer), with
 // what a kind node lacks for it: the BPF filesystem, and on docker daemons
 // that predate CAP_BPF a capability the node can grant. Nodes sit on a

@@ -15,7 +15,8 @@ import (
 // ExternalHosts emulates a scenario's external hosts beside the cluster, at
 // the scenario's own addresses so that ipBlock peers match them; the kind
 // backend implements it with containers on the kind network. Each host
-// answers probes with its name as identity on its ports.
+// answers probes on its ports with its name as identity, or with the
+// provider's Identity for it (SharedExternalHosts).
 //
 // Unless the provider shares hosts (SharedExternalHosts), the backend never
 // has two live hosts on one address: a cluster whose hosts share an address

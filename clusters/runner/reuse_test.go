@@ -458,3 +458,21 @@ func TestRunRestoresReshapedClusters(t *testing.T) {
 		})
 	}
 }
+
+// A cluster holding external hosts is torn down in its lane only where the
+// addresses belong to one cluster at a time: elsewhere nobody waits for them.
+func TestDetachTearsDownHostsInTheLaneOnlyWhereExclusive(t *testing.T) {
+	held := &scenarios.World{ExternalHosts: []scenarios.ExternalHost{{Name: "outside", IP: "198.51.100.10"}}}
+	for _, exclusive := range []bool{true, false} {
+		b := &recordingBackend{}
+		cl, _ := b.NewCluster(context.Background(), "s")
+		sc := &ScenarioRun{cluster: cl, held: held, caps: clusters.Capabilities{ExternalHosts: true, ExternalHostsExclusive: exclusive}}
+		finish, freesHosts := sc.detach(context.Background())
+		if finish == nil || freesHosts != exclusive {
+			t.Errorf("exclusive %v: freesHosts = %v, want %v", exclusive, freesHosts, exclusive)
+		}
+		if err := finish(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -203,9 +203,10 @@ func (sc *ScenarioRun) Close(ctx context.Context) error {
 // or of the parked ones that parking evicted. Run does it in the background,
 // so that the lane starts its next scenario at once (a kind teardown takes
 // seconds: deleting pods, Services and namespaces), unless it frees external
-// host addresses (freesHosts), which the lane's next scenario most likely
-// waits for: its chain shares them (schedule). With no cluster (a
-// simulation, or one already detached) finish is nil.
+// host addresses that belong to one cluster at a time (freesHosts), which
+// the lane's next scenario most likely waits for: its chain shares them
+// (schedule). With no cluster (a simulation, or one already detached)
+// finish is nil.
 func (sc *ScenarioRun) detach(ctx context.Context) (finish func() error, freesHosts bool) {
 	if sc.cluster == nil {
 		return nil, false
@@ -222,7 +223,7 @@ func (sc *ScenarioRun) detach(ctx context.Context) (finish func() error, freesHo
 		return func() error {
 			defer release()
 			return teardownAll(ctx, evicted)
-		}, slices.ContainsFunc(evicted, func(c *parked) bool { return len(c.world.ExternalHosts) > 0 })
+		}, sc.caps.ExternalHostsExclusive && slices.ContainsFunc(evicted, func(c *parked) bool { return len(c.world.ExternalHosts) > 0 })
 	}
 	cl := sc.cluster
 	sc.cluster = nil
@@ -232,5 +233,5 @@ func (sc *ScenarioRun) detach(ctx context.Context) (finish func() error, freesHo
 			return fmt.Errorf("teardown: %w", err)
 		}
 		return nil
-	}, sc.held == nil || len(sc.held.ExternalHosts) > 0
+	}, sc.caps.ExternalHostsExclusive && (sc.held == nil || len(sc.held.ExternalHosts) > 0)
 }
