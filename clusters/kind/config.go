@@ -28,12 +28,28 @@ func clusterConfig(o Options) (*v1alpha4.Cluster, error) {
 			KubeProxyMode:     v1alpha4.IPTablesProxyMode,
 		},
 	}
+	switch o.CgroupDriver {
+	case CgroupDriverSystemd:
+	case CgroupDriverCgroupfs:
+		// Both halves must agree, or the kubelet refuses to start pods.
+		cfg.KubeadmConfigPatches = []string{"kind: KubeletConfiguration\ncgroupDriver: cgroupfs\n"}
+		cfg.ContainerdConfigPatches = []string{containerdCgroupfs}
+	default:
+		return nil, fmt.Errorf("cgroup driver %q: not one of %s, %s", o.CgroupDriver, CgroupDriverCgroupfs, CgroupDriverSystemd)
+	}
 	cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{Role: v1alpha4.ControlPlaneRole, Image: o.NodeImage})
 	for i := 1; i < o.Nodes; i++ {
 		cfg.Nodes = append(cfg.Nodes, v1alpha4.Node{Role: v1alpha4.WorkerRole, Image: o.NodeImage})
 	}
 	return cfg, nil
 }
+
+// containerdCgroupfs has runc make the containers' cgroups itself, as kind
+// does for Kubernetes before 1.24 (its node image build's own patch). The
+// offline node image runs containerd 1.6, whose configuration is version 2.
+const containerdCgroupfs = `[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = false
+`
 
 // disjoint checks that no two of the named prefixes ({name, CIDR}) overlap.
 func disjoint(named [][2]string) error {

@@ -14,7 +14,15 @@ func TestClusterConfigRendering(t *testing.T) {
 		want string
 	}{
 		{"one node", nil, `apiVersion: kind.x-k8s.io/v1alpha4
+containerdConfigPatches:
+- |
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+    SystemdCgroup = false
 kind: Cluster
+kubeadmConfigPatches:
+- |
+  kind: KubeletConfiguration
+  cgroupDriver: cgroupfs
 networking:
   disableDefaultCNI: true
   ipFamily: ipv4
@@ -25,7 +33,7 @@ nodes:
 - image: kindest/node:offline-v1.34.4
   role: control-plane
 `},
-		{"three nodes on another image", []Option{WithNodes(3), WithNodeImage("kindest/node:v1.34.0")}, `apiVersion: kind.x-k8s.io/v1alpha4
+		{"three nodes on another image, kind's cgroup driver", []Option{WithNodes(3), WithNodeImage("kindest/node:v1.34.0"), WithCgroupDriver(CgroupDriverSystemd)}, `apiVersion: kind.x-k8s.io/v1alpha4
 kind: Cluster
 networking:
   disableDefaultCNI: true
@@ -74,6 +82,7 @@ func TestClusterConfigErrors(t *testing.T) {
 		{"node network in the pods", []Option{WithNetwork("n", "192.168.7.0/24")}, "node network 192.168.7.0/24 overlaps pod subnet 192.168.0.0/16"},
 		{"not a CIDR", []Option{WithPodSubnet("192.168.0.0")}, `pod subnet "192.168.0.0" is not an IPv4 CIDR`},
 		{"IPv6", []Option{WithPodSubnet("fd00::/64")}, `pod subnet "fd00::/64" is not an IPv4 CIDR`},
+		{"no such cgroup driver", []Option{WithCgroupDriver("cgroupv2")}, `cgroup driver "cgroupv2": not one of cgroupfs, systemd`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

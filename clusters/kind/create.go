@@ -50,10 +50,12 @@ type Spec struct {
 	// NodeImage is any kindest/node image. Empty means the offline one,
 	// built (or found up to date) from SourceRoot, or used as docker has it
 	// when there is no source tree.
-	NodeImage  string
-	CNI        string
-	KNPAdapt   string
-	NPAChannel string
+	NodeImage string
+	// CgroupDriver is the nodes' cgroup driver; empty means DefaultCgroupDriver.
+	CgroupDriver string
+	CNI          string
+	KNPAdapt     string
+	NPAChannel   string
 	// ImageTag tags the project images.
 	ImageTag string
 	// SourceRoot is the module the project images, the node image and
@@ -85,6 +87,11 @@ func (s Spec) Check() error {
 	}
 	if s.Nodes < 1 {
 		return inputErrorf("--nodes %d: must be at least 1", s.Nodes)
+	}
+	switch s.CgroupDriver {
+	case "", CgroupDriverCgroupfs, CgroupDriverSystemd:
+	default:
+		return inputErrorf("--cgroup-driver %q: not one of %s, %s", s.CgroupDriver, CgroupDriverCgroupfs, CgroupDriverSystemd)
 	}
 	if s.NPAChannel != ChannelStandard && s.NPAChannel != ChannelExperimental {
 		return inputErrorf("--npa-channel %q: not one of %s, %s", s.NPAChannel, ChannelStandard, ChannelExperimental)
@@ -275,6 +282,9 @@ func (c *Creation) ensureNodeImage(ctx context.Context) error {
 func (c *Creation) createNodes(ctx context.Context) error {
 	opts := []Option{WithNodes(c.spec.Nodes), WithNodeImage(c.nodeImage), WithRetain(c.spec.Retain),
 		WithProbeImage(c.ProbeImage()), WithLog(c.spec.Log)}
+	if c.spec.CgroupDriver != "" {
+		opts = append(opts, WithCgroupDriver(c.spec.CgroupDriver))
+	}
 	if c.spec.LogDir != "" {
 		opts = append(opts, WithLogDir(c.spec.LogDir))
 	}

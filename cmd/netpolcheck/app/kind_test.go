@@ -36,6 +36,8 @@ func TestKindFlagsBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "--cluster", "nowhere"}, `--cluster "nowhere": not one of local, kube, kind`},
 		{[]string{"kind", "up", "--enforcer", "cilium"}, `--enforcer "cilium": not one of reference, none, kube-network-policies, bring-your-own`},
 		{[]string{"kind", "up", "--nodes", "0"}, "--nodes 0: must be at least 1"},
+		{[]string{"kind", "up", "--cgroup-driver", "cgroupv2"}, `--cgroup-driver "cgroupv2": not one of cgroupfs, systemd`},
+		{[]string{"run", "--cluster", "local", "--cgroup-driver", "systemd"}, "--cgroup-driver applies to --cluster kind, not local"},
 		{[]string{"kind", "load", "--images", "probe,dns"}, `--images: "dns" is not one of probe, enforcer`},
 		{[]string{"kind", "load", "--binary-image", "agnhost"}, `--binary-image "agnhost": not REF=BINARY`},
 		{[]string{"kind", "load", "--binary-image", "Bad Ref=/bin/sh"}, `--binary-image "Bad Ref=/bin/sh": image reference`},

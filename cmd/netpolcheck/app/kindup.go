@@ -22,6 +22,7 @@ type kindFlags struct {
 	name       string
 	nodes      int
 	nodeImage  string
+	cgroups    string
 	retain     bool
 	imagesFrom string
 	npaChannel string
@@ -37,6 +38,7 @@ func (f *kindFlags) bind(fs *pflag.FlagSet, retainUsage string) {
 	fs.StringVar(&f.name, "name", defaultKindName, "name of the kind cluster (kind)")
 	fs.IntVar(&f.nodes, "nodes", 3, "nodes of the kind cluster, the first the control plane (kind)")
 	fs.StringVar(&f.nodeImage, "node-image", "", "kindest/node image of the nodes (kind); the offline "+nodeimage.DefaultNodeImage+" when empty, built when missing")
+	fs.StringVar(&f.cgroups, "cgroup-driver", kind.DefaultCgroupDriver, "cgroup driver of the nodes' kubelet and containerd (kind): cgroupfs, or systemd as kind's own default (cgroupfs makes and removes pods with less CPU on a loaded machine)")
 	fs.BoolVar(&f.retain, "retain", false, retainUsage)
 	fs.StringVar(&f.imagesFrom, "images-from", "", "directory of prebuilt static probe and enforcer binaries to make the images from (kind); built from the source tree around the working directory when empty")
 	fs.StringVar(&f.npaChannel, "npa-channel", kind.ChannelStandard, "network-policy-api channel of the ClusterNetworkPolicy CRD the cluster gets (kind): standard, or experimental for nodes and domainNames peers and named ports")
@@ -45,7 +47,7 @@ func (f *kindFlags) bind(fs *pflag.FlagSet, retainUsage string) {
 }
 
 // kindOnly are the flags that mean nothing to other clusters.
-var kindOnly = []string{"name", "nodes", "node-image", "retain", "images-from", "npa-channel", "cni", "knp-adaptation"}
+var kindOnly = []string{"name", "nodes", "node-image", "cgroup-driver", "retain", "images-from", "npa-channel", "cni", "knp-adaptation"}
 
 // The policy enforcers a kind cluster can have (--cni).
 const (
@@ -91,7 +93,7 @@ func checkEnforcer(flag, cni string) error {
 // unless --images-from gives them.
 func (f *kindFlags) spec(log io.Writer, enforcer, logDir string) (kind.Spec, error) {
 	s := kind.Spec{
-		Name: f.name, Nodes: f.nodes, NodeImage: f.nodeImage, CNI: enforcer, KNPAdapt: f.knpAdapt,
+		Name: f.name, Nodes: f.nodes, NodeImage: f.nodeImage, CgroupDriver: f.cgroups, CNI: enforcer, KNPAdapt: f.knpAdapt,
 		NPAChannel: f.npaChannel, ImageTag: imageTag(), BinariesFrom: f.imagesFrom,
 		NodeImageCache: os.Getenv("NETPOLCHECK_KIND_CACHE"), Retain: f.retain, LogDir: logDir, Log: log,
 	}
