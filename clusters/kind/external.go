@@ -93,10 +93,7 @@ func (c *Cluster) AddExternalHost(ctx context.Context, h scenarios.ExternalHost)
 // RemoveExternalHost ends one AddExternalHost of h's address; the last one
 // removes the container and the nodes' routes to it.
 func (c *Cluster) RemoveExternalHost(ctx context.Context, h scenarios.ExternalHost) error {
-	ip := h.IP
-	if addr, err := netip.ParseAddr(h.IP); err == nil {
-		ip = addr.String()
-	}
+	ip := addressKey(h.IP)
 	unlock := c.lockAddress(ip)
 	defer unlock()
 	c.mu.Lock()
@@ -117,6 +114,15 @@ func (c *Cluster) RemoveExternalHost(ctx context.Context, h scenarios.ExternalHo
 		return fmt.Errorf("external host %s: %w", h.Name, err)
 	}
 	return nil
+}
+
+// addressKey is how the hosts are keyed: the address in its canonical
+// form, so that spellings of one address meet.
+func addressKey(ip string) string {
+	if addr, err := netip.ParseAddr(ip); err == nil {
+		return addr.String()
+	}
+	return ip
 }
 
 // lockAddress serialises the adding and removing of one address: its

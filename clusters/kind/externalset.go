@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -118,12 +117,8 @@ func (s *ExternalHostSet) ReproduceFrom(host scenarios.ExternalHost, job probes.
 
 // host looks up the container at the host's address.
 func (s *ExternalHostSet) host(h scenarios.ExternalHost) (*externalHost, bool) {
-	ip := h.IP
-	if addr, err := netip.ParseAddr(h.IP); err == nil {
-		ip = addr.String()
-	}
 	s.c.mu.Lock()
 	defer s.c.mu.Unlock()
-	found, ok := s.c.external[ip]
+	found, ok := s.c.external[addressKey(h.IP)]
 	return found, ok
 }
