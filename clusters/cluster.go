@@ -84,6 +84,15 @@ type Capabilities struct {
 	// the experimental channel's fields (nodes and domainNames peers, named
 	// ports); a scenario using them is skipped on a cluster that does not.
 	ClusterNetworkPolicyExperimental bool `json:"clusterNetworkPolicyExperimental,omitempty"`
+	// AdminNetworkPolicy is true when the backend can apply the v1alpha1
+	// AdminNetworkPolicy and BaselineAdminNetworkPolicy and its enforcer
+	// enforces them; AdminNetworkPolicyReason says why not.
+	AdminNetworkPolicy       bool   `json:"adminNetworkPolicy,omitempty"`
+	AdminNetworkPolicyReason string `json:"adminNetworkPolicyReason,omitempty"`
+	// AdminNetworkPolicyExperimental is true when the cluster's v1alpha1
+	// CRDs are the experimental channel (named ports, nodes, networks and
+	// domainNames peers).
+	AdminNetworkPolicyExperimental bool `json:"adminNetworkPolicyExperimental,omitempty"`
 	// Targets are the ways the clusters dial a destination pod (its IP, its
 	// Service): the runner probes every pod-to-pod cell once per target.
 	// Empty means by pod IP alone.
@@ -113,6 +122,38 @@ func (c Capabilities) ClusterNetworkPolicySkip(experimental []string) string {
 		return "uses ClusterNetworkPolicy: " + c.ClusterNetworkPolicyReason
 	case len(experimental) > 0 && !c.ClusterNetworkPolicyExperimental:
 		return "uses " + strings.Join(experimental, ", ") + " of the experimental channel of ClusterNetworkPolicy, which this cluster's CRD (standard channel) prunes and refuses; netpolcheck kind up --npa-channel experimental installs that channel"
+	}
+	return ""
+}
+
+// ClusterPolicySkip is the skip reason of a scenario on a backend with
+// these capabilities, for the cluster policy kinds it uses: empty when it
+// uses none, or the backend can apply and enforce the ones it uses.
+func (c Capabilities) ClusterPolicySkip(s *scenarios.Scenario) string {
+	v1alpha2, v1alpha1 := s.ClusterPolicyAPIs()
+	if v1alpha2 {
+		if reason := c.ClusterNetworkPolicySkip(s.ExperimentalClusterPolicyFields()); reason != "" {
+			return reason
+		}
+	}
+	if v1alpha1 {
+		return c.adminPolicySkip(s.ExperimentalAdminPolicyFields())
+	}
+	return ""
+}
+
+// NoAdminNetworkPolicy is the skip reason of a scenario with v1alpha1
+// policies on a backend that cannot apply them.
+const NoAdminNetworkPolicy = "uses AdminNetworkPolicy or BaselineAdminNetworkPolicy (v1alpha1), which this cluster backend cannot apply and enforce; simulate and explain judge it"
+
+func (c Capabilities) adminPolicySkip(experimental []string) string {
+	switch {
+	case !c.AdminNetworkPolicy && c.AdminNetworkPolicyReason == "":
+		return NoAdminNetworkPolicy
+	case !c.AdminNetworkPolicy:
+		return "uses AdminNetworkPolicy or BaselineAdminNetworkPolicy: " + c.AdminNetworkPolicyReason
+	case len(experimental) > 0 && !c.AdminNetworkPolicyExperimental:
+		return "uses " + strings.Join(experimental, ", ") + " of the experimental channel of the v1alpha1 CRDs, which this cluster's (standard channel) prune and refuse; netpolcheck kind up --npa-channel experimental installs that channel"
 	}
 	return ""
 }

@@ -35,6 +35,11 @@
 #      takes 11 minutes here by pod IP, the whole library with the quick
 #      profile both ways about 40: that is make e2e-knp (hack/e2e-knp.sh),
 #      more than CI has
+#   8b. on that cluster, kube-network-policies with its install-anp.yaml
+#      (AdminNetworkPolicy and BaselineAdminNetworkPolicy v1alpha1, their
+#      CRDs from the network-policy-api version it pins, experimental
+#      channel): certify --profile cnp of the library's v1alpha1 twins
+#      (E2E_KNP_ANP_FOCUS, but E2E_KNP_ANP_SKIP: a bug of the release) must pass
 #   9. nothing of ours is left: containers, docker network, NAT rules, state
 # Reports go to E2E_OUT (out/e2e-kind). Every wait is bounded by timeout(1).
 set -euo pipefail
@@ -57,6 +62,13 @@ service_tags=${E2E_SERVICE_TAGS:-egress}
 none_focus=${E2E_NONE_FOCUS:-^(seed|cnp-)}
 knp_failopen_focus=${E2E_KNP_FAILOPEN_FOCUS:-^seed000}
 knp_tags=${E2E_KNP_TAGS:-source=upstream-e2e+egress,source=pitfall}
+# The library's twins; the generated cases' twins are make e2e-knp's. One is
+# left out: kube-network-policies v0.8.0 matches an AdminNetworkPolicy
+# namedPort on every port of a pod that declares the name
+# (evaluateAdminNetworkPolicyPort in pkg/networkpolicy/networkpolicyapi.go),
+# which that twin's first step catches (docs/certify.md).
+knp_anp_focus=${E2E_KNP_ANP_FOCUS:-^cnp-.*-v1alpha1$}
+knp_anp_skip=${E2E_KNP_ANP_SKIP:-^cnp-pod-subject-ports-v1alpha1$}
 node_image=()
 [ -n "${NODE_IMAGE:-}" ] && node_image=(--node-image "$NODE_IMAGE")
 npc="$bin/netpolcheck"
@@ -166,6 +178,17 @@ timeout 40m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_
 	--target pod,service,dns --report-dir "$out/knp" >"$out/knp.txt" ||
 	fail "certify of kube-network-policies exited $? (grids in $out/knp.txt)"
 "$bin/compare-results" behaviour measured "$out/knp/results.json"
+
+step "8b. kube-network-policies with install-anp.yaml on $none: certify --profile cnp, the v1alpha1 twins"
+timeout 20m "$npc" kind deploy --name "$none" --cni kube-network-policies --knp-manifest install-anp --npa-channel experimental 2>"$out/knp-anp.log" ||
+	fail "kind deploy --knp-manifest install-anp exited $? (log in $out/knp-anp.log)"
+grep -E "CRDs|programmed" "$out/knp-anp.log" >&2 || true
+timeout 40m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 60s --profile cnp \
+	--focus "$knp_anp_focus" --skip "$knp_anp_skip" --report-dir "$out/knp-anp" >"$out/knp-anp.txt" ||
+	fail "certify --profile cnp of kube-network-policies exited $? (grids in $out/knp-anp.txt)"
+# Every twin ran: none skipped (the cluster serves both kinds, experimental channel).
+grep -q '"status": "pass"' "$out/knp-anp/results.json" || fail "certify --profile cnp of kube-network-policies passed no scenario"
+! grep -q '"status": "skip"' "$out/knp-anp/results.json" || fail "certify --profile cnp of kube-network-policies skipped twins (see $out/knp-anp.txt)"
 timeout 5m "$npc" kind down --name "$none"
 
 step "9. nothing left"
@@ -182,4 +205,4 @@ if [ -z "$(docker ps -aq --filter label=io.x-k8s.kind.cluster)" ]; then
 else
 	echo "e2e-kind: other kind clusters run here; docker network netpolcheck-kind may stay for them" >&2
 fi
-step "PASS: reports in $out (run, certify, certify-cnp, ginkgo, none, knp-unadapted, knp)"
+step "PASS: reports in $out (run, certify, certify-cnp, ginkgo, none, knp-unadapted, knp, knp-anp)"

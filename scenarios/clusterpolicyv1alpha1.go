@@ -2,8 +2,11 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	npav1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
@@ -303,4 +306,91 @@ func checkAdminPorts(ports *[]npav1alpha1.AdminNetworkPolicyPort, path string) E
 		}
 	}
 	return errs
+}
+
+// ExperimentalAdminPolicyFields names, sorted, the fields of the
+// experimental channel of the v1alpha1 CRDs (network-policy-api v0.1.x)
+// that the scenario's AdminNetworkPolicies and BaselineAdminNetworkPolicies
+// use: named ports and nodes, networks and domainNames peers. A cluster
+// with the standard channel's CRDs prunes them and refuses the objects.
+func (s *Scenario) ExperimentalAdminPolicyFields() []string {
+	seen := map[string]bool{}
+	ports := func(ports *[]npav1alpha1.AdminNetworkPolicyPort) {
+		if ports == nil {
+			return
+		}
+		for _, p := range *ports {
+			if p.NamedPort != nil {
+				seen["namedPort"] = true
+			}
+		}
+	}
+	peer := func(nodes *metav1.LabelSelector, networks []npav1alpha1.CIDR, domains []npav1alpha1.DomainName) {
+		if nodes != nil {
+			seen["nodes"] = true
+		}
+		if networks != nil {
+			seen["networks"] = true
+		}
+		if domains != nil {
+			seen["domainNames"] = true
+		}
+	}
+	for _, step := range s.Steps {
+		for _, a := range step.Actions {
+			for _, p := range []*ClusterPolicy{a.ApplyCluster, a.UpdateCluster} {
+				switch {
+				case p == nil:
+				case p.AdminNetworkPolicy != nil:
+					for _, r := range p.AdminNetworkPolicy.Spec.Ingress {
+						ports(r.Ports)
+					}
+					for _, r := range p.AdminNetworkPolicy.Spec.Egress {
+						ports(r.Ports)
+						for _, to := range r.To {
+							peer(to.Nodes, to.Networks, to.DomainNames)
+						}
+					}
+				case p.BaselineAdminNetworkPolicy != nil:
+					for _, r := range p.BaselineAdminNetworkPolicy.Spec.Ingress {
+						ports(r.Ports)
+					}
+					for _, r := range p.BaselineAdminNetworkPolicy.Spec.Egress {
+						ports(r.Ports)
+						for _, to := range r.To {
+							peer(to.Nodes, to.Networks, nil)
+						}
+					}
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// ClusterPolicyAPIs tells which network-policy-api versions the scenario's
+// steps use: v1alpha2 (ClusterNetworkPolicy) and v1alpha1
+// (AdminNetworkPolicy, BaselineAdminNetworkPolicy).
+func (s *Scenario) ClusterPolicyAPIs() (v1alpha2, v1alpha1 bool) {
+	for _, step := range s.Steps {
+		for _, a := range step.Actions {
+			kinds := []string{}
+			for _, p := range []*ClusterPolicy{a.ApplyCluster, a.UpdateCluster} {
+				if p != nil {
+					kinds = append(kinds, p.Kind())
+				}
+			}
+			if kind, _, ok := splitClusterPolicyKey(a.Delete); ok {
+				kinds = append(kinds, kind)
+			}
+			for _, kind := range kinds {
+				if kind == ClusterNetworkPolicyKind {
+					v1alpha2 = true
+				} else {
+					v1alpha1 = true
+				}
+			}
+		}
+	}
+	return v1alpha2, v1alpha1
 }

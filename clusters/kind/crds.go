@@ -11,9 +11,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
+	"github.com/netpolcheck/netpolcheck/clusters/kind/knp"
 	"github.com/netpolcheck/netpolcheck/enforcer/controller"
 )
 
@@ -63,31 +65,65 @@ func (c *Cluster) InstallClusterPolicyCRD(ctx context.Context, channel string) e
 	if err != nil {
 		return err
 	}
+	what := "the " + channel + " ClusterNetworkPolicy CRD"
+	if err := c.installCRDs(ctx, what, []*unstructured.Unstructured{crd}, controller.ServesClusterPolicies); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.opts.Log, "kind cluster %s: ClusterNetworkPolicy CRD (network-policy-api v0.3.0, %s channel) served\n", c.name, channel)
+	return nil
+}
+
+// InstallAdminPolicyCRDs installs the v1alpha1 AdminNetworkPolicy and
+// BaselineAdminNetworkPolicy CRDs of set and waits until they are served.
+func (c *Cluster) InstallAdminPolicyCRDs(ctx context.Context, set knp.CRDSet, channel string) error {
+	var crds []*unstructured.Unstructured
+	for _, f := range set.Files {
+		obj := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(f.Data, &obj.Object); err != nil {
+			return fmt.Errorf("kind cluster %s: read %s: %w", c.name, f.Path, err)
+		}
+		if obj.GetKind() != "CustomResourceDefinition" {
+			return fmt.Errorf("kind cluster %s: %s holds a %s, not a CustomResourceDefinition", c.name, f.Path, obj.GetKind())
+		}
+		crds = append(crds, obj)
+	}
+	what := "the " + channel + " AdminNetworkPolicy and BaselineAdminNetworkPolicy CRDs"
+	if err := c.installCRDs(ctx, what, crds, controller.ServesAdminPolicies); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.opts.Log, "kind cluster %s: AdminNetworkPolicy and BaselineAdminNetworkPolicy CRDs (network-policy-api %s, %s channel) served\n", c.name, set.Version, channel)
+	return nil
+}
+
+// installCRDs creates or replaces each CRD, then waits until served says
+// the API server serves them.
+func (c *Cluster) installCRDs(ctx context.Context, what string, crds []*unstructured.Unstructured, served func(discovery.DiscoveryInterface) (bool, string, error)) error {
 	client, err := dynamic.NewForConfig(c.RESTConfig())
 	if err != nil {
 		return fmt.Errorf("kind cluster %s: install CRD: %w", c.name, err)
 	}
-	crds := client.Resource(crdResource)
-	_, err = crds.Create(ctx, crd, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		var have *unstructured.Unstructured
-		if have, err = crds.Get(ctx, crd.GetName(), metav1.GetOptions{}); err == nil {
-			crd.SetResourceVersion(have.GetResourceVersion())
-			_, err = crds.Update(ctx, crd, metav1.UpdateOptions{})
+	resource := client.Resource(crdResource)
+	for _, crd := range crds {
+		_, err = resource.Create(ctx, crd, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			var have *unstructured.Unstructured
+			if have, err = resource.Get(ctx, crd.GetName(), metav1.GetOptions{}); err == nil {
+				crd.SetResourceVersion(have.GetResourceVersion())
+				_, err = resource.Update(ctx, crd, metav1.UpdateOptions{})
+			}
 		}
-	}
-	if err != nil {
-		return fmt.Errorf("kind cluster %s: install the %s ClusterNetworkPolicy CRD: %w", c.name, channel, err)
+		if err != nil {
+			return fmt.Errorf("kind cluster %s: install %s (%s): %w", c.name, what, crd.GetName(), err)
+		}
 	}
 	var reason string
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, crdTimeout, true, func(context.Context) (bool, error) {
-		served, why, err := controller.ServesClusterPolicies(c.client.Discovery())
+		ok, why, err := served(c.client.Discovery())
 		reason = why
-		return served, err
+		return ok, err
 	})
 	if err != nil {
-		return fmt.Errorf("kind cluster %s: ClusterNetworkPolicy CRD installed but not served after %v: %s: %w", c.name, crdTimeout, reason, err)
+		return fmt.Errorf("kind cluster %s: %s installed but not served after %v: %s: %w", c.name, what, crdTimeout, reason, err)
 	}
-	fmt.Fprintf(c.opts.Log, "kind cluster %s: ClusterNetworkPolicy CRD (network-policy-api v0.3.0, %s channel) served\n", c.name, channel)
 	return nil
 }

@@ -55,7 +55,13 @@ type Spec struct {
 	CgroupDriver string
 	CNI          string
 	KNPAdapt     string
-	NPAChannel   string
+	// KNPManifest is which of the release's deployments to use, by its
+	// file name without ".yaml"; empty means install. install-anp also
+	// enforces AdminNetworkPolicy and BaselineAdminNetworkPolicy, whose
+	// CRDs (from the network-policy-api version the release pins, in the
+	// NPAChannel channel) are installed first.
+	KNPManifest string
+	NPAChannel  string
 	// ImageTag tags the project images.
 	ImageTag string
 	// SourceRoot is the module the project images, the node image and
@@ -84,6 +90,11 @@ func (s Spec) Check() error {
 	case KNPAdaptAuto, KNPAdaptAlways, KNPAdaptNever:
 	default:
 		return inputErrorf("--knp-adaptation %q: not one of %s, %s, %s", s.KNPAdapt, KNPAdaptAuto, KNPAdaptAlways, KNPAdaptNever)
+	}
+	if s.KNPManifest != "" {
+		if err := knp.CheckManifest(s.KNPManifest); err != nil {
+			return inputErrorf("--knp-manifest %v", err)
+		}
 	}
 	if s.Nodes < 1 {
 		return inputErrorf("--nodes %d: must be at least 1", s.Nodes)
@@ -161,9 +172,17 @@ func (c *Creation) Steps() []Step {
 	case CNIReference:
 		steps = append(steps, Step{"deploy the reference enforcer", c.deployEnforcer})
 	case CNIKNP:
-		steps = append(steps, Step{"deploy kube-network-policies " + knp.Version, c.deployKNP})
+		steps = append(steps, Step{"deploy kube-network-policies " + knp.Version + " (" + c.spec.knpManifest() + ")", c.deployKNP})
 	}
 	return steps
+}
+
+// knpManifest is the file of the release's deployment the spec names.
+func (s Spec) knpManifest() string {
+	if s.KNPManifest == "" {
+		return knp.ManifestFile
+	}
+	return s.KNPManifest + ".yaml"
 }
 
 // Cluster is the cluster once its nodes exist; nil before.
@@ -339,7 +358,8 @@ func (c *Creation) deployKNP(ctx context.Context) error {
 	defer os.RemoveAll(dir)
 	start := time.Now()
 	fmt.Fprintf(log, "kind cluster %s: building kube-network-policies %s from its Go module (minutes the first time; cached after)\n", name, knp.Version)
-	img, err := knp.Build(ctx, log, filepath.Join(c.spec.SourceRoot, "hack", "kind", "modules"), dir, adapt)
+	modulesDir := filepath.Join(c.spec.SourceRoot, "hack", "kind", "modules")
+	img, err := knp.Build(ctx, log, modulesDir, dir, adapt)
 	if err != nil {
 		return err
 	}
@@ -347,7 +367,18 @@ func (c *Creation) deployKNP(ctx context.Context) error {
 	if err := c.cluster.LoadImages(ctx, img.Archive); err != nil {
 		return err
 	}
-	return c.cluster.DeployKubeNetworkPolicies(ctx, img, knpDeployTimeout, hasQueue || adapt)
+	manifest := c.spec.knpManifest()
+	if manifest == knp.AdminManifestFile {
+		// Before the enforcer, whose informers wait for the kinds to be served.
+		crds, err := knp.AdminPolicyCRDs(ctx, log, modulesDir, c.spec.NPAChannel)
+		if err != nil {
+			return err
+		}
+		if err := c.cluster.InstallAdminPolicyCRDs(ctx, crds, c.spec.NPAChannel); err != nil {
+			return err
+		}
+	}
+	return c.cluster.DeployKubeNetworkPolicies(ctx, img, manifest, knpDeployTimeout, hasQueue || adapt)
 }
 
 // Abandon handles a cluster that cannot be used: its logs into logDir (when

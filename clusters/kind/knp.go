@@ -39,14 +39,14 @@ func (c *Cluster) KernelHasNFTQueue(ctx context.Context) (bool, error) {
 }
 
 // DeployKubeNetworkPolicies creates the objects of the release's
-// install.yaml with img, waits, at most timeout, until its pods run on every
+// manifest (knp.ManifestFile or knp.AdminManifestFile) with img, waits, at most timeout, until its pods run on every
 // node, and then until each node has the enforcer's nftables table: its pods
 // are Ready even when programming failed, and then nothing is enforced.
 // With programmed false (a deliberate deployment of an unadapted build on a
 // kernel that cannot run it) a missing table is reported, not an error.
-func (c *Cluster) DeployKubeNetworkPolicies(ctx context.Context, img knp.Image, timeout time.Duration, programmed bool) error {
+func (c *Cluster) DeployKubeNetworkPolicies(ctx context.Context, img knp.Image, manifest string, timeout time.Duration, programmed bool) error {
 	start := time.Now()
-	objs, err := knp.Objects(img.ModuleDir, img.Ref)
+	objs, err := knp.Objects(img.ModuleDir, manifest, img.Ref)
 	if err != nil {
 		return fmt.Errorf("kind cluster %s: deploy kube-network-policies: %w", c.name, err)
 	}
@@ -72,7 +72,7 @@ func (c *Cluster) DeployKubeNetworkPolicies(ctx context.Context, img knp.Image, 
 		fmt.Fprintf(c.opts.Log, "kind cluster %s: kube-network-policies %s runs but programmed nothing on %s: it enforces nothing (fail-open), as deployed on purpose\n", c.name, img.Ref, strings.Join(missing, ", "))
 		return nil
 	}
-	fmt.Fprintf(c.opts.Log, "kind cluster %s: kube-network-policies %s programmed on %d nodes (%s)\n", c.name, img.Ref, len(c.nodes), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(c.opts.Log, "kind cluster %s: kube-network-policies %s (%s) programmed on %d nodes (%s)\n", c.name, img.Ref, manifest, len(c.nodes), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -90,7 +90,7 @@ func TestDeployKubeNetworkPoliciesChecksEveryNodeIsProgrammed(t *testing.T) {
 	client := fake.NewClientset()
 	rolledOut(client, 3)
 	c := fakeCluster(client, 3, allCaps)
-	if err := c.DeployKubeNetworkPolicies(ctx, img, time.Second, true); err != nil {
+	if err := c.DeployKubeNetworkPolicies(ctx, img, knp.ManifestFile, time.Second, true); err != nil {
 		t.Fatalf("deploy on nodes that all have the table: %v", err)
 	}
 	ds, err := client.AppsV1().DaemonSets(knp.Namespace).Get(ctx, knp.Name, metav1.GetOptions{})
@@ -111,14 +111,14 @@ func TestDeployKubeNetworkPoliciesChecksEveryNodeIsProgrammed(t *testing.T) {
 	rolledOut(client, 3)
 	c = fakeCluster(client, 3, allCaps)
 	c.nodes[1].node.(*fakeNode).fail[listTable] = "Error: No such file or directory"
-	err = c.DeployKubeNetworkPolicies(ctx, img, time.Second, true)
+	err = c.DeployKubeNetworkPolicies(ctx, img, knp.ManifestFile, time.Second, true)
 	if err == nil || !strings.Contains(err.Error(), "programmed no nftables table on npc-node1") || strings.Contains(err.Error(), "npc-node0") {
 		t.Errorf("deploy with npc-node1 unprogrammed: %v", err)
 	}
 	// Deployed so on purpose, it is said, not an error.
 	var log bytes.Buffer
 	c.opts.Log = &log
-	if err := c.DeployKubeNetworkPolicies(ctx, img, time.Second, false); err != nil {
+	if err := c.DeployKubeNetworkPolicies(ctx, img, knp.ManifestFile, time.Second, false); err != nil {
 		t.Errorf("deliberate fail-open deployment: %v", err)
 	}
 	if !strings.Contains(log.String(), "programmed nothing on npc-node1: it enforces nothing (fail-open)") {
@@ -136,10 +136,10 @@ func TestDeployKubeNetworkPoliciesRemovesAnotherBuildFirst(t *testing.T) {
 	client := fake.NewClientset()
 	rolledOut(client, 2)
 	c := fakeCluster(client, 2, allCaps)
-	if err := c.DeployKubeNetworkPolicies(ctx, plain, time.Second, true); err != nil {
+	if err := c.DeployKubeNetworkPolicies(ctx, plain, knp.ManifestFile, time.Second, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeployKubeNetworkPolicies(ctx, plain, time.Second, true); err != nil {
+	if err := c.DeployKubeNetworkPolicies(ctx, plain, knp.ManifestFile, time.Second, true); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range c.nodes {
@@ -148,7 +148,7 @@ func TestDeployKubeNetworkPoliciesRemovesAnotherBuildFirst(t *testing.T) {
 		}
 	}
 	c.nodes[1].node.(*fakeNode).fail[deleteTable] = "Error: Could not process rule: No such file or directory"
-	if err := c.DeployKubeNetworkPolicies(ctx, adapted, time.Second, true); err != nil {
+	if err := c.DeployKubeNetworkPolicies(ctx, adapted, knp.ManifestFile, time.Second, true); err != nil {
 		t.Fatalf("replacing the plain build: %v", err)
 	}
 	if !slices.Contains(c.nodes[0].node.(*fakeNode).commands(), deleteTable) {

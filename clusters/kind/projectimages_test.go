@@ -263,7 +263,7 @@ func TestCreationStepsFollowTheEnforcer(t *testing.T) {
 	tests := map[string][]string{
 		CNIReference:    {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "install the ClusterNetworkPolicy CRD (experimental)", "deploy the reference enforcer"},
 		CNINone:         {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "install the ClusterNetworkPolicy CRD (experimental)"},
-		CNIKNP:          {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "deploy kube-network-policies " + knp.Version},
+		CNIKNP:          {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "deploy kube-network-policies " + knp.Version + " (install.yaml)"},
 		CNIBringYourOwn: {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node"},
 	}
 	for cni, want := range tests {

@@ -32,6 +32,9 @@ func (c *Cluster) Apply(ctx context.Context, ch scenarios.Change) (clusters.Addr
 	case scenarios.DeletePolicy:
 		return nil, c.deletePolicy(ctx, ch.PolicyKey)
 	case scenarios.ApplyClusterPolicy:
+		if obj := ch.ClusterPolicyObject; obj != nil && obj.Kind() != scenarios.ClusterNetworkPolicyKind {
+			return nil, c.applyAdminPolicy(ctx, obj)
+		}
 		return nil, c.applyClusterPolicy(ctx, ch.ClusterPolicy)
 	case scenarios.DeleteClusterPolicy:
 		return nil, c.deleteClusterPolicy(ctx, ch.PolicyKey)

@@ -42,6 +42,10 @@ type Backend struct {
 	mu    sync.Mutex
 	owned map[string]types.UID // every namespace of the run that exists, by real name
 
+	// baselineToken is held (one in the channel) by the cluster that may
+	// have the BaselineAdminNetworkPolicy, a singleton cluster wide.
+	baselineToken chan struct{}
+
 	stopHeartbeat context.CancelFunc
 	heartbeatDone chan struct{}
 }
@@ -63,6 +67,8 @@ func New(ctx context.Context, client kubernetes.Interface, exec Executor, opts O
 		addresses: newAddressLocks(),
 		now:       time.Now,
 		owned:     map[string]types.UID{},
+
+		baselineToken: make(chan struct{}, 1),
 	}
 	if b.runID, err = claimRunID(ctx, client, opts.RunID); err != nil {
 		return nil, fmt.Errorf("kube backend: %w", err)
@@ -83,6 +89,9 @@ func New(ctx context.Context, client kubernetes.Interface, exec Executor, opts O
 			case err != nil:
 				return nil, fmt.Errorf("kube backend: %w", err)
 			}
+		}
+		if err := b.adminPolicyCaps(ctx); err != nil {
+			return nil, fmt.Errorf("kube backend: %w", err)
 		}
 	}
 	b.startHeartbeat()
@@ -123,7 +132,7 @@ func claimRunID(ctx context.Context, client kubernetes.Interface, run string) (s
 // staticCapabilities are what the options alone decide.
 func staticCapabilities(opts Options) clusters.Capabilities {
 	caps := clusters.Capabilities{SCTP: opts.SCTP == SCTPOn, ExternalHosts: true, ExternalHostsExclusive: true,
-		ClusterNetworkPolicyReason: noPolicyAPI, Targets: opts.Targets}
+		ClusterNetworkPolicyReason: noPolicyAPI, AdminNetworkPolicyReason: noPolicyAPI, Targets: opts.Targets}
 	if opts.SCTP == SCTPOff {
 		caps.SCTPReason = "not requested (--sctp)"
 	}

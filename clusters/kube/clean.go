@@ -54,6 +54,9 @@ func clean(ctx context.Context, client kubernetes.Interface, policyAPI npaversio
 		policies, err := cleanClusterPolicies(ctx, client.Discovery(), policyAPI, live, all)
 		removed = append(removed, policies...)
 		errs = append(errs, err)
+		admins, err := cleanAdminPolicies(ctx, client.Discovery(), policyAPI, live, all)
+		removed = append(removed, admins...)
+		errs = append(errs, err)
 	}
 	slices.Sort(removed)
 	if err := errors.Join(errs...); err != nil {

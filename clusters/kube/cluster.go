@@ -37,6 +37,9 @@ type Cluster struct {
 	unplaced map[string]string
 	release  func() // frees the external host addresses; nil when none are held
 	torn     bool
+	// holdsBaseline says the cluster holds Backend.baselineToken: it may
+	// apply the one BaselineAdminNetworkPolicy.
+	holdsBaseline bool
 }
 
 // livePod is a probe pod in the cluster.

@@ -135,12 +135,12 @@ func (m *namespaceNames) peerSelectors(namespaces *metav1.LabelSelector, pods *n
 	}
 }
 
-// applyClusterPolicy creates or replaces a ClusterNetworkPolicy. The
-// v1alpha1 kinds have no CRD in the network-policy-api release the
-// project pins, so they are refused with that reason.
+// applyClusterPolicy creates or replaces a ClusterNetworkPolicy. A
+// v1alpha1 policy comes with its object (applyAdminPolicy); without it
+// (a change built in code) it cannot be written back.
 func (c *Cluster) applyClusterPolicy(ctx context.Context, p *npav1alpha2.ClusterNetworkPolicy) error {
 	if kind := scenarios.TieredKind(p); kind != scenarios.ClusterNetworkPolicyKind {
-		return fmt.Errorf("apply %s %s: this backend applies ClusterNetworkPolicy (v1alpha2) only; network-policy-api v0.3.0 installs no %s CRD", kind, p.Name, kind)
+		return fmt.Errorf("apply %s %s: the change carries no %s object to apply", kind, p.Name, kind)
 	}
 	if c.b.opts.PolicyAPI == nil || !c.b.caps.ClusterNetworkPolicy {
 		return fmt.Errorf("apply ClusterNetworkPolicy %s: %s", p.Name, c.b.caps.ClusterNetworkPolicyReason)
@@ -167,6 +167,10 @@ func (c *Cluster) applyClusterPolicy(ctx context.Context, p *npav1alpha2.Cluster
 // deleteClusterPolicy deletes the cluster policy "Kind/name".
 func (c *Cluster) deleteClusterPolicy(ctx context.Context, key string) error {
 	kind, name, ok := strings.Cut(key, "/")
+	if ok && name != "" && c.b.opts.PolicyAPI != nil && c.b.caps.AdminNetworkPolicy &&
+		(kind == scenarios.AdminNetworkPolicyKind || kind == scenarios.BaselineAdminNetworkPolicyKind) {
+		return c.deleteAdminPolicy(ctx, kind, name)
+	}
 	if !ok || kind != scenarios.ClusterNetworkPolicyKind || name == "" || c.b.opts.PolicyAPI == nil {
 		return fmt.Errorf("delete cluster policy %q: not ClusterNetworkPolicy/name on a cluster that serves it", key)
 	}

@@ -122,10 +122,10 @@ func TestClusterPolicyApplyAndTeardown(t *testing.T) {
 		t.Errorf("%d cluster policies after delete", len(list.Items))
 	}
 
-	// AdminNetworkPolicy has no CRD in the pinned release: refused, saying so.
+	// A tiered AdminNetworkPolicy without its object cannot be written back.
 	anp := sampleCNP()
 	anp.Kind = scenarios.AdminNetworkPolicyKind
-	if _, err := c.Apply(ctx, scenarios.Change{Kind: scenarios.ApplyClusterPolicy, ClusterPolicy: anp}); err == nil || !strings.Contains(err.Error(), "no AdminNetworkPolicy CRD") {
+	if _, err := c.Apply(ctx, scenarios.Change{Kind: scenarios.ApplyClusterPolicy, ClusterPolicy: anp}); err == nil || !strings.Contains(err.Error(), "carries no AdminNetworkPolicy object") {
 		t.Errorf("applying an AdminNetworkPolicy: %v", err)
 	}
 

@@ -37,6 +37,9 @@ func (c *Cluster) teardown(ctx context.Context, wait bool) error {
 	if err := c.deleteClusterPolicies(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.deleteAdminPolicies(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	reals := make([]string, 0, len(c.namespaces))
 	for name, uid := range c.namespaces {
 		real := c.names.real(name)

@@ -60,7 +60,8 @@ func newBackend(opts Options, p paths) (*Backend, error) {
 		runID:    run,
 		registry: reg,
 		podCIDR:  podCIDR,
-		caps:     clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true, Targets: opts.Targets},
+		caps: clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true,
+			AdminNetworkPolicy: true, AdminNetworkPolicyExperimental: true, Targets: opts.Targets},
 	}, nil
 }
 

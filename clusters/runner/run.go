@@ -136,8 +136,8 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, opts Options, keepP
 		Tags: withTargets(s.Tags, opts.Backend), File: s.File, Status: reports.Pass,
 	}
 	defer func() { res.Duration = reports.Seconds(time.Since(began).Seconds()) }()
-	if opts.Backend != nil && s.UsesClusterPolicies() {
-		if reason := opts.Backend.Capabilities().ClusterNetworkPolicySkip(s.ExperimentalClusterPolicyFields()); reason != "" {
+	if opts.Backend != nil {
+		if reason := opts.Backend.Capabilities().ClusterPolicySkip(s); reason != "" {
 			return notRun(s, reason)
 		}
 	}

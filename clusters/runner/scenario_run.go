@@ -56,7 +56,7 @@ func Start(ctx context.Context, s *scenarios.Scenario, opts Options) (*ScenarioR
 // to, the run's pool: its initial world has no policies (a reset deletes
 // them; Setup would otherwise have to), and the backend runs it.
 func parkable(caps clusters.Capabilities, s *scenarios.Scenario, initial *scenarios.World) bool {
-	if s.UsesClusterPolicies() && caps.ClusterNetworkPolicySkip(s.ExperimentalClusterPolicyFields()) != "" {
+	if caps.ClusterPolicySkip(s) != "" {
 		return false
 	}
 	return len(initial.Policies) == 0

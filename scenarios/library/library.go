@@ -56,6 +56,35 @@ func load(fsys fs.FS) ([]*scenarios.Scenario, error) {
 		byName[s.Name] = filePrefix + p
 		out = append(out, s)
 	}
+	twins, err := v1alpha1Twins(out, byName)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, twins...)
 	slices.SortFunc(out, func(a, b *scenarios.Scenario) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// v1alpha1Twins are the ClusterNetworkPolicy scenarios written as
+// AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1), with their
+// expectations: what network-policy-api v0.1.x implementations
+// (kube-network-policies v0.8.0 among them) enforce, judged by the same
+// cases. A scenario v1alpha1 cannot express has none.
+func v1alpha1Twins(all []*scenarios.Scenario, byName map[string]string) ([]*scenarios.Scenario, error) {
+	var out []*scenarios.Scenario
+	for _, s := range all {
+		twin, ok, _, err := scenarios.V1alpha1Twin(s)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if other, dup := byName[twin.Name]; dup {
+			return nil, fmt.Errorf("%s: the v1alpha1 twin's name %q is already used by %s", s.File, twin.Name, other)
+		}
+		byName[twin.Name] = s.File
+		out = append(out, twin)
+	}
 	return out, nil
 }

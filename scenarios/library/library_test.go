@@ -37,6 +37,8 @@ var tagVocabulary = []string{
 	"cnp-subject=namespaces", "cnp-subject=pods", "cnp-peer=namespaces", "cnp-peer=pods",
 	"cnp-peer=networks", "cnp-peer=domain-names", "cnp-port=number", "cnp-port=range",
 	"cnp-port=named", "undefined",
+	// The v1alpha1 twins of ClusterNetworkPolicy scenarios.
+	"api=v1alpha1",
 }
 
 func mustBuiltin(t *testing.T) []*scenarios.Scenario {
@@ -50,7 +52,7 @@ func mustBuiltin(t *testing.T) []*scenarios.Scenario {
 
 func TestBuiltinIsSortedAndNamedByFile(t *testing.T) {
 	all := mustBuiltin(t)
-	counts := map[string]int{}
+	counts, twins := map[string]int{}, 0
 	for i, s := range all {
 		if i > 0 && all[i-1].Name >= s.Name {
 			t.Errorf("scenario %d %q is not after %q", i, s.Name, all[i-1].Name)
@@ -60,8 +62,14 @@ func TestBuiltinIsSortedAndNamedByFile(t *testing.T) {
 			t.Errorf("%s: File %q is not %s<dir>/<file>", s.Name, s.File, filePrefix)
 			continue
 		}
-		if want := s.Name + ".yaml"; file != want {
+		// A v1alpha1 twin comes from its original's file.
+		twin := slices.Contains(s.Tags, "api=v1alpha1")
+		if want := strings.TrimSuffix(s.Name, "-v1alpha1") + ".yaml"; file != want || (twin && !strings.HasSuffix(s.Name, "-v1alpha1")) {
 			t.Errorf("%s: file is %q, want %q", s.Name, file, want)
+		}
+		if twin {
+			twins++
+			continue
 		}
 		counts[dir]++
 	}
@@ -73,6 +81,11 @@ func TestBuiltinIsSortedAndNamedByFile(t *testing.T) {
 	}
 	if len(counts) != len(want) {
 		t.Errorf("scenario directories %v, want exactly %v", counts, want)
+	}
+	// Every ClusterNetworkPolicy scenario but cnp-baseline-priority-order
+	// (three Baseline policies; v1alpha1 has one) has its twin.
+	if twins != 11 {
+		t.Errorf("%d v1alpha1 twins, want 11", twins)
 	}
 }
 

@@ -30,6 +30,9 @@ var unobservableOnPurpose = []string{
 	// domainNames match by DNS name, never by address: no cell can depend on them.
 	"cnp-networks-match-pods-too ClusterNetworkPolicy/tenant-a-allowlist egress[0]",
 	"cnp-networks-match-pods-too ClusterNetworkPolicy/tenant-a-allowlist egress[1]",
+	// Their v1alpha1 twin says the same.
+	"cnp-networks-match-pods-too-v1alpha1 AdminNetworkPolicy/tenant-a-allowlist egress[0]",
+	"cnp-networks-match-pods-too-v1alpha1 AdminNetworkPolicy/tenant-a-allowlist egress[1]",
 }
 
 // excusedBy is the entry of unobservableOnPurpose that covers id, if any.

@@ -101,21 +101,29 @@ func imageSpec(ref, binary string) images.Spec {
 // downloadModule makes sure the release is in the module cache and returns
 // its directory there.
 func downloadModule(ctx context.Context, log io.Writer, wrapper string) (string, error) {
-	out, err := (run.Command{Dir: wrapper, Env: goEnv, Name: "go", Args: []string{"mod", "download", "-json", Module}}).Output(ctx, log)
+	dir, version, err := moduleSource(ctx, log, wrapper, Module)
+	if err == nil && version != Version {
+		err = fmt.Errorf("%s pins %s %s, this build expects %s", wrapper, Module, version, Version)
+	}
+	return dir, err
+}
+
+// moduleSource downloads module at the version the wrapper's go.mod
+// selects, into the module cache, and returns its directory and version.
+func moduleSource(ctx context.Context, log io.Writer, wrapper, module string) (dir, version string, err error) {
+	out, err := (run.Command{Dir: wrapper, Env: goEnv, Name: "go", Args: []string{"mod", "download", "-json", module}}).Output(ctx, log)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	var m struct{ Dir, Version, Error string }
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		return "", fmt.Errorf("go mod download: %w", err)
+		return "", "", fmt.Errorf("go mod download: %w", err)
 	}
 	switch {
 	case m.Error != "":
-		return "", fmt.Errorf("go mod download: %s", m.Error)
-	case m.Version != Version:
-		return "", fmt.Errorf("%s pins %s %s, this build expects %s", wrapper, Module, m.Version, Version)
+		return "", "", fmt.Errorf("go mod download: %s", m.Error)
 	case m.Dir == "":
-		return "", fmt.Errorf("go mod download gave no directory for %s", Module)
+		return "", "", fmt.Errorf("go mod download gave no directory for %s", module)
 	}
-	return m.Dir, nil
+	return m.Dir, m.Version, nil
 }

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 // wrapper is the pinned wrapper module in the source tree.
@@ -92,40 +94,96 @@ func TestWriteAdaptedReplacesTheReleaseWithACopy(t *testing.T) {
 func TestObjectsAreTheReleasesWithOnlyTheImageChanged(t *testing.T) {
 	dir := releaseDir(t)
 	const image = "netpolcheck/kube-network-policies:test"
-	objs, err := Objects(dir, image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kinds []string
-	var ds *appsv1.DaemonSet
-	for _, o := range objs {
-		kinds = append(kinds, reflect.TypeOf(o).Elem().Name())
-		if d, ok := o.(*appsv1.DaemonSet); ok {
-			ds = d
+	for _, manifest := range []string{ManifestFile, AdminManifestFile} {
+		objs, err := Objects(dir, manifest, image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		var ds *appsv1.DaemonSet
+		var role *rbacv1.ClusterRole
+		for _, o := range objs {
+			kinds = append(kinds, reflect.TypeOf(o).Elem().Name())
+			switch o := o.(type) {
+			case *appsv1.DaemonSet:
+				ds = o
+			case *rbacv1.ClusterRole:
+				role = o
+			}
+		}
+		if got := strings.Join(kinds, ","); got != "ClusterRole,ClusterRoleBinding,ServiceAccount,DaemonSet" {
+			t.Fatalf("%s: objects %s", manifest, got)
+		}
+		if ds.Name != Name || ds.Namespace != Namespace || ds.Spec.Template.Labels["app"] != strings.TrimPrefix(PodSelector, "app=") {
+			t.Errorf("%s: DaemonSet %s/%s with pod labels %v: not what Name, Namespace and PodSelector say", manifest, ds.Namespace, ds.Name, ds.Spec.Template.Labels)
+		}
+		c := ds.Spec.Template.Spec.Containers[0]
+		if c.Image != image || c.Args[0] != Program {
+			t.Errorf("%s: container image %s, args %v; want %s and %s first", manifest, c.Image, c.Args, image, Program)
+		}
+		// The admin deployment turns the v1alpha1 kinds on and may watch
+		// them; the plain one does neither.
+		admin := manifest == AdminManifestFile
+		if got := slices.Contains(c.Args, "--admin-network-policy=true") && slices.Contains(c.Args, "--baseline-admin-network-policy=true"); got != admin {
+			t.Errorf("%s: args %v: admin flags %v, want %v", manifest, c.Args, got, admin)
+		}
+		watches := slices.ContainsFunc(role.Rules, func(r rbacv1.PolicyRule) bool {
+			return slices.Contains(r.APIGroups, "policy.networking.k8s.io") && slices.Contains(r.Resources, "adminnetworkpolicies") && slices.Contains(r.Resources, "baselineadminnetworkpolicies")
+		})
+		if watches != admin {
+			t.Errorf("%s: ClusterRole may watch the v1alpha1 kinds: %v, want %v", manifest, watches, admin)
+		}
+		// Decoded again with the release's own image, the objects are
+		// equal but for it.
+		data, err := os.ReadFile(filepath.Join(dir, manifest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := decodeObjects(manifest, data, c.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(objs, again) {
+			t.Errorf("%s: decoding twice gave different objects", manifest)
 		}
 	}
-	if got := strings.Join(kinds, ","); got != "ClusterRole,ClusterRoleBinding,ServiceAccount,DaemonSet" {
-		t.Fatalf("objects %s", got)
+}
+
+func TestCheckManifestTakesTheReleasesFilesByName(t *testing.T) {
+	for _, good := range []string{"install", "install-anp"} {
+		if err := CheckManifest(good); err != nil {
+			t.Errorf("CheckManifest(%q): %v", good, err)
+		}
 	}
-	if ds.Name != Name || ds.Namespace != Namespace || ds.Spec.Template.Labels["app"] != strings.TrimPrefix(PodSelector, "app=") {
-		t.Errorf("DaemonSet %s/%s with pod labels %v: not what Name, Namespace and PodSelector say", ds.Namespace, ds.Name, ds.Spec.Template.Labels)
+	for _, bad := range []string{"", "install.yaml", "anp", "../install"} {
+		if err := CheckManifest(bad); err == nil || !strings.Contains(err.Error(), "not one of install, install-anp") {
+			t.Errorf("CheckManifest(%q) = %v", bad, err)
+		}
 	}
-	c := ds.Spec.Template.Spec.Containers[0]
-	if c.Image != image || c.Args[0] != Program {
-		t.Errorf("container image %s, args %v; want %s and %s first", c.Image, c.Args, image, Program)
+}
+
+// The v1alpha1 CRDs are the pinned network-policy-api's own, and name the
+// kinds the admin deployment watches.
+func TestAdminPolicyCRDsComeFromThePinnedModule(t *testing.T) {
+	for _, channel := range []string{"standard", "experimental"} {
+		set, err := AdminPolicyCRDs(context.Background(), nil, filepath.Dir(wrapper), channel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(set.Version, "v0.1.") || len(set.Files) != 2 {
+			t.Fatalf("%s: version %s, %d files", channel, set.Version, len(set.Files))
+		}
+		for i, f := range set.Files {
+			if !strings.Contains(f.Path, PolicyAPIModule+"@"+set.Version) || !strings.HasSuffix(f.Path, channel+"/"+AdminPolicyCRDFiles[i]) {
+				t.Errorf("%s: path %s", channel, f.Path)
+			}
+			if !bytes.Contains(f.Data, []byte("kind: CustomResourceDefinition")) || !bytes.Contains(f.Data, []byte("name: "+strings.TrimPrefix(strings.TrimSuffix(AdminPolicyCRDFiles[i], ".yaml"), "policy.networking.k8s.io_")+".policy.networking.k8s.io")) {
+				t.Errorf("%s: %s is not that CRD", channel, f.Path)
+			}
+		}
 	}
-	// Decoded again with the release's own image, the objects are equal
-	// but for it.
-	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := decodeObjects("install.yaml", data, c.Image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(objs, again) {
-		t.Error("decoding twice gave different objects")
+	if _, err := AdminPolicyCRDs(context.Background(), nil, filepath.Dir(wrapper), "beta"); err == nil || !strings.Contains(err.Error(), "config/crd/beta") {
+		t.Errorf("channel beta: %v", err)
 	}
 }
 

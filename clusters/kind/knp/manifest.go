@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -14,18 +15,34 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 )
 
-// ManifestFile is the release's own deployment, in its module.
-const ManifestFile = "install.yaml"
+// The release's own deployments, in its module: install.yaml enforces
+// NetworkPolicy; install-anp.yaml also AdminNetworkPolicy and
+// BaselineAdminNetworkPolicy (v1alpha1), with the flags that turn them on
+// and the rights to watch them (and nodes, for their nodes peers).
+const (
+	ManifestFile      = "install.yaml"
+	AdminManifestFile = "install-anp.yaml"
+)
+
+// CheckManifest accepts the release's deployments by their file name
+// without ".yaml", as kind up's --knp-manifest takes them.
+func CheckManifest(name string) error {
+	switch name + ".yaml" {
+	case ManifestFile, AdminManifestFile:
+		return nil
+	}
+	return fmt.Errorf("%q: not one of %s, %s", name, strings.TrimSuffix(ManifestFile, ".yaml"), strings.TrimSuffix(AdminManifestFile, ".yaml"))
+}
 
 // PodSelector selects the enforcer's pods, by the label install.yaml gives them.
 const PodSelector = "app=" + Name
 
-// Objects reads install.yaml from the release's source and decodes its
-// objects, in file order, with the DaemonSet's container image set to
-// image. Nothing else changes: what runs is the release as its users
-// deploy it.
-func Objects(moduleDir, image string) ([]runtime.Object, error) {
-	path := filepath.Join(moduleDir, ManifestFile)
+// Objects reads the manifest (ManifestFile or AdminManifestFile) from the
+// release's source and decodes its objects, in file order, with the
+// DaemonSet's container image set to image. Nothing else changes: what
+// runs is the release as its users deploy it.
+func Objects(moduleDir, manifest, image string) ([]runtime.Object, error) {
+	path := filepath.Join(moduleDir, manifest)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

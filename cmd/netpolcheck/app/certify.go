@@ -91,9 +91,17 @@ See docs/certify.md.`,
 					fmt.Fprintf(progress, "certify: external host cells are skipped: %s\n", caps.ExternalHostsReason)
 				}
 			}
-			if f.profile == cnpProfile && !backend.Capabilities().ClusterNetworkPolicy {
+			if caps := backend.Capabilities(); f.profile == cnpProfile {
 				// Checked first: every scenario of the profile would be skipped.
-				return errors.Join(badInput("--profile cnp: %s", backend.Capabilities().ClusterNetworkPolicyReason), backend.Close(context.WithoutCancel(ctx)))
+				switch {
+				case !caps.ClusterNetworkPolicy && !caps.AdminNetworkPolicy:
+					return errors.Join(badInput("--profile cnp: %s; and %s", caps.ClusterNetworkPolicyReason, caps.AdminNetworkPolicyReason), backend.Close(context.WithoutCancel(ctx)))
+				case progress == nil:
+				case !caps.ClusterNetworkPolicy:
+					fmt.Fprintf(progress, "certify: ClusterNetworkPolicy scenarios are skipped (their v1alpha1 twins run): %s\n", caps.ClusterNetworkPolicyReason)
+				case !caps.AdminNetworkPolicy:
+					fmt.Fprintf(progress, "certify: the v1alpha1 twins are skipped: %s\n", caps.AdminNetworkPolicyReason)
+				}
 			}
 			return runAndReport(ctx, s, backend, scns, f.runnerOptions(progress, f.kube.behaviour), &f.outputFlags, func(res *reports.Results) error {
 				res.Target = f.kube.targetList()

@@ -197,7 +197,7 @@ upstream-e2e puts the upstream suite's agnhost on a cluster with no registry.`,
 func newKindDeployCommand(s streams) *cobra.Command {
 	f := &kindFlags{}
 	cmd := &cobra.Command{
-		Use:   "deploy --cni reference|kube-network-policies [--name NAME] [--knp-adaptation auto|always|never]",
+		Use:   "deploy --cni reference|kube-network-policies [--name NAME] [--knp-adaptation auto|always|never] [--knp-manifest install|install-anp] [--npa-channel standard|experimental]",
 		Short: "Deploy an enforcer onto a kind cluster that runs none (or update the one it runs)",
 		Long: `deploy puts the enforcer --cni names onto the existing kind cluster --name, as
 kind up --cni would have: the reference enforcer, or kube-network-policies
@@ -224,8 +224,9 @@ So one cluster can be certified without enforcer, then with one.`,
 	fl.StringVar(&f.cni, "cni", "", "the enforcer: reference or kube-network-policies")
 	fl.StringVar(&f.knpAdapt, "knp-adaptation", knpAdaptAuto, "with --cni kube-network-policies: auto (adapt it where the kernel lacks nftables' queue expression), always, or never")
 	fl.StringVar(&f.imagesFrom, "images-from", "", "directory of a prebuilt static enforcer binary for --cni reference; built from the source tree when empty")
+	bindKNPManifest(fl, &f.knpManifest)
+	fl.StringVar(&f.npaChannel, "npa-channel", kind.ChannelStandard, "with --knp-manifest install-anp: the network-policy-api channel of the v1alpha1 CRDs, standard or experimental")
 	f.nodes = 1
-	f.npaChannel = kind.ChannelStandard
 	_ = cmd.MarkFlagRequired("cni")
 	return cmd
 }

@@ -19,15 +19,16 @@ const defaultKindName = "netpolcheck"
 
 // kindFlags describe the kind cluster of kind up and run --cluster kind.
 type kindFlags struct {
-	name       string
-	nodes      int
-	nodeImage  string
-	cgroups    string
-	retain     bool
-	imagesFrom string
-	npaChannel string
-	cni        string
-	knpAdapt   string
+	name        string
+	nodes       int
+	nodeImage   string
+	cgroups     string
+	retain      bool
+	imagesFrom  string
+	npaChannel  string
+	cni         string
+	knpAdapt    string
+	knpManifest string
 	// flags is the command's flag set, to tell flags given from defaults.
 	flags *pflag.FlagSet
 }
@@ -44,18 +45,25 @@ func (f *kindFlags) bind(fs *pflag.FlagSet, retainUsage string) {
 	fs.StringVar(&f.npaChannel, "npa-channel", kind.ChannelStandard, "network-policy-api channel of the ClusterNetworkPolicy CRD the cluster gets (kind): standard, or experimental for nodes and domainNames peers and named ports")
 	fs.StringVar(&f.cni, "cni", "", "policy enforcer of the kind cluster (kind): reference (this project's eBPF enforcer), none, kube-network-policies (built from its Go module "+knp.Version+"), or bring-your-own (none, for your CNI's agent); --enforcer's value when empty")
 	fs.StringVar(&f.knpAdapt, "knp-adaptation", knpAdaptAuto, "with --cni kube-network-policies (kind): auto (adapt it to kernels without nftables' queue expression, found by probing the kernel), always, or never (to see it fail open where the kernel needs the adaptation)")
+	bindKNPManifest(fs, &f.knpManifest)
+}
+
+// bindKNPManifest adds --knp-manifest.
+func bindKNPManifest(fs *pflag.FlagSet, into *string) {
+	fs.StringVar(into, "knp-manifest", knpManifestPlain, "with --cni kube-network-policies (kind): which of the release's deployments: install (NetworkPolicy), or install-anp (also AdminNetworkPolicy and BaselineAdminNetworkPolicy v1alpha1, with their CRDs from the network-policy-api version it pins, in --npa-channel's channel)")
 }
 
 // kindOnly are the flags that mean nothing to other clusters.
-var kindOnly = []string{"name", "nodes", "node-image", "cgroup-driver", "retain", "images-from", "npa-channel", "cni", "knp-adaptation"}
+var kindOnly = []string{"name", "nodes", "node-image", "cgroup-driver", "retain", "images-from", "npa-channel", "cni", "knp-adaptation", "knp-manifest"}
 
 // The policy enforcers a kind cluster can have (--cni).
 const (
-	cniReference    = kind.CNIReference
-	cniNone         = kind.CNINone
-	cniKNP          = kind.CNIKNP
-	cniBringYourOwn = kind.CNIBringYourOwn
-	knpAdaptAuto    = kind.KNPAdaptAuto
+	cniReference     = kind.CNIReference
+	cniNone          = kind.CNINone
+	cniKNP           = kind.CNIKNP
+	cniBringYourOwn  = kind.CNIBringYourOwn
+	knpAdaptAuto     = kind.KNPAdaptAuto
+	knpManifestPlain = "install"
 )
 
 // cniOf resolves --cni against --enforcer (enforcer, given or not), which
@@ -93,7 +101,7 @@ func checkEnforcer(flag, cni string) error {
 // unless --images-from gives them.
 func (f *kindFlags) spec(log io.Writer, enforcer, logDir string) (kind.Spec, error) {
 	s := kind.Spec{
-		Name: f.name, Nodes: f.nodes, NodeImage: f.nodeImage, CgroupDriver: f.cgroups, CNI: enforcer, KNPAdapt: f.knpAdapt,
+		Name: f.name, Nodes: f.nodes, NodeImage: f.nodeImage, CgroupDriver: f.cgroups, CNI: enforcer, KNPAdapt: f.knpAdapt, KNPManifest: f.knpManifest,
 		NPAChannel: f.npaChannel, ImageTag: imageTag(), BinariesFrom: f.imagesFrom,
 		NodeImageCache: os.Getenv("NETPOLCHECK_KIND_CACHE"), Retain: f.retain, LogDir: logDir, Log: log,
 	}
@@ -113,8 +121,10 @@ func (f *kindFlags) spec(log io.Writer, enforcer, logDir string) (kind.Spec, err
 // checkUpFlags rejects bad flags before anything asks docker, which may not
 // even run: a typo is exit 2, not a docker error.
 func checkUpFlags(f *kindFlags, enforcer string) error {
-	if f.flags.Changed("knp-adaptation") && enforcer != cniKNP && kind.CheckCNI(enforcer) == nil {
-		return badInput("--knp-adaptation applies to --cni %s, not %s", cniKNP, enforcer)
+	for _, flag := range []string{"knp-adaptation", "knp-manifest"} {
+		if f.flags.Changed(flag) && enforcer != cniKNP && kind.CheckCNI(enforcer) == nil {
+			return badInput("--%s applies to --cni %s, not %s", flag, cniKNP, enforcer)
+		}
 	}
 	s, _ := f.spec(io.Discard, enforcer, "")
 	return s.Check()

@@ -122,7 +122,7 @@ func (f *runFlags) kindLogDir() string {
 // and enforcer: flags that would change them are refused, and the enforcer
 // recorded in the results is the one it runs.
 func (f *runFlags) reuseKind(ctx context.Context, log io.Writer) (*kind.Cluster, string, error) {
-	for _, name := range []string{"nodes", "node-image", "cgroup-driver", "npa-channel"} {
+	for _, name := range []string{"nodes", "node-image", "cgroup-driver", "npa-channel", "knp-manifest"} {
 		if f.kind.flags.Changed(name) {
 			return nil, "", badInput("--%s: kind cluster %s exists and is used as it is (netpolcheck kind down --name %s deletes it)", name, f.kind.name, f.kind.name)
 		}

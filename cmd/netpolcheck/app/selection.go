@@ -96,7 +96,8 @@ const cnpProfile = "cnp"
 
 // clusterPolicyProfile is the cnp profile's scenarios: the built-in
 // library's ClusterNetworkPolicy scenarios, then every generated
-// ClusterNetworkPolicy case of the full profile.
+// ClusterNetworkPolicy case of the full profile, each with its v1alpha1
+// twin where it has one.
 func clusterPolicyProfile() ([]*scenarios.Scenario, error) {
 	builtin, err := library.Builtin()
 	if err != nil {
@@ -106,6 +107,10 @@ func clusterPolicyProfile() ([]*scenarios.Scenario, error) {
 	cases, err := generate.ClusterCases(generate.Full)
 	if err != nil {
 		return nil, fmt.Errorf("generate ClusterNetworkPolicy cases: %w", err)
+	}
+	// The library has its twins already; the generated cases get theirs.
+	if cases, err = scenarios.WithV1alpha1Twins(cases); err != nil {
+		return nil, fmt.Errorf("v1alpha1 twins of the generated ClusterNetworkPolicy cases: %w", err)
 	}
 	return append(out, cases...), nil
 }
