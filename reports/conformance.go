@@ -14,6 +14,10 @@ import (
 // the library and among the generated cases.
 const ClusterPolicyTag = "cnp"
 
+// V1alpha1Tag marks the v1alpha1 twins of ClusterNetworkPolicy scenarios
+// (AdminNetworkPolicy and BaselineAdminNetworkPolicy).
+const V1alpha1Tag = "api=v1alpha1"
+
 // NetworkPolicyBundleVersion is the network-policy-api release whose API
 // and CRDs netpolcheck judges ClusterNetworkPolicy by.
 const NetworkPolicyBundleVersion = "v0.3.0"
@@ -41,7 +45,9 @@ func ConformanceReport(res *Results, impl Implementation) *npaconformance.Confor
 	var standard, experimental npaconformance.Status
 	supported, unsupported := map[string]bool{}, map[string]bool{}
 	for _, s := range res.Scenarios {
-		if !slices.Contains(s.Tags, ClusterPolicyTag) {
+		// The v1alpha1 twins are another API (network-policy-api v0.1.x),
+		// which this v0.3.0 report has no profile for.
+		if !slices.Contains(s.Tags, ClusterPolicyTag) || slices.Contains(s.Tags, V1alpha1Tag) {
 			continue
 		}
 		var features []string

@@ -255,3 +255,18 @@ func WithV1alpha1Twins(list []*Scenario) ([]*Scenario, error) {
 	}
 	return out, nil
 }
+
+// V1alpha1TwinPolicy is one ClusterNetworkPolicy written in v1alpha1: an
+// AdminNetworkPolicy of the same name, or for the Baseline tier the
+// BaselineAdminNetworkPolicy "default" (the caller keeps to one). ok is
+// false, with the reason, when v1alpha1 cannot say it.
+func V1alpha1TwinPolicy(p *npav1alpha2.ClusterNetworkPolicy) (twin *ClusterPolicy, ok bool, reason string) {
+	if p.Spec.Tier != npav1alpha2.BaselineTier {
+		return &ClusterPolicy{AdminNetworkPolicy: twinAdmin(p)}, true, ""
+	}
+	banp, why := twinBaseline(p)
+	if why != "" {
+		return nil, false, why
+	}
+	return &ClusterPolicy{BaselineAdminNetworkPolicy: banp}, true, ""
+}

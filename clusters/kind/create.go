@@ -166,7 +166,8 @@ func (c *Creation) Steps() []Step {
 	// own. Before the enforcer, which watches it only if it is served when
 	// it starts.
 	if c.spec.CNI == CNIReference || c.spec.CNI == CNINone {
-		steps = append(steps, Step{"install the ClusterNetworkPolicy CRD (" + c.spec.NPAChannel + ")", c.installCRD})
+		steps = append(steps, Step{"install the ClusterNetworkPolicy CRD (" + c.spec.NPAChannel + ")", c.installCRD},
+			Step{"install the AdminNetworkPolicy and BaselineAdminNetworkPolicy CRDs (" + c.spec.NPAChannel + ")", c.installAdminCRDs})
 	}
 	switch c.spec.CNI {
 	case CNIReference:
@@ -323,6 +324,22 @@ func (c *Creation) loadImages(ctx context.Context) error {
 
 func (c *Creation) installCRD(ctx context.Context) error {
 	return c.cluster.InstallClusterPolicyCRD(ctx, c.spec.NPAChannel)
+}
+
+// installAdminCRDs installs the v1alpha1 CRDs from the network-policy-api
+// version kube-network-policies pins, the one release that has them; with
+// no source tree to find it from, the cluster goes without, and their
+// scenarios are skipped saying so.
+func (c *Creation) installAdminCRDs(ctx context.Context) error {
+	if c.spec.SourceRoot == "" {
+		fmt.Fprintf(c.spec.Log, "kind cluster %s: no AdminNetworkPolicy CRDs: they come from the Go module hack/kind/modules/%s pins, and there is no source tree\n", c.spec.Name, knp.WrapperModule)
+		return nil
+	}
+	crds, err := knp.AdminPolicyCRDs(ctx, c.spec.Log, filepath.Join(c.spec.SourceRoot, "hack", "kind", "modules"), c.spec.NPAChannel)
+	if err != nil {
+		return err
+	}
+	return c.cluster.InstallAdminPolicyCRDs(ctx, crds, c.spec.NPAChannel)
 }
 
 func (c *Creation) deployEnforcer(ctx context.Context) error {

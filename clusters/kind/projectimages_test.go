@@ -261,8 +261,8 @@ func TestSpecCheckNamesTheFlag(t *testing.T) {
 func TestCreationStepsFollowTheEnforcer(t *testing.T) {
 	base := Spec{Name: "x", Nodes: 2, KNPAdapt: KNPAdaptAuto, NPAChannel: ChannelExperimental, ImageTag: "t"}
 	tests := map[string][]string{
-		CNIReference:    {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "install the ClusterNetworkPolicy CRD (experimental)", "deploy the reference enforcer"},
-		CNINone:         {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "install the ClusterNetworkPolicy CRD (experimental)"},
+		CNIReference:    {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "install the ClusterNetworkPolicy CRD (experimental)", "install the AdminNetworkPolicy and BaselineAdminNetworkPolicy CRDs (experimental)", "deploy the reference enforcer"},
+		CNINone:         {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "install the ClusterNetworkPolicy CRD (experimental)", "install the AdminNetworkPolicy and BaselineAdminNetworkPolicy CRDs (experimental)"},
 		CNIKNP:          {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node", "deploy kube-network-policies " + knp.Version + " (install.yaml)"},
 		CNIBringYourOwn: {"build the project images", "ensure the node image", "create the 2 nodes", "load the images into every node"},
 	}

@@ -40,25 +40,44 @@ func run(ctx context.Context, args []string, env func(string) string, stderr io.
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return serve(ctx, cfg, client, policyClient(client, policyAPI, logger), ln, logger)
+	return serve(ctx, cfg, client, policyClients(client, policyAPI, logger), ln, logger)
 }
 
-// policyClient is the network-policy-api client when the cluster serves
-// ClusterNetworkPolicy, and nil otherwise: an informer of a resource that
-// is not served would wait for it forever. A CRD installed later takes a
-// restart of the daemon to be enforced.
-func policyClient(client kubernetes.Interface, policyAPI npaversioned.Interface, logger *log.Logger) npaversioned.Interface {
+// policies are the network-policy-api clients the controller watches
+// through: cluster for ClusterNetworkPolicy, admin for the v1alpha1
+// AdminNetworkPolicy and BaselineAdminNetworkPolicy; each nil where the
+// cluster does not serve its kinds.
+type policies struct{ cluster, admin npaversioned.Interface }
+
+// policyClients gives each client where the cluster serves its kinds: an
+// informer of a resource that is not served would wait for it forever. A
+// CRD installed later takes a restart of the daemon to be enforced.
+func policyClients(client kubernetes.Interface, policyAPI npaversioned.Interface, logger *log.Logger) policies {
+	var out policies
 	served, reason, err := controller.ServesClusterPolicies(client.Discovery())
 	switch {
 	case err != nil:
-		logger.Printf("enforcing NetworkPolicy only: %v", err)
-		return nil
+		logger.Printf("not enforcing ClusterNetworkPolicy: %v", err)
 	case !served:
-		logger.Printf("enforcing NetworkPolicy only: %s", reason)
-		return nil
+		logger.Printf("not enforcing ClusterNetworkPolicy: %s", reason)
+	default:
+		logger.Printf("enforcing ClusterNetworkPolicy (%s) too", controller.ClusterPolicyGroupVersion)
+		out.cluster = policyAPI
 	}
-	logger.Printf("enforcing ClusterNetworkPolicy (%s) too", controller.ClusterPolicyGroupVersion)
-	return policyAPI
+	served, reason, err = controller.ServesAdminPolicies(client.Discovery())
+	switch {
+	case err != nil:
+		logger.Printf("not enforcing AdminNetworkPolicy: %v", err)
+	case !served:
+		logger.Printf("not enforcing AdminNetworkPolicy: %s", reason)
+	default:
+		logger.Printf("enforcing AdminNetworkPolicy and BaselineAdminNetworkPolicy (%s) too", controller.AdminPolicyGroupVersion)
+		out.admin = policyAPI
+	}
+	if out.cluster == nil && out.admin == nil {
+		logger.Printf("enforcing NetworkPolicy only")
+	}
+	return out
 }
 
 // newClient talks to the API server of the kubeconfig, or to the one the
@@ -88,7 +107,7 @@ func newClient(kubeconfig string) (kubernetes.Interface, npaversioned.Interface,
 }
 
 // serve answers HTTP on ln while it enforces, until ctx ends.
-func serve(ctx context.Context, cfg config, client kubernetes.Interface, policyAPI npaversioned.Interface, ln net.Listener, logger *log.Logger) error {
+func serve(ctx context.Context, cfg config, client kubernetes.Interface, policyAPI policies, ln net.Listener, logger *log.Logger) error {
 	state := &daemonState{}
 	srv := &http.Server{Handler: newHandler(state), ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
@@ -112,7 +131,7 @@ func serve(ctx context.Context, cfg config, client kubernetes.Interface, policyA
 // the controller until ctx ends, then releases the datapath and leaves its
 // pins: the kernel goes on enforcing the last generation until the next
 // start picks it up.
-func enforce(ctx context.Context, cfg config, client kubernetes.Interface, policyAPI npaversioned.Interface, state *daemonState, logger *log.Logger) error {
+func enforce(ctx context.Context, cfg config, client kubernetes.Interface, policyAPI policies, state *daemonState, logger *log.Logger) error {
 	dp, err := datapath.Open(instance, datapath.WithPinRoot(cfg.pinRoot), datapath.WithNetNS(cfg.hostNetNS))
 	if err != nil {
 		return err
@@ -122,7 +141,7 @@ func enforce(ctx context.Context, cfg config, client kubernetes.Interface, polic
 		return errors.Join(fmt.Errorf("node routes: %w", err), dp.Release())
 	}
 	ctrl, err := controller.New(client, controller.Options{
-		NodeName: cfg.nodeName, Datapath: dp, Routes: routes, OnDrop: state.dropped, PolicyAPI: policyAPI,
+		NodeName: cfg.nodeName, Datapath: dp, Routes: routes, OnDrop: state.dropped, PolicyAPI: policyAPI.cluster, AdminPolicyAPI: policyAPI.admin,
 	})
 	if err != nil {
 		return errors.Join(err, routes.Close(), dp.Release())

@@ -126,7 +126,7 @@ func TestIntegrationDaemon(t *testing.T) {
 	defer cancel()
 	var logs lockedBuffer
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, client, nil, ln, log.New(&logs, "", 0)) }()
+	go func() { done <- serve(ctx, cfg, client, policies{}, ln, log.New(&logs, "", 0)) }()
 	// Whatever happens, detach before the namespaces and the bpffs go.
 	t.Cleanup(func() {
 		cancel()

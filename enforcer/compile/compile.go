@@ -16,7 +16,7 @@ func Compile(in Input) (*Tables, error) {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
 	var serial uint64
-	tiers, refs, err := compileClusterPolicies(c, sortClusterPolicies(in.ClusterPolicies), &serial)
+	tiers, refs, err := compileClusterPolicies(c, sortClusterPolicies(tieredPolicies(in)), &serial)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}

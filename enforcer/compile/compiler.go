@@ -64,7 +64,7 @@ func (cp *Compiler) Compile(in Input) (*Tables, error) {
 	}
 	// Cluster policies are few next to NetworkPolicies and are compiled
 	// anew each time; their fresh serials keep stale layouts from serving.
-	tiers, refs, err := compileClusterPolicies(c, sortClusterPolicies(in.ClusterPolicies), &cp.serial)
+	tiers, refs, err := compileClusterPolicies(c, sortClusterPolicies(tieredPolicies(in)), &cp.serial)
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	npav1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
 
@@ -25,6 +26,11 @@ type Input struct {
 	Policies []*networkingv1.NetworkPolicy
 	// ClusterPolicies are every ClusterNetworkPolicy of the cluster.
 	ClusterPolicies []*npav1alpha2.ClusterNetworkPolicy
+	// AdminPolicies and BaselinePolicies are every v1alpha1
+	// AdminNetworkPolicy and BaselineAdminNetworkPolicy of the cluster
+	// (network-policy-api v0.1.x), enforced in the same tiers.
+	AdminPolicies    []*npav1alpha1.AdminNetworkPolicy
+	BaselinePolicies []*npav1alpha1.BaselineAdminNetworkPolicy
 	// Local maps "ns/name" of the pods on this node to the ifindex of their
 	// host-side veth in the node's network namespace.
 	Local map[string]int

@@ -14,6 +14,7 @@ import (
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
 	npainformers "sigs.k8s.io/network-policy-api/pkg/client/informers/externalversions"
+	npalistersv1alpha1 "sigs.k8s.io/network-policy-api/pkg/client/listers/apis/v1alpha1"
 	npalisters "sigs.k8s.io/network-policy-api/pkg/client/listers/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/compile"
@@ -31,6 +32,10 @@ type Controller struct {
 	policies   networkinglisters.NetworkPolicyLister
 	// clusterPolicies is nil when Options.PolicyAPI is.
 	clusterPolicies npalisters.ClusterNetworkPolicyLister
+	// adminPolicies and baselinePolicies are nil unless
+	// Options.AdminPolicyAPI is set.
+	adminPolicies    npalistersv1alpha1.AdminNetworkPolicyLister
+	baselinePolicies npalistersv1alpha1.BaselineAdminNetworkPolicyLister
 
 	// dirty holds one token when a sync is due; handlers never block on it.
 	dirty chan struct{}
@@ -101,6 +106,15 @@ func (c *Controller) Run(ctx context.Context) error {
 		informers = append(informers, cnpInformer.Informer())
 		c.clusterPolicies = cnpInformer.Lister()
 	}
+	var adminAPI npainformers.SharedInformerFactory
+	if c.opts.AdminPolicyAPI != nil {
+		adminAPI = npainformers.NewSharedInformerFactory(c.opts.AdminPolicyAPI, 0)
+		defer adminAPI.Shutdown()
+		anpInformer := adminAPI.Policy().V1alpha1().AdminNetworkPolicies()
+		banpInformer := adminAPI.Policy().V1alpha1().BaselineAdminNetworkPolicies()
+		informers = append(informers, anpInformer.Informer(), banpInformer.Informer())
+		c.adminPolicies, c.baselinePolicies = anpInformer.Lister(), banpInformer.Lister()
+	}
 	var delivered []cache.InformerSynced
 	for _, inf := range informers {
 		reg, err := inf.AddEventHandler(handler)
@@ -115,6 +129,10 @@ func (c *Controller) Run(ctx context.Context) error {
 	if policyAPI != nil {
 		policyAPI.Start(ctx.Done())
 		maps.Insert(synced, maps.All(policyAPI.WaitForCacheSync(ctx.Done())))
+	}
+	if adminAPI != nil {
+		adminAPI.Start(ctx.Done())
+		maps.Insert(synced, maps.All(adminAPI.WaitForCacheSync(ctx.Done())))
 	}
 	for typ, ok := range synced {
 		if !ok {

@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	npav1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/compile"
@@ -67,6 +68,19 @@ func (c *Controller) snapshot() (*snapshot, error) {
 		}
 		clusterPolicies = slices.DeleteFunc(clusterPolicies, func(p *npav1alpha2.ClusterNetworkPolicy) bool { return isSentinel("", p.Name) })
 	}
+	// The v1alpha1 kinds have no sentinel (the baseline's one name is
+	// "default"): the marker does not cover them, and a sync waiter learns
+	// of them by probing, as on any cluster.
+	var admins []*npav1alpha1.AdminNetworkPolicy
+	var baselines []*npav1alpha1.BaselineAdminNetworkPolicy
+	if c.adminPolicies != nil {
+		if admins, err = c.adminPolicies.List(labels.Everything()); err != nil {
+			return nil, fmt.Errorf("list admin network policies: %w", err)
+		}
+		if baselines, err = c.baselinePolicies.List(labels.Everything()); err != nil {
+			return nil, fmt.Errorf("list baseline admin network policies: %w", err)
+		}
+	}
 	routes, err := c.opts.Routes.HostRoutes()
 	if err != nil {
 		return nil, err
@@ -79,7 +93,9 @@ func (c *Controller) snapshot() (*snapshot, error) {
 		Policies: slices.DeleteFunc(policies, func(p *networkingv1.NetworkPolicy) bool {
 			return isSentinel(p.Namespace, p.Name)
 		}),
-		ClusterPolicies: clusterPolicies,
+		ClusterPolicies:  clusterPolicies,
+		AdminPolicies:    admins,
+		BaselinePolicies: baselines,
 	}
 	s.input.Local, s.pending, s.unrouted = localEndpoints(s.input.Pods, c.opts.NodeName, routes)
 	return s, nil

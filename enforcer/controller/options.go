@@ -67,6 +67,11 @@ type Options struct {
 	// the controller then watches and enforces. Leave it unset where the
 	// CRD is not installed: the informer would wait for it forever.
 	PolicyAPI npaversioned.Interface
+	// AdminPolicyAPI, when set, is the client of the v1alpha1
+	// AdminNetworkPolicies and BaselineAdminNetworkPolicies, which the
+	// controller then watches and enforces in the same tiers. Leave it
+	// unset where their CRDs are not installed.
+	AdminPolicyAPI npaversioned.Interface
 	// OnDrop, when set, gets every drop record the datapath logs. It runs on
 	// the drop reader's goroutine and should return quickly.
 	OnDrop func(datapath.Drop)

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	npav1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 
 	"github.com/netpolcheck/netpolcheck/enforcer/bpf"
@@ -100,6 +101,68 @@ func TestIntegrationDatapathAgreesWithOracleOnTiers(t *testing.T) {
 	}
 	t.Logf("%d worlds, %d cells, %d sides checked (%d allowed), %d undefined cells left out: the enforcer agrees with the oracle on every one",
 		clusterPolicyWorlds, total.cells, total.sides, total.allowed, total.undefined)
+}
+
+// TestIntegrationDatapathAgreesWithOracleOnV1alpha1 is the differential
+// test of the v1alpha1 kinds: each random world's ClusterNetworkPolicies
+// written as AdminNetworkPolicies and a BaselineAdminNetworkPolicy. The
+// enforcer reads those objects through its own mapping onto the tiers, the
+// oracle through the scenario loader's, and every side of every cell must
+// agree. Worlds v1alpha1 cannot express (more than one Baseline policy, a
+// Baseline Pass) are left out.
+func TestIntegrationDatapathAgreesWithOracleOnV1alpha1(t *testing.T) {
+	requireKernel(t)
+	var total oracleCounts
+	worlds := 0
+	// About one random world in five can be written in v1alpha1.
+	for seed := int64(1); seed <= 8*clusterPolicyWorlds && worlds < clusterPolicyWorlds/2; seed++ {
+		w := truth.GenerateWorldWithClusterPolicies(seed, 8+int(seed*7%40), 1+int(seed%5), int(seed%9), 1+int(seed*5%12))
+		twin, ok := v1alpha1World(w)
+		if !ok {
+			continue
+		}
+		worlds++
+		t.Run(fmt.Sprintf("seed-%d", seed), func(t *testing.T) {
+			in := inputOf(twin.world, seed%2 == 0)
+			in.ClusterPolicies, in.AdminPolicies, in.BaselinePolicies = nil, twin.admins, twin.baselines
+			d := openTest(t)
+			applyPolicies(t, d, in)
+			counts, wrong := compareWithOracle(t, d, twin.world, in.Local)
+			if len(wrong) > 0 {
+				t.Fatalf("%d of %d sides disagree; the first:\n%s", len(wrong), counts.sides, wrong[0])
+			}
+			total.add(counts)
+		})
+	}
+	if worlds < clusterPolicyWorlds/2 || total.allowed == 0 || total.allowed == total.sides {
+		t.Fatalf("%d worlds, %+v: the worlds exercise nothing", worlds, total)
+	}
+	t.Logf("%d worlds, %d cells, %d sides checked (%d allowed): the enforcer agrees with the oracle on every one", worlds, total.cells, total.sides, total.allowed)
+}
+
+// v1alpha1Twin is a world whose cluster policies came from v1alpha1
+// objects: the oracle sees their tiered forms, the enforcer the objects.
+type v1alpha1Twin struct {
+	world     *scenarios.World
+	admins    []*npav1alpha1.AdminNetworkPolicy
+	baselines []*npav1alpha1.BaselineAdminNetworkPolicy
+}
+
+func v1alpha1World(w *scenarios.World) (v1alpha1Twin, bool) {
+	out := v1alpha1Twin{world: &scenarios.World{Namespaces: w.Namespaces, Pods: w.Pods, Policies: w.Policies, ExternalHosts: w.ExternalHosts}}
+	for _, p := range w.ClusterPolicies {
+		twin, ok, _ := scenarios.V1alpha1TwinPolicy(p)
+		if !ok || (twin.BaselineAdminNetworkPolicy != nil && len(out.baselines) > 0) {
+			return v1alpha1Twin{}, false
+		}
+		if twin.AdminNetworkPolicy != nil {
+			out.admins = append(out.admins, twin.AdminNetworkPolicy)
+		} else {
+			out.baselines = append(out.baselines, twin.BaselineAdminNetworkPolicy)
+		}
+		out.world.ClusterPolicies = append(out.world.ClusterPolicies, twin.Tiered())
+	}
+	return out, len(w.ClusterPolicies) > 0
 }
 
 // The comparison can fail with tiers too: an enforcer that took one Deny

@@ -133,14 +133,17 @@ type echoSession struct {
 	rounds         atomic.Int64
 	failed         atomic.Pointer[error]
 	stop           chan struct{}
-	wg             sync.WaitGroup
+	// talked is closed when talk has returned: the client's write side
+	// may close only then, or a round under way writes into a closed pipe.
+	talked chan struct{}
+	wg     sync.WaitGroup
 }
 
 func startEchoSession(tb testing.TB, from, to *testPod, port uint16) *echoSession {
 	tb.Helper()
 	ln := to.ListenTCP(tb, port)
 	defer ln.Close()
-	s := &echoSession{stop: make(chan struct{})}
+	s := &echoSession{stop: make(chan struct{}), talked: make(chan struct{})}
 	accepted := make(chan net.Conn, 1)
 	go func() {
 		conn, _ := ln.Accept()
@@ -162,7 +165,7 @@ func startEchoSession(tb testing.TB, from, to *testPod, port uint16) *echoSessio
 	s.client, s.server = conn.(*net.TCPConn), server.(*net.TCPConn)
 	tb.Cleanup(func() { s.client.Close(); s.server.Close() })
 	s.wg.Go(func() { io.Copy(s.server, s.server) })
-	s.wg.Go(s.talk)
+	s.wg.Go(func() { defer close(s.talked); s.talk() })
 	return s
 }
 
@@ -198,6 +201,7 @@ func (s *echoSession) talk() {
 func (s *echoSession) finish(tb testing.TB) (clientRetrans, serverRetrans uint32) {
 	tb.Helper()
 	close(s.stop)
+	<-s.talked
 	s.client.CloseWrite()
 	s.wg.Wait()
 	if err := s.failed.Load(); err != nil {

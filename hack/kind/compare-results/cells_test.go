@@ -265,6 +265,8 @@ func TestCheckConformanceReport(t *testing.T) {
 		{Name: "cnp-a", Tags: []string{"cnp"}, Status: reports.Pass},
 		{Name: "cnp-n", Tags: []string{"cnp", "cnp-port=named"}, Status: reports.Pass},
 		{Name: "seed", Tags: []string{"ingress"}, Status: reports.Pass},
+		// A v1alpha1 twin is not the report's.
+		{Name: "cnp-a-v1alpha1", Tags: []string{"cnp", "api=v1alpha1"}, Status: reports.Skipped},
 	}}
 	good, err := reports.ConformanceReportYAML(reports.ConformanceReport(res, reports.Implementation{}))
 	if err != nil {

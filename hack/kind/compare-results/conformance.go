@@ -38,7 +38,7 @@ func checkConformanceReport(raw []byte, r *reports.Results) (string, []string) {
 	}
 	want := uint32(0)
 	for _, s := range r.Scenarios {
-		if slices.Contains(s.Tags, reports.ClusterPolicyTag) {
+		if slices.Contains(s.Tags, reports.ClusterPolicyTag) && !slices.Contains(s.Tags, reports.V1alpha1Tag) {
 			want++
 		}
 	}
