@@ -51,7 +51,7 @@ func TestSCTPAutoCheck(t *testing.T) {
 			opts.StaticHosts = []StaticHost{{"h", "192.0.2.1"}}
 			b := newTestBackend(t, k, exec, opts)
 			tt.want.ExternalHosts, tt.want.ExternalHostsExclusive = true, true
-			tt.want.ClusterNetworkPolicyReason = noPolicyAPI
+			tt.want.ClusterNetworkPolicyReason, tt.want.AdminNetworkPolicyReason = noPolicyAPI, noPolicyAPI
 			tt.want.Targets = []probes.Target{probes.TargetPod}
 			if got := b.Capabilities(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Capabilities() = %+v, want %+v", got, tt.want)

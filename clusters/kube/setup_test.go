@@ -141,7 +141,7 @@ func TestCapabilities(t *testing.T) {
 			opts := testOptions()
 			tt.opts(&opts)
 			b := newTestBackend(t, newFakeCluster(t), &fakeExec{}, opts)
-			tt.want.ClusterNetworkPolicyReason = noPolicyAPI
+			tt.want.ClusterNetworkPolicyReason, tt.want.AdminNetworkPolicyReason = noPolicyAPI, noPolicyAPI
 			if tt.want.Targets == nil {
 				tt.want.Targets = []probes.Target{probes.TargetPod}
 			}

@@ -14,6 +14,7 @@ func TestIntegrationCapabilities(t *testing.T) {
 	b := newTestBackend(t, Options{Targets: []probes.Target{probes.TargetService, probes.TargetPod}})
 	sctp, reason := probes.SCTPAvailable()
 	want := clusters.Capabilities{SCTP: sctp, SCTPReason: reason, ExternalHosts: true, ClusterNetworkPolicy: true, ClusterNetworkPolicyExperimental: true,
+		AdminNetworkPolicy: true, AdminNetworkPolicyExperimental: true,
 		Targets: []probes.Target{probes.TargetService, probes.TargetPod}}
 	if got := b.Capabilities(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Capabilities = %+v, want %+v", got, want)
