@@ -64,14 +64,15 @@ func V1alpha1Twin(s *Scenario) (twin *Scenario, ok bool, reason string, err erro
 // twinAction writes one action's cluster policy in v1alpha1; baseline is
 // the name of the scenario's Baseline policy, once one was seen.
 func twinAction(a Action, baseline *string) (Action, string) {
-	isBaseline := func(name string) (bool, string) {
+	// claimBaseline makes name the scenario's one Baseline policy.
+	claimBaseline := func(name string) string {
 		switch {
 		case *baseline == "":
 			*baseline = name
 		case *baseline != name:
-			return true, "a second Baseline policy " + name + " (v1alpha1 has one BaselineAdminNetworkPolicy)"
+			return "a second Baseline policy " + name + " (v1alpha1 has one BaselineAdminNetworkPolicy)"
 		}
-		return true, ""
+		return ""
 	}
 	if kind, name, ok := splitClusterPolicyKey(a.Delete); ok && kind == ClusterNetworkPolicyKind {
 		switch {
@@ -88,7 +89,7 @@ func twinAction(a Action, baseline *string) (Action, string) {
 		}
 		cnp := (*p).ClusterNetworkPolicy
 		if cnp.Spec.Tier == npav1alpha2.BaselineTier {
-			if _, why := isBaseline(cnp.Name); why != "" {
+			if why := claimBaseline(cnp.Name); why != "" {
 				return a, why
 			}
 			banp, why := twinBaseline(cnp)

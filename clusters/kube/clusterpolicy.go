@@ -26,11 +26,27 @@ const ClusterLabel = "netpolcheck.io/cluster"
 
 // ConnectPolicyAPI makes the network-policy-api client of the cluster.
 func ConnectPolicyAPI(cfg *rest.Config) (npaversioned.Interface, error) {
-	client, err := npaversioned.NewForConfig(withRateLimits(cfg))
+	cfg = withRateLimits(cfg)
+	cfg.WarningHandler = prunedFieldWarnings{}
+	client, err := npaversioned.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("network-policy-api client: %w", err)
 	}
 	return client, nil
+}
+
+// prunedFieldWarnings drops the API server's warnings of unknown fields,
+// which a standard-channel CRD gives for the channel checks' dry runs
+// (their whole point) and for experimental fields, whose scenarios are
+// skipped, saying so, before anything is created. Other warnings are
+// logged as client-go logs them.
+type prunedFieldWarnings struct{}
+
+func (prunedFieldWarnings) HandleWarningHeader(code int, agent, text string) {
+	if strings.HasPrefix(text, "unknown field ") {
+		return
+	}
+	rest.WarningLogger{}.HandleWarningHeader(code, agent, text)
 }
 
 // ServesClusterPolicies tells whether the API server serves

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	fakediscovery "k8s.io/client-go/discovery/fake"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/klog/v2"
 	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 	npafake "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned/fake"
 
@@ -218,5 +219,21 @@ func TestCleanClusterPolicies(t *testing.T) {
 	}
 	if want := []string{"ClusterNetworkPolicy/npc-alive-0-a", "npc-alive-0-x"}; !reflect.DeepEqual(removed, want) {
 		t.Errorf("removed with all %q, want %q", removed, want)
+	}
+}
+
+// The channel checks' pruned fields are not shown to the user; other
+// warnings are.
+func TestPrunedFieldWarningsAreDropped(t *testing.T) {
+	var logs strings.Builder
+	klog.SetOutput(&logs)
+	klog.LogToStderr(false)
+	defer klog.LogToStderr(true)
+	h := prunedFieldWarnings{}
+	h.HandleWarningHeader(299, "", `unknown field "spec.egress[0].to[0].networks"`)
+	h.HandleWarningHeader(299, "", "policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy is deprecated")
+	klog.Flush()
+	if strings.Contains(logs.String(), "unknown field") || !strings.Contains(logs.String(), "is deprecated") {
+		t.Errorf("logged %q", logs.String())
 	}
 }
