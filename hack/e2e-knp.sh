@@ -59,7 +59,7 @@ timeout 20m "$npc" kind deploy --name "$name" --cni kube-network-policies --knp-
 # matches every port of a pod declaring the name), so failures are recorded,
 # not fatal; anything but a verdict (bad input, an internal error) is.
 code=0
-timeout 120m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile cnp --focus -v1alpha1$ \
+timeout 120m "$npc" certify --kubeconfig "$kubeconfig" --probe-image "$probe" --converge 60s --profile cnp --focus 'v1alpha1$' \
 	--report-dir "$out/certify-anp" >"$out/certify-anp.txt" || code=$?
 [ $code -le 1 ] || fail "certify --profile cnp exited $code (output in $out/certify-anp.txt)"
 grep '^summary' "$out/certify-anp.txt" >&2
