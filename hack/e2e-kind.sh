@@ -39,7 +39,8 @@
 #      (AdminNetworkPolicy and BaselineAdminNetworkPolicy v1alpha1, their
 #      CRDs from the network-policy-api version it pins, experimental
 #      channel): certify --profile cnp of the library's v1alpha1 twins
-#      (E2E_KNP_ANP_FOCUS, but E2E_KNP_ANP_SKIP: a bug of the release) must pass
+#      (E2E_KNP_ANP_FOCUS, but E2E_KNP_ANP_SKIP: a bug of the release) must
+#      pass, and E2E_KNP_ANP_SKIP alone must fail, on its first step
 #   9. nothing of ours is left: containers, docker network, NAT rules, state
 # Reports go to E2E_OUT (out/e2e-kind). Every wait is bounded by timeout(1).
 set -euo pipefail
@@ -189,6 +190,13 @@ timeout 40m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_
 # Every twin ran: none skipped (the cluster serves both kinds, experimental channel).
 grep -q '"status": "pass"' "$out/knp-anp/results.json" || fail "certify --profile cnp of kube-network-policies passed no scenario"
 ! grep -q '"status": "skip"' "$out/knp-anp/results.json" || fail "certify --profile cnp of kube-network-policies skipped twins (see $out/knp-anp.txt)"
+# The twin left out must catch the release's namedPort bug: certify fails its
+# first step (a Deny on the named port dns also blocks 80/TCP), and only it.
+code=0
+timeout 10m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 30s --profile cnp --behaviour=false \
+	--focus "$knp_anp_skip" --report-dir "$out/knp-anp-bug" >"$out/knp-anp-bug.txt" || code=$?
+[ $code -eq 1 ] || fail "certify of $knp_anp_skip on kube-network-policies exited $code, want 1: its namedPort bug went uncaught (grids in $out/knp-anp-bug.txt)"
+grep -q "steps 1 passed, 1 failed, 0 errored" "$out/knp-anp-bug.txt" || fail "certify of $knp_anp_skip: not exactly its first step failed (grids in $out/knp-anp-bug.txt)"
 timeout 5m "$npc" kind down --name "$none"
 
 step "9. nothing left"
