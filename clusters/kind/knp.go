@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/netpolcheck/netpolcheck/clusters/kind/knp"
+	"github.com/netpolcheck/netpolcheck/enforcer/controller"
 )
 
 // knpProgramTimeout bounds the wait, after its pods run, for
@@ -73,7 +74,20 @@ func (c *Cluster) DeployKubeNetworkPolicies(ctx context.Context, img knp.Image, 
 		return nil
 	}
 	fmt.Fprintf(c.opts.Log, "kind cluster %s: kube-network-policies %s (%s) programmed on %d nodes (%s)\n", c.name, img.Ref, manifest, len(c.nodes), time.Since(start).Round(time.Millisecond))
+	c.warnUnenforcedAdminPolicies(manifest)
 	return nil
+}
+
+// warnUnenforcedAdminPolicies says so when the cluster serves the v1alpha1
+// kinds and the manifest does not enforce them: certify then applies their
+// scenarios and fails them, which is true of such a cluster but rarely meant.
+func (c *Cluster) warnUnenforcedAdminPolicies(manifest string) {
+	if manifest == knp.AdminManifestFile {
+		return
+	}
+	if served, _, err := controller.ServesAdminPolicies(c.client.Discovery()); err == nil && served {
+		fmt.Fprintf(c.opts.Log, "kind cluster %s: the cluster serves AdminNetworkPolicy and BaselineAdminNetworkPolicy, which %s does not enforce: certify will apply their scenarios and fail them (--knp-manifest install-anp enforces them)\n", c.name, manifest)
+	}
 }
 
 // waitKNPTable waits until every node has the enforcer's table, and returns

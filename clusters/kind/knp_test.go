@@ -11,9 +11,11 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	fakediscovery "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/netpolcheck/netpolcheck/clusters/kind/knp"
+	"github.com/netpolcheck/netpolcheck/enforcer/controller"
 )
 
 const nftQueueMissing = "/dev/stdin:3:1-49: Error: Could not process rule: No such file or directory"
@@ -74,8 +76,12 @@ spec:
         image: registry.k8s.io/networking/kube-network-policies:v0.7.0
         args: [/bin/netpol, --v=2]
 `
-	if err := os.WriteFile(filepath.Join(dir, knp.ManifestFile), []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
+	// The same objects stand for both deployments: what differs is the
+	// release's business, tested in package knp.
+	for _, name := range []string{knp.ManifestFile, knp.AdminManifestFile} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(manifest), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return dir
 }
@@ -123,6 +129,40 @@ func TestDeployKubeNetworkPoliciesChecksEveryNodeIsProgrammed(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "programmed nothing on npc-node1: it enforces nothing (fail-open)") {
 		t.Errorf("log %q does not say the cluster fails open", log.String())
+	}
+}
+
+// On a cluster that serves the v1alpha1 kinds, install.yaml is deployed
+// with a warning that they go unenforced; install-anp.yaml without one.
+func TestDeployKubeNetworkPoliciesWarnsOfUnenforcedAdminPolicies(t *testing.T) {
+	ctx := context.Background()
+	img := knp.Image{Ref: knp.ImageRef(true), ModuleDir: knpRelease(t), Adapted: true}
+	for _, tt := range []struct {
+		manifest string
+		served   bool
+		warned   bool
+	}{
+		{knp.ManifestFile, true, true},
+		{knp.ManifestFile, false, false},
+		{knp.AdminManifestFile, true, false},
+	} {
+		client := fake.NewClientset()
+		rolledOut(client, 1)
+		if tt.served {
+			client.Discovery().(*fakediscovery.FakeDiscovery).Resources = []*metav1.APIResourceList{{
+				GroupVersion: controller.AdminPolicyGroupVersion,
+				APIResources: []metav1.APIResource{{Name: controller.AdminPolicyResource}, {Name: controller.BaselinePolicyResource}},
+			}}
+		}
+		c := fakeCluster(client, 1, allCaps)
+		var log bytes.Buffer
+		c.opts.Log = &log
+		if err := c.DeployKubeNetworkPolicies(ctx, img, tt.manifest, time.Second, true); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(log.String(), "which "+tt.manifest+" does not enforce"); got != tt.warned {
+			t.Errorf("%s, served %v: warned %v, want %v:\n%s", tt.manifest, tt.served, got, tt.warned, log.String())
+		}
 	}
 }
 
