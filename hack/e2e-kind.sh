@@ -69,7 +69,10 @@ knp_tags=${E2E_KNP_TAGS:-source=upstream-e2e+egress,source=pitfall}
 # (evaluateAdminNetworkPolicyPort in pkg/networkpolicy/networkpolicyapi.go),
 # which that twin's first step catches (docs/certify.md).
 knp_anp_focus=${E2E_KNP_ANP_FOCUS:-^cnp-.*-v1alpha1$}
-knp_anp_skip=${E2E_KNP_ANP_SKIP:-^cnp-pod-subject-ports-v1alpha1$}
+# cnp-admin-allow-dns-v1alpha1 (an Allow on a named port) meets the same
+# bug, though not every run: left out too.
+knp_anp_bug=^cnp-pod-subject-ports-v1alpha1$
+knp_anp_skip=${E2E_KNP_ANP_SKIP:-^cnp-(pod-subject-ports|admin-allow-dns)-v1alpha1$}
 node_image=()
 [ -n "${NODE_IMAGE:-}" ] && node_image=(--node-image "$NODE_IMAGE")
 npc="$bin/netpolcheck"
@@ -190,13 +193,14 @@ timeout 40m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_
 # Every twin ran: none skipped (the cluster serves both kinds, experimental channel).
 grep -q '"status": "pass"' "$out/knp-anp/results.json" || fail "certify --profile cnp of kube-network-policies passed no scenario"
 ! grep -q '"status": "skip"' "$out/knp-anp/results.json" || fail "certify --profile cnp of kube-network-policies skipped twins (see $out/knp-anp.txt)"
-# The twin left out must catch the release's namedPort bug: certify fails its
-# first step (a Deny on the named port dns also blocks 80/TCP), and only it.
+# cnp-pod-subject-ports-v1alpha1 must catch the release's namedPort bug:
+# certify fails its first step (a Deny on the named port dns also blocks
+# 80/TCP), and only it.
 code=0
 timeout 10m "$npc" certify --kubeconfig "$none_kubeconfig" --probe-image "$none_probe" --converge 30s --profile cnp --behaviour=false \
-	--focus "$knp_anp_skip" --report-dir "$out/knp-anp-bug" >"$out/knp-anp-bug.txt" || code=$?
-[ $code -eq 1 ] || fail "certify of $knp_anp_skip on kube-network-policies exited $code, want 1: its namedPort bug went uncaught (grids in $out/knp-anp-bug.txt)"
-grep -q "steps 1 passed, 1 failed, 0 errored" "$out/knp-anp-bug.txt" || fail "certify of $knp_anp_skip: not exactly its first step failed (grids in $out/knp-anp-bug.txt)"
+	--focus "$knp_anp_bug" --report-dir "$out/knp-anp-bug" >"$out/knp-anp-bug.txt" || code=$?
+[ $code -eq 1 ] || fail "certify of $knp_anp_bug on kube-network-policies exited $code, want 1: its namedPort bug went uncaught (grids in $out/knp-anp-bug.txt)"
+grep -q "steps 1 passed, 1 failed, 0 errored" "$out/knp-anp-bug.txt" || fail "certify of $knp_anp_bug: not exactly its first step failed (grids in $out/knp-anp-bug.txt)"
 timeout 5m "$npc" kind down --name "$none"
 
 step "9. nothing left"
